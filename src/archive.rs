@@ -1,0 +1,258 @@
+//! The archive: a directory holding `customers`, `transactions` and `followups`
+//! as CSV or YAML, and `dangan.yaml`. Reading keeps unknown columns after the
+//! canonical ones; writing uses the stable canonical column order.
+
+use crate::input::{ReadOptions, Source};
+use crate::schema::TableKind;
+use crate::settings::{Settings, StoreFormat};
+use anyhow::{Context, Result, anyhow, bail};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub struct Archive {
+    pub dir: PathBuf,
+    pub settings: Settings,
+}
+
+/// A table held in memory: its columns (canonical first, then extras) and rows
+/// of values in that order.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub kind: TableKind,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn empty(kind: TableKind) -> Table {
+        Table {
+            kind,
+            columns: kind.column_names(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// The column's index, adding it (as an extra column) when it is missing.
+    pub fn ensure_col(&mut self, name: &str) -> usize {
+        match self.col(name) {
+            Some(i) => i,
+            None => {
+                self.columns.push(name.to_string());
+                self.columns.len() - 1
+            }
+        }
+    }
+}
+
+impl Archive {
+    /// `--archive DIR`, else `$DANGAN_ARCHIVE`, else the current directory.
+    pub fn resolve_dir(arg: Option<&Path>) -> PathBuf {
+        arg.map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("DANGAN_ARCHIVE").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    pub fn open(dir: &Path) -> Result<Archive> {
+        if !dir.exists() {
+            bail!("archive {}: no such directory", dir.display());
+        }
+        if !dir.is_dir() {
+            bail!("archive {}: not a directory", dir.display());
+        }
+        Ok(Archive {
+            dir: dir.to_path_buf(),
+            settings: Settings::load(dir)?,
+        })
+    }
+
+    /// The file holding a table and its format, when the archive has one.
+    pub fn table_file(&self, kind: TableKind) -> Result<Option<(PathBuf, StoreFormat)>> {
+        let csv = self.dir.join(format!("{}.csv", kind.name()));
+        let yaml = self.dir.join(format!("{}.yaml", kind.name()));
+        let yml = self.dir.join(format!("{}.yml", kind.name()));
+        let found: Vec<(PathBuf, StoreFormat)> = [
+            (csv, StoreFormat::Csv),
+            (yaml, StoreFormat::Yaml),
+            (yml, StoreFormat::Yaml),
+        ]
+        .into_iter()
+        .filter(|(p, _)| p.exists())
+        .collect();
+        match found.len() {
+            0 => Ok(None),
+            1 => Ok(found.into_iter().next()),
+            _ => bail!(
+                "archive {} has both {} and {}: keep one",
+                self.dir.display(),
+                found[0].0.display(),
+                found[1].0.display()
+            ),
+        }
+    }
+
+    /// Where a table is written: its existing file, else a new one in the
+    /// archive's default format.
+    pub fn table_target(&self, kind: TableKind) -> Result<(PathBuf, StoreFormat)> {
+        Ok(match self.table_file(kind)? {
+            Some(f) => f,
+            None => {
+                let fmt = self.settings.archive.format;
+                let ext = if fmt == StoreFormat::Yaml { "yaml" } else { "csv" };
+                (self.dir.join(format!("{}.{ext}", kind.name())), fmt)
+            }
+        })
+    }
+
+    /// Open a table for streaming: its columns and a row source; `None` when
+    /// the archive has no such file.
+    pub fn open_table(&self, kind: TableKind) -> Result<Option<ArchiveReader>> {
+        let Some((path, _)) = self.table_file(kind)? else {
+            return Ok(None);
+        };
+        ArchiveReader::open(&path, kind).map(Some)
+    }
+
+    /// Read a whole table into memory (empty when the archive has none).
+    pub fn read_table(&self, kind: TableKind) -> Result<Table> {
+        let Some(mut r) = self.open_table(kind)? else {
+            return Ok(Table::empty(kind));
+        };
+        let mut rows = Vec::new();
+        while let Some(row) = r.next_row()? {
+            rows.push(row);
+        }
+        Ok(Table {
+            kind,
+            columns: r.columns,
+            rows,
+        })
+    }
+}
+
+/// Rows of an archive file in the archive's column layout (canonical columns
+/// first, extras after, in the order the file has them).
+pub struct ArchiveReader {
+    pub columns: Vec<String>,
+    /// for each column, the index of the file's field holding it
+    map: Vec<Option<usize>>,
+    src: Source,
+}
+
+impl ArchiveReader {
+    pub fn open(path: &Path, kind: TableKind) -> Result<ArchiveReader> {
+        let name = path.display().to_string();
+        let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let src = if len == 0 {
+            Source::empty(name.clone())
+        } else {
+            Source::open(&name, &ReadOptions::default())?
+        };
+        let mut columns = kind.column_names();
+        let mut map = vec![None; columns.len()];
+        for (i, h) in src.headers.iter().enumerate() {
+            match columns.iter().position(|c| c == h) {
+                Some(pos) => map[pos] = Some(i),
+                None => {
+                    if h.is_empty() {
+                        bail!("{name}:1: column {} has no header", i + 1);
+                    }
+                    columns.push(h.clone());
+                    map.push(Some(i));
+                }
+            }
+        }
+        Ok(ArchiveReader { columns, map, src })
+    }
+
+    pub fn next_row(&mut self) -> Result<Option<Vec<String>>> {
+        let Some(mut row) = self.src.next_row()? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            self.map
+                .iter()
+                .map(|m| m.map(|i| std::mem::take(&mut row.values[i])).unwrap_or_default())
+                .collect(),
+        ))
+    }
+
+    pub fn source_name(&self) -> &str {
+        &self.src.name
+    }
+}
+
+/// Writes rows of a table in one store format.
+pub enum TableWriter<W: Write> {
+    Csv { w: csv::Writer<W>, width: usize },
+    Yaml { out: W, columns: Vec<String>, rows: Vec<serde_yaml::Mapping> },
+}
+
+impl<W: Write> TableWriter<W> {
+    pub fn new(mut out: W, format: StoreFormat, columns: &[String], bom: bool) -> Result<TableWriter<W>> {
+        Ok(match format {
+            StoreFormat::Csv => {
+                if bom {
+                    out.write_all("\u{feff}".as_bytes())?;
+                }
+                let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(out);
+                w.write_record(columns)?;
+                TableWriter::Csv { w, width: columns.len() }
+            }
+            StoreFormat::Yaml => TableWriter::Yaml {
+                out,
+                columns: columns.to_vec(),
+                rows: Vec::new(),
+            },
+        })
+    }
+
+    /// Write one row; values past its length are empty.
+    pub fn write(&mut self, row: &[String]) -> Result<()> {
+        match self {
+            TableWriter::Csv { w, width } => {
+                let width = *width;
+                if row.len() >= width {
+                    w.write_record(&row[..width])?;
+                } else {
+                    for v in row {
+                        w.write_field(v)?;
+                    }
+                    for _ in row.len()..width {
+                        w.write_field("")?;
+                    }
+                    w.write_record(None::<&[u8]>)?;
+                }
+            }
+            TableWriter::Yaml { columns, rows, .. } => {
+                let mut m = serde_yaml::Mapping::new();
+                for (c, v) in columns.iter().zip(row.iter()) {
+                    if !v.is_empty() {
+                        m.insert(c.clone().into(), v.clone().into());
+                    }
+                }
+                rows.push(m);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<W> {
+        match self {
+            TableWriter::Csv { w, .. } => w.into_inner().map_err(|e| anyhow!("write failed: {}", e.error())),
+            TableWriter::Yaml { mut out, rows, .. } => {
+                if !rows.is_empty() {
+                    serde_yaml::to_writer(&mut out, &rows).context("writing YAML")?;
+                } else {
+                    out.write_all(b"[]\n")?;
+                }
+                out.flush()?;
+                Ok(out)
+            }
+        }
+    }
+}
+

@@ -1,0 +1,190 @@
+//! The `dangan` command line: clap definitions and dispatch only. The work is
+//! done in the library (`dangan::commands::*`).
+
+use anyhow::{Result, anyhow};
+use clap::{Args, Parser, Subcommand};
+use dangan::commands::import::{self, ImportOptions};
+use dangan::output::{Cell, Format, Label, Lang, Out};
+use dangan::schema::TableKind;
+use dangan::settings::OnDuplicate;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "dangan",
+    version,
+    about = "客户档案 — keep a customer archive in flat CSV/YAML files and get decisions out of it",
+    long_about = None,
+    after_help = "Exit codes: 0 success; 1 findings (rejected rows, validation findings); 2 bad usage or unreadable input."
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// Archive directory [default: $DANGAN_ARCHIVE, else the current directory]
+    #[arg(long, global = true, value_name = "DIR")]
+    archive: Option<PathBuf>,
+    /// Output format [default: table on a terminal, csv otherwise]
+    #[arg(long, global = true, value_enum)]
+    format: Option<Format>,
+    /// Language of labels for people (machine formats never change) [default: from $DANGAN_LANG / $LANG]
+    #[arg(long, global = true, value_enum)]
+    lang: Option<Lang>,
+    /// No progress bar and no informational messages on stderr
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Bring messy exports (CSV/TSV, YAML, XLSX; UTF-8, GBK/GB18030, UTF-16) into the archive
+    #[command(after_help = "Examples:\n  dangan import 客户资料.csv --archive ./archive\n  dangan import 销售明细.xlsx --sheet 2024 --dry-run\n  dangan import old_export.csv --output - | head")]
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// Files to import (`-` reads standard input)
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Table the files hold [default: recognised from the headers]
+    #[arg(long, value_parser = parse_table)]
+    table: Option<TableKind>,
+    /// Text encoding, e.g. gbk, gb18030, utf-8, utf-16le [default: detected]
+    #[arg(long, value_parser = parse_encoding)]
+    encoding: Option<&'static encoding_rs::Encoding>,
+    /// Worksheet of a workbook [default: the first]
+    #[arg(long)]
+    sheet: Option<String>,
+    /// YAML file of header → column mappings (wins over dangan.yaml and the built-in aliases)
+    #[arg(long, value_name = "FILE")]
+    map: Option<PathBuf>,
+    /// What to do with a row that is a customer already known [default: merge, or dangan.yaml]
+    #[arg(long, value_enum)]
+    on_duplicate: Option<OnDuplicate>,
+    /// Where rejected rows go [default: DIR/import-rejects.csv]
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Show what would change; write nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Write the cleaned rows to FILE (CSV, or YAML by extension; `-` = stdout) instead of the archive
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<String>,
+    /// Date recorded as created/updated for new and changed records [default: today]
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    as_of: Option<chrono::NaiveDate>,
+}
+
+fn parse_table(s: &str) -> Result<TableKind, String> {
+    TableKind::parse(s).ok_or_else(|| "expected customers, transactions or followups".to_string())
+}
+
+fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    encoding_rs::Encoding::for_label(s.trim().as_bytes()).ok_or_else(|| format!("unknown encoding {s:?} (try utf-8, gbk, gb18030, utf-16le)"))
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    dangan::dates::parse_date(s).ok_or_else(|| format!("not a date: {s:?} (use YYYY-MM-DD)"))
+}
+
+fn main() -> ExitCode {
+    dangan::fsutil::install_interrupt_handler();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(f) = e.downcast_ref::<dangan::Findings>() {
+                eprintln!("dangan: {f}");
+                return ExitCode::from(1);
+            }
+            eprintln!("dangan: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let g = &cli.global;
+    let out = Out {
+        format: g.format.unwrap_or_else(Format::default_for_stdout),
+        lang: g.lang.unwrap_or_else(Lang::from_env),
+    };
+    let archive = dangan::archive::Archive::resolve_dir(g.archive.as_deref());
+    let chatty = !g.quiet && dangan::output::stderr_is_terminal();
+    match cli.command {
+        Command::Import(a) => {
+            let opts = ImportOptions {
+                files: a.files,
+                table: a.table,
+                read: dangan::input::ReadOptions {
+                    encoding: a.encoding,
+                    sheet: a.sheet,
+                },
+                map: a.map,
+                on_duplicate: a.on_duplicate,
+                rejects: a.rejects,
+                dry_run: a.dry_run,
+                output: a.output,
+                today: a.as_of.unwrap_or_else(dangan::dates::today),
+                progress: chatty,
+            };
+            let r = import::run(&archive, &opts)?;
+            let mut err = std::io::stderr().lock();
+            for w in &r.warnings {
+                writeln!(err, "warning: {w}")?;
+            }
+            if r.warnings_total > r.warnings.len() as u64 {
+                writeln!(err, "warning: ... and {} more values kept as they were", r.warnings_total - r.warnings.len() as u64)?;
+            }
+            if opts.dry_run {
+                for c in &r.changes {
+                    writeln!(err, "would {c}")?;
+                }
+                if r.changes_total > r.changes.len() as u64 {
+                    writeln!(err, "would ... and {} more changes", r.changes_total - r.changes.len() as u64)?;
+                }
+                writeln!(err, "dry run: nothing was written")?;
+            }
+            if let Some(p) = &r.rejects_file {
+                writeln!(err, "{} rejected row(s) written to {}", r.summary.rejected, p.display())?;
+            } else if opts.dry_run && r.summary.rejected > 0 {
+                writeln!(err, "{} row(s) would be rejected", r.summary.rejected)?;
+            }
+            if chatty && let Some(b) = &r.backup {
+                writeln!(err, "previous files kept in {}", b.display())?;
+            }
+            let s = &r.summary;
+            let fields = [
+                ("read", "读取", "read", s.read),
+                ("added", "新增", "added", s.added),
+                ("updated", "更新", "updated", s.updated),
+                ("unchanged", "未变", "unchanged", s.unchanged),
+                ("rejected", "拒收", "rejected", s.rejected),
+                ("values_normalised", "规范化的值", "values normalised", s.values_normalised),
+                ("amounts_rounded", "四舍五入的金额", "amounts rounded", s.amounts_rounded),
+            ]
+            .map(|(k, zh, en, v)| (Label::new(k, zh, en), Cell::Int(v as i64)));
+            // with `--output -` the cleaned rows own stdout; the summary goes to stderr
+            let to_stdout = opts.output.as_deref() != Some("-");
+            if to_stdout {
+                dangan::output::write_record(&mut std::io::stdout().lock(), out, &fields)?;
+            } else if !g.quiet {
+                let human = Out { format: if out.format.is_machine() { Format::Table } else { out.format }, ..out };
+                let human = if g.format.is_some_and(|f| f.is_machine()) { out } else { human };
+                dangan::output::write_record(&mut err, human, &fields)?;
+            }
+            if s.rejected > 0 {
+                return Err(anyhow!(dangan::Findings(format!("{} row(s) rejected", s.rejected))));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,1074 @@
+//! `dangan import FILE... [--table customers|transactions|followups]`
+//!
+//! Brings messy exports into the archive: maps headers, normalises values,
+//! merges duplicate customers, assigns archive numbers, rejects bad rows with
+//! reasons (into a rejects CSV), and never loses data. With `--output FILE|-`
+//! it writes the cleaned rows instead of touching the archive.
+//!
+//! Order of work: customer files first (so transactions and follow-ups of the
+//! same run can name new customers), then transactions, then follow-ups.
+//! Customers are merged in memory; transactions stream through a spill file,
+//! so memory grows only with the id sets.
+
+use crate::archive::{Archive, Table, TableWriter};
+use crate::fsutil::{self, ArchiveLock, Staged};
+use crate::input::{ReadOptions, Row, Source};
+use crate::normalize::normalise;
+use crate::schema::{HeaderMap, TableKind, ValueKind};
+use crate::settings::{OnDuplicate, Settings, StoreFormat};
+use crate::text::{fnv1a, is_confidential, mask, name_key};
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+pub struct ImportOptions {
+    pub files: Vec<String>,
+    pub table: Option<TableKind>,
+    pub read: ReadOptions,
+    pub map: Option<PathBuf>,
+    pub on_duplicate: Option<OnDuplicate>,
+    pub rejects: Option<PathBuf>,
+    pub dry_run: bool,
+    /// write cleaned rows here (`-` = stdout) instead of the archive
+    pub output: Option<String>,
+    /// the import date recorded in `created`/`updated`
+    pub today: NaiveDate,
+    pub progress: bool,
+}
+
+/// What an import did, counted in input rows: every row read is exactly one of
+/// added, updated, unchanged or rejected.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub read: u64,
+    pub added: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+    pub values_normalised: u64,
+    pub amounts_rounded: u64,
+}
+
+pub struct ImportResult {
+    pub summary: Summary,
+    pub rejects_file: Option<PathBuf>,
+    pub backup: Option<PathBuf>,
+    /// values kept as they were because they could not be normalised
+    pub warnings: Vec<String>,
+    pub warnings_total: u64,
+    /// what changed (or would change, with `--dry-run`), capped per table
+    pub changes: Vec<String>,
+    pub changes_total: u64,
+}
+
+const NOTE_CAP: usize = 50;
+const CHECK_EVERY: u64 = 1 << 14;
+
+/// One input file with its table and where each of its columns goes.
+struct Input {
+    src: Source,
+    table: TableKind,
+    /// column name (canonical, lookup key or extra) per source column
+    targets: Vec<String>,
+}
+
+#[derive(Default)]
+struct Ctx {
+    summary: Summary,
+    warnings: Vec<String>,
+    warnings_total: u64,
+    changes: Vec<String>,
+    changes_total: u64,
+    rejects: Rejects,
+}
+
+impl Ctx {
+    fn warn(&mut self, msg: String) {
+        self.warnings_total += 1;
+        if self.warnings.len() < NOTE_CAP {
+            self.warnings.push(msg);
+        }
+    }
+
+    fn change(&mut self, msg: impl FnOnce() -> String) {
+        self.changes_total += 1;
+        if self.changes.len() < NOTE_CAP {
+            self.changes.push(msg());
+        }
+    }
+}
+
+/// Rejected rows, written as a CSV for people (UTF-8 BOM, formulas neutralised).
+#[derive(Default)]
+struct Rejects {
+    headers: Vec<String>,
+    rows: Vec<(String, u64, TableKind, String, Vec<(usize, String)>)>,
+}
+
+impl Rejects {
+    fn add(&mut self, ctx_summary: &mut Summary, input: &Input, row: &Row, reason: String) {
+        ctx_summary.rejected += 1;
+        let cells = input
+            .src
+            .headers
+            .iter()
+            .zip(&row.values)
+            .map(|(h, v)| {
+                let pos = match self.headers.iter().position(|x| x == h) {
+                    Some(p) => p,
+                    None => {
+                        self.headers.push(h.clone());
+                        self.headers.len() - 1
+                    }
+                };
+                (pos, v.clone())
+            })
+            .collect();
+        self.rows.push((input.src.name.clone(), row.line, input.table, reason, cells));
+    }
+
+    fn write(&self, path: &Path) -> Result<()> {
+        let mut buf = Vec::from("\u{feff}".as_bytes());
+        {
+            let mut w = csv::Writer::from_writer(&mut buf);
+            let mut head = vec!["source_file".to_string(), "line".into(), "table".into(), "reason".into()];
+            head.extend(self.headers.iter().cloned());
+            w.write_record(&head)?;
+            for (file, line, table, reason, cells) in &self.rows {
+                let mut rec = vec![file.clone(), line.to_string(), table.name().to_string(), reason.clone()];
+                let mut vals = vec![String::new(); self.headers.len()];
+                for (i, v) in cells {
+                    vals[*i] = v.clone();
+                }
+                rec.extend(vals);
+                w.write_record(rec.iter().map(|v| crate::text::neutralise_formula(v).into_owned()))?;
+            }
+            w.flush()?;
+        }
+        fsutil::write_atomic(path, &buf)
+    }
+}
+
+pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
+    let output_mode = opts.output.is_some();
+    if !output_mode && !opts.dry_run && !archive_dir.exists() {
+        // the first import makes the archive
+        std::fs::create_dir_all(archive_dir)
+            .with_context(|| format!("archive {}: cannot create the directory", archive_dir.display()))?;
+    }
+    let archive = if archive_dir.is_dir() || !output_mode {
+        Archive::open(archive_dir)?
+    } else {
+        Archive {
+            dir: archive_dir.to_path_buf(),
+            settings: Settings::default(),
+        }
+    };
+    let writes_archive = !output_mode && !opts.dry_run;
+    let _lock = if writes_archive {
+        Some(ArchiveLock::acquire(&archive.dir)?)
+    } else {
+        None
+    };
+    let mut aliases = archive.settings.import.aliases.clone();
+    if let Some(map) = &opts.map {
+        for (table, m) in crate::settings::load_map_file(map)? {
+            aliases.entry(table).or_default().extend(m);
+        }
+    }
+    let on_dup = opts
+        .on_duplicate
+        .or(archive.settings.import.on_duplicate)
+        .unwrap_or_default();
+
+    let mut inputs = Vec::new();
+    for f in &opts.files {
+        inputs.push(open_input(f, opts, &aliases)?);
+    }
+    if output_mode {
+        let tables: HashSet<TableKind> = inputs.iter().map(|i| i.table).collect();
+        if tables.len() > 1 {
+            bail!("--output writes one table, but the files hold {}: import them separately", {
+                let mut t: Vec<&str> = tables.iter().map(|t| t.name()).collect();
+                t.sort();
+                t.join(" and ")
+            });
+        }
+    }
+    let total_bytes: u64 = inputs.iter().filter_map(|i| i.src.size).sum();
+    let progress = Progress::new(opts.progress, total_bytes);
+
+    let mut ctx = Ctx::default();
+    let mut staged: Vec<Staged> = Vec::new();
+    let by_table = |t: TableKind, inputs: &mut Vec<Input>| -> Vec<Input> {
+        let (mine, rest): (Vec<Input>, Vec<Input>) = std::mem::take(inputs).into_iter().partition(|i| i.table == t);
+        *inputs = rest;
+        mine
+    };
+
+    // customers
+    let cust_inputs = by_table(TableKind::Customers, &mut inputs);
+    let mut customers = if output_mode {
+        Table::empty(TableKind::Customers)
+    } else {
+        archive.read_table(TableKind::Customers)?
+    };
+    if !cust_inputs.is_empty() {
+        let changed = import_customers(&mut customers, cust_inputs, &archive.settings, on_dup, opts, &mut ctx, &progress)?;
+        if changed || output_mode {
+            let (target, format) = target_for(&archive, TableKind::Customers, opts)?;
+            match target {
+                Target::Stdout => {
+                    let mut out = std::io::stdout().lock();
+                    write_table(&mut out, format, &customers, false)?;
+                }
+                Target::File(path, bom) => {
+                    let mut s = Staged::new(&path)?;
+                    {
+                        let mut w = BufWriter::new(s.file());
+                        write_table(&mut w, format, &customers, bom)?;
+                        w.flush()?;
+                    }
+                    staged.push(s);
+                }
+            }
+        }
+    }
+
+    // transactions and follow-ups resolve their customer against the archive
+    // (as it will be after this import)
+    let resolver = if output_mode {
+        let t = if archive_dir.is_dir() {
+            archive.read_table(TableKind::Customers).unwrap_or_else(|_| Table::empty(TableKind::Customers))
+        } else {
+            Table::empty(TableKind::Customers)
+        };
+        Resolver::new(&t, !t.rows.is_empty())
+    } else {
+        Resolver::new(&customers, true)
+    };
+    drop(customers);
+
+    let tx_inputs = by_table(TableKind::Transactions, &mut inputs);
+    if !tx_inputs.is_empty() {
+        if let Some(s) = import_transactions(&archive, tx_inputs, &resolver, opts, &mut ctx, &progress)? {
+            staged.push(s);
+        }
+    }
+    let fu_inputs = by_table(TableKind::Followups, &mut inputs);
+    if !fu_inputs.is_empty() {
+        if let Some(s) = import_followups(&archive, fu_inputs, &resolver, opts, &mut ctx, &progress)? {
+            staged.push(s);
+        }
+    }
+    progress.finish();
+
+    let mut backup = None;
+    let mut rejects_file = None;
+    if !opts.dry_run {
+        if output_mode {
+            for mut s in staged {
+                fsutil::checkpoint()?;
+                s.file().sync_all().ok();
+                persist(s)?;
+            }
+        } else {
+            backup = fsutil::commit(&archive.dir, staged)?;
+        }
+        if !ctx.rejects.rows.is_empty() {
+            let path = opts
+                .rejects
+                .clone()
+                .unwrap_or_else(|| archive.dir.join("import-rejects.csv"));
+            ctx.rejects.write(&path)?;
+            rejects_file = Some(path);
+        }
+    }
+    Ok(ImportResult {
+        summary: ctx.summary,
+        rejects_file,
+        backup,
+        warnings: ctx.warnings,
+        warnings_total: ctx.warnings_total,
+        changes: ctx.changes,
+        changes_total: ctx.changes_total,
+    })
+}
+
+fn persist(mut s: Staged) -> Result<()> {
+    s.file().sync_all()?;
+    let target = s.target.clone();
+    let tmp = s.path().to_path_buf();
+    std::fs::rename(&tmp, &target).with_context(|| format!("{}: cannot write", target.display()))?;
+    // the temp path is gone now; dropping `s` finds nothing to remove
+    Ok(())
+}
+
+enum Target {
+    Stdout,
+    /// path and whether to write a BOM
+    File(PathBuf, bool),
+}
+
+fn target_for(archive: &Archive, table: TableKind, opts: &ImportOptions) -> Result<(Target, StoreFormat)> {
+    match &opts.output {
+        Some(o) if o == "-" => Ok((Target::Stdout, StoreFormat::Csv)),
+        Some(o) => {
+            let p = PathBuf::from(o);
+            let yaml = matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
+            Ok((
+                Target::File(p, !yaml),
+                if yaml { StoreFormat::Yaml } else { StoreFormat::Csv },
+            ))
+        }
+        None => {
+            let (path, fmt) = archive.table_target(table)?;
+            Ok((Target::File(path, archive.settings.archive.bom), fmt))
+        }
+    }
+}
+
+fn write_table(w: &mut dyn Write, format: StoreFormat, t: &Table, bom: bool) -> Result<()> {
+    let mut tw = TableWriter::new(w, format, &t.columns, bom)?;
+    for r in &t.rows {
+        tw.write(r)?;
+    }
+    tw.finish()?;
+    Ok(())
+}
+
+fn open_input(path: &str, opts: &ImportOptions, aliases: &BTreeMap<String, BTreeMap<String, String>>) -> Result<Input> {
+    let src = Source::open(path, &opts.read)?;
+    let table = match opts.table {
+        Some(t) => t,
+        None => crate::schema::detect_table(&src.headers)
+            .or_else(|| {
+                let stem = Path::new(path).file_stem()?.to_str()?.to_lowercase();
+                TableKind::ALL.into_iter().find(|t| stem.contains(t.name()))
+            })
+            .ok_or_else(|| {
+                anyhow!(
+                    "{}: cannot tell which table the headers ({}) belong to; give --table customers|transactions|followups",
+                    src.name,
+                    src.headers.join(", ")
+                )
+            })?,
+    };
+    let user: Vec<(String, String)> = aliases
+        .get(table.name())
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let map = HeaderMap::new(table, &user);
+    let mut targets = Vec::with_capacity(src.headers.len());
+    for (i, h) in src.headers.iter().enumerate() {
+        let t = match map.lookup(h) {
+            Some(c) => c.to_string(),
+            None if h.is_empty() => format!("column_{}", i + 1),
+            None => h.clone(),
+        };
+        if let Some(j) = targets.iter().position(|x: &String| *x == t) {
+            bail!(
+                "{}: columns {:?} and {:?} both map to {t}; drop one, or map one elsewhere with --map",
+                src.name,
+                src.headers[j],
+                h
+            );
+        }
+        targets.push(t);
+    }
+    Ok(Input { src, table, targets })
+}
+
+/// The kind of value an incoming column holds in a table (lookup keys and
+/// extras included).
+fn value_kind(table: TableKind, col: &str) -> Option<ValueKind> {
+    table
+        .column(col)
+        .or_else(|| {
+            (table != TableKind::Customers && crate::schema::CUSTOMER_LOOKUP_COLUMNS.contains(&col))
+                .then(|| TableKind::Customers.column(col))
+                .flatten()
+        })
+        .map(|c| c.kind)
+}
+
+/// Normalise one incoming row into the table layout. Values that cannot be
+/// normalised are kept as they were; their problems are returned.
+fn normalise_row(input: &Input, slots: &[usize], width: usize, row: &Row, ctx: &mut Ctx) -> (Vec<String>, Vec<(String, String)>) {
+    let from_xlsx = input.src.format == crate::input::SourceFormat::Workbook;
+    let mut out = vec![String::new(); width];
+    let mut problems = Vec::new();
+    for (j, raw) in row.values.iter().enumerate() {
+        let col = &input.targets[j];
+        let value = match value_kind(input.table, col) {
+            Some(kind) => {
+                let o = normalise(kind, raw, from_xlsx);
+                if o.changed && !raw.is_empty() {
+                    ctx.summary.values_normalised += 1;
+                }
+                if o.rounded {
+                    ctx.summary.amounts_rounded += 1;
+                }
+                if let Some(p) = o.problem {
+                    problems.push((col.clone(), p));
+                }
+                o.value
+            }
+            None => raw.clone(), // extra columns are kept exactly
+        };
+        out[slots[j]] = value;
+    }
+    (out, problems)
+}
+
+fn shown(col: &str, v: &str) -> String {
+    if is_confidential(col) { mask(col, v) } else { v.to_string() }
+}
+
+fn warn_problems(ctx: &mut Ctx, input: &Input, row: &Row, out: &[String], slots: &[usize], problems: &[(String, String)]) {
+    for (col, why) in problems {
+        let j = input.targets.iter().position(|t| t == col).unwrap_or(0);
+        let v = &out[slots[j]];
+        ctx.warn(format!(
+            "{}:{}: column {col}: {:?} kept as it was: {why}",
+            input.src.name,
+            row.line,
+            shown(col, v)
+        ));
+    }
+}
+
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(enabled: bool, total: u64) -> Progress {
+        if !enabled || total < 4 << 20 {
+            return Progress(None);
+        }
+        let pb = indicatif::ProgressBar::new(total);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Progress(Some(pb))
+    }
+
+    fn tick(&self, msg: &str, done: u64) {
+        if let Some(pb) = &self.0 {
+            pb.set_message(msg.to_string());
+            pb.set_position(done);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(pb) = &self.0 {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+/// Customer identity keys: archive number, credit code, ID number, name + mobile.
+#[derive(Default)]
+struct CustIndex {
+    maps: [HashMap<String, usize>; 4],
+}
+
+const KEY_NAMES: [&str; 4] = ["id", "credit_code", "id_number", "name+mobile"];
+
+struct KeyCols {
+    id: usize,
+    credit: usize,
+    idno: usize,
+    name: usize,
+    mobile: usize,
+}
+
+impl KeyCols {
+    fn of(t: &Table) -> KeyCols {
+        let c = |n: &str| t.col(n).unwrap_or(usize::MAX);
+        KeyCols {
+            id: c("id"),
+            credit: c("credit_code"),
+            idno: c("id_number"),
+            name: c("name"),
+            mobile: c("mobile"),
+        }
+    }
+
+    fn keys(&self, row: &[String]) -> [Option<String>; 4] {
+        let get = |i: usize| row.get(i).filter(|v| !v.is_empty());
+        [
+            get(self.id).cloned(),
+            get(self.credit).cloned(),
+            get(self.idno).cloned(),
+            match (get(self.name), get(self.mobile)) {
+                (Some(n), Some(m)) => Some(format!("{}\u{1f}{m}", name_key(n))),
+                _ => None,
+            },
+        ]
+    }
+}
+
+impl CustIndex {
+    fn insert(&mut self, keys: &[Option<String>; 4], idx: usize) {
+        for (m, k) in self.maps.iter_mut().zip(keys) {
+            if let Some(k) = k {
+                m.entry(k.clone()).or_insert(idx);
+            }
+        }
+    }
+
+    /// Distinct customers matched, each with the key that matched it first.
+    fn find(&self, keys: &[Option<String>; 4]) -> Vec<(usize, &'static str)> {
+        let mut found: Vec<(usize, &'static str)> = Vec::new();
+        for (i, (m, k)) in self.maps.iter().zip(keys).enumerate() {
+            if let Some(k) = k
+                && let Some(&idx) = m.get(k)
+                && !found.iter().any(|(f, _)| *f == idx)
+            {
+                found.push((idx, KEY_NAMES[i]));
+            }
+        }
+        found
+    }
+}
+
+fn import_customers(
+    table: &mut Table,
+    inputs: Vec<Input>,
+    settings: &Settings,
+    on_dup: OnDuplicate,
+    opts: &ImportOptions,
+    ctx: &mut Ctx,
+    progress: &Progress,
+) -> Result<bool> {
+    let today = crate::dates::iso(opts.today);
+    let archived = table.rows.len();
+    let kc = KeyCols::of(table);
+    let mut index = CustIndex::default();
+    for (i, r) in table.rows.iter().enumerate() {
+        index.insert(&kc.keys(r), i);
+    }
+    let (c_name, c_created, c_updated, c_id) = (
+        table.col("name").unwrap_or(usize::MAX),
+        table.col("created").unwrap_or(usize::MAX),
+        table.col("updated").unwrap_or(usize::MAX),
+        kc.id,
+    );
+    let mut changed_any = false;
+    // archive rows this import merged into: their original and, per row that
+    // matched them, whether it changed them
+    let mut touched: HashMap<usize, (Vec<String>, Vec<bool>)> = HashMap::new();
+    let mut dup_errors = Vec::new();
+    let mut done_bytes = 0;
+    for mut input in inputs {
+        let slots: Vec<usize> = input.targets.iter().map(|t| table.ensure_col(t)).collect();
+        let mut rows_in_file = 0u64;
+        while let Some(row) = input.src.next_row()? {
+            rows_in_file += 1;
+            ctx.summary.read += 1;
+            if ctx.summary.read % CHECK_EVERY == 0 {
+                fsutil::checkpoint()?;
+                progress.tick("customers", done_bytes + input.src.bytes_read());
+            }
+            let width = table.columns.len();
+            let (incoming, problems) = normalise_row(&input, &slots, width, &row, ctx);
+            let keys = kc.keys(&incoming);
+            let found = index.find(&keys);
+            let label = |i: usize, t: &Table| {
+                let id = &t.rows[i][c_id];
+                if id.is_empty() { format!("the new customer {:?}", t.rows[i][c_name]) } else { id.clone() }
+            };
+            if found.len() > 1 {
+                let list: Vec<String> = found.iter().map(|(i, k)| format!("{} (by {k})", label(*i, table))).collect();
+                ctx.rejects.add(&mut ctx.summary, &input, &row, format!("matches more than one customer: {}", list.join(", ")));
+                continue;
+            }
+            warn_problems(ctx, &input, &row, &incoming, &slots, &problems);
+            if let Some(&(target, key)) = found.first() {
+                let existing_id = &table.rows[target][c_id];
+                let incoming_id = &incoming[c_id];
+                if !incoming_id.is_empty() && !existing_id.is_empty() && incoming_id != existing_id {
+                    let reason = format!("archive number {incoming_id} conflicts with customer {existing_id}, matched by {key}");
+                    ctx.rejects.add(&mut ctx.summary, &input, &row, reason);
+                    continue;
+                }
+                match on_dup {
+                    OnDuplicate::Skip => {
+                        ctx.summary.unchanged += 1;
+                        continue;
+                    }
+                    OnDuplicate::Error => {
+                        dup_errors.push(format!(
+                            "{}:{}: same customer as {} (by {key})",
+                            input.src.name,
+                            row.line,
+                            label(target, table)
+                        ));
+                        continue;
+                    }
+                    OnDuplicate::Merge => {}
+                }
+                if target < archived && !touched.contains_key(&target) {
+                    touched.insert(target, (table.rows[target].clone(), Vec::new()));
+                }
+                let row_ref = &mut table.rows[target];
+                row_ref.resize(width, String::new());
+                let changed = merge_into(row_ref, &incoming);
+                if changed && incoming[c_updated].is_empty() {
+                    row_ref[c_updated] = today.clone();
+                }
+                if changed {
+                    let new_keys = kc.keys(&table.rows[target]);
+                    index.insert(&new_keys, target);
+                }
+                match touched.get_mut(&target) {
+                    // counted at the end, once the net change is known
+                    Some((_, flags)) => flags.push(changed),
+                    None if changed => ctx.summary.updated += 1,
+                    None => ctx.summary.unchanged += 1,
+                }
+            } else {
+                if incoming[c_name].is_empty() {
+                    ctx.rejects.add(&mut ctx.summary, &input, &row, "no name (客户名称 is required)".into());
+                    continue;
+                }
+                let mut new_row = incoming;
+                for c in [c_created, c_updated] {
+                    if new_row[c].is_empty() {
+                        new_row[c] = today.clone();
+                    }
+                }
+                table.rows.push(new_row);
+                index.insert(&keys, table.rows.len() - 1);
+                ctx.summary.added += 1;
+                changed_any = true;
+            }
+        }
+        if rows_in_file == 0 {
+            bail!("{}: no data rows (header only)", input.src.name);
+        }
+        done_bytes += input.src.size.unwrap_or(0);
+    }
+    if !dup_errors.is_empty() {
+        let n = dup_errors.len();
+        dup_errors.truncate(10);
+        bail!(
+            "--on-duplicate error: {n} row(s) match customers already known; nothing was imported:\n  {}",
+            dup_errors.join("\n  ")
+        );
+    }
+    // an archive record counts as updated only when it differs in the end
+    // (besides `updated` itself): re-importing a file changes nothing
+    let mut touched: Vec<(usize, (Vec<String>, Vec<bool>))> = touched.into_iter().collect();
+    touched.sort_by_key(|(i, _)| *i);
+    for (i, (original, flags)) in touched {
+        let row = &mut table.rows[i];
+        let fields: Vec<&str> = (0..row.len())
+            .filter(|&c| c != c_updated && cell(row, c) != cell(&original, c))
+            .map(|c| table.columns[c].as_str())
+            .collect();
+        if fields.is_empty() {
+            *row = original;
+            ctx.summary.unchanged += flags.len() as u64;
+        } else {
+            changed_any = true;
+            let n = flags.iter().filter(|f| **f).count() as u64;
+            ctx.summary.updated += n;
+            ctx.summary.unchanged += flags.len() as u64 - n;
+            let id = cell(row, c_id).to_string();
+            ctx.change(|| format!("update customers {id}: {}", fields.join(", ")));
+        }
+    }
+    // rows are matched before numbers are given: only now do new customers
+    // without an archive number get the next free one
+    if opts.output.is_none() {
+        let prefix = &settings.archive.id_prefix;
+        let mut next = table
+            .rows
+            .iter()
+            .filter_map(|r| r.get(c_id)?.strip_prefix(prefix.as_str())?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        for r in table.rows[archived..].iter_mut() {
+            if r[c_id].is_empty() {
+                r[c_id] = format!("{prefix}{next:0width$}", width = settings.archive.id_width);
+                next += 1;
+            }
+        }
+    }
+    for r in &table.rows[archived..] {
+        ctx.change(|| format!("add customers {} {}", r[c_id], r[c_name]));
+    }
+    Ok(changed_any)
+}
+
+/// Finds the archive number of the customer a transaction or follow-up names.
+struct Resolver {
+    enabled: bool,
+    ids: HashSet<String>,
+    by_credit: HashMap<String, String>,
+    by_idno: HashMap<String, String>,
+}
+
+impl Resolver {
+    fn new(t: &Table, enabled: bool) -> Resolver {
+        let (ci, cc, cn) = (t.col("id"), t.col("credit_code"), t.col("id_number"));
+        let mut r = Resolver {
+            enabled,
+            ids: HashSet::with_capacity(t.rows.len()),
+            by_credit: HashMap::new(),
+            by_idno: HashMap::new(),
+        };
+        for row in &t.rows {
+            let Some(id) = ci.and_then(|i| row.get(i)).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            if let Some(v) = cc.and_then(|i| row.get(i)).filter(|v| !v.is_empty()) {
+                r.by_credit.entry(v.clone()).or_insert_with(|| id.clone());
+            }
+            if let Some(v) = cn.and_then(|i| row.get(i)).filter(|v| !v.is_empty()) {
+                r.by_idno.entry(v.clone()).or_insert_with(|| id.clone());
+            }
+            r.ids.insert(id.clone());
+        }
+        r
+    }
+
+    /// The customer's archive number, or why there is none.
+    fn resolve(&self, customer_id: &str, credit: &str, idno: &str) -> Result<String, String> {
+        if !self.enabled {
+            return if customer_id.is_empty() { Err("no customer_id".into()) } else { Ok(customer_id.to_string()) };
+        }
+        if self.ids.contains(customer_id) {
+            return Ok(customer_id.to_string());
+        }
+        for (map, key) in [
+            (&self.by_credit, credit),
+            (&self.by_idno, idno),
+            (&self.by_credit, customer_id),
+            (&self.by_idno, customer_id),
+        ] {
+            if !key.is_empty()
+                && let Some(id) = map.get(key)
+            {
+                return Ok(id.clone());
+            }
+        }
+        let named: Vec<String> = [("customer_id", customer_id), ("credit_code", credit), ("id_number", idno)]
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k} {}", shown(k, v)))
+            .collect();
+        if named.is_empty() {
+            Err("no customer (customer_id, credit_code or id_number) given".into())
+        } else {
+            Err(format!("unknown customer: no customer in the archive has {}", named.join(" or ")))
+        }
+    }
+}
+
+fn column_index(columns: &[String], name: &str) -> usize {
+    columns.iter().position(|c| c == name).unwrap_or(usize::MAX)
+}
+
+fn cell(row: &[String], i: usize) -> &str {
+    row.get(i).map(|s| s.as_str()).unwrap_or("")
+}
+
+/// Merge non-empty values of `update` into `row`; true when anything changed.
+fn merge_into(row: &mut Vec<String>, update: &[String]) -> bool {
+    if row.len() < update.len() {
+        row.resize(update.len(), String::new());
+    }
+    let mut changed = false;
+    for (i, v) in update.iter().enumerate() {
+        if !v.is_empty() && row[i] != *v {
+            row[i] = v.clone();
+            changed = true;
+        }
+    }
+    changed
+}
+
+fn import_transactions(
+    archive: &Archive,
+    inputs: Vec<Input>,
+    resolver: &Resolver,
+    opts: &ImportOptions,
+    ctx: &mut Ctx,
+    progress: &Progress,
+) -> Result<Option<Staged>> {
+    let kind = TableKind::Transactions;
+    let output_mode = opts.output.is_some();
+    // pass A: the archive's transaction ids
+    let mut archive_reader = if output_mode { None } else { archive.open_table(kind)? };
+    let mut columns = match &archive_reader {
+        Some(r) => r.columns.clone(),
+        None => kind.column_names(),
+    };
+    let mut archived_ids: HashSet<Box<str>> = HashSet::new();
+    let mut archived_rows = 0u64;
+    if let Some(r) = archive_reader.as_mut() {
+        let ci = column_index(&r.columns, "id");
+        while let Some(row) = r.next_row()? {
+            archived_rows += 1;
+            archived_ids.insert(cell(&row, ci).into());
+        }
+    }
+    let slots: Vec<Vec<usize>> = inputs
+        .iter()
+        .map(|i| {
+            i.targets
+                .iter()
+                .map(|t| match columns.iter().position(|c| c == t) {
+                    Some(p) => p,
+                    None => {
+                        columns.push(t.clone());
+                        columns.len() - 1
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let width = columns.len();
+    let c = |n: &str| column_index(&columns, n);
+    let (c_id, c_cust, c_date, c_amount, c_kind, c_credit, c_idno) =
+        (c("id"), c("customer_id"), c("date"), c("amount"), c("kind"), c("credit_code"), c("id_number"));
+    let c_hash: Vec<usize> = ["customer_id", "date", "product", "category", "quantity", "unit_price", "amount", "kind"]
+        .iter()
+        .map(|n| c(n))
+        .collect();
+
+    let (target, format) = target_for(archive, kind, opts)?;
+    let (target_path, bom) = match &target {
+        Target::File(p, bom) => (Some(p.clone()), *bom),
+        Target::Stdout => (None, false),
+    };
+    // pass B: new rows go to a spill file (a candidate final file: header first)
+    let mut spill = match (&target_path, opts.dry_run) {
+        (Some(p), false) => Staged::new(p)?,
+        _ => Staged::new(&std::env::temp_dir().join("dangan-spill"))?,
+    };
+    let mut new_ids: HashSet<Box<str>> = HashSet::new();
+    let mut updates: HashMap<Box<str>, Vec<Vec<String>>> = HashMap::new();
+    let mut derived: HashMap<u64, u32> = HashMap::new();
+    {
+        let mut buf = BufWriter::with_capacity(1 << 20, spill.file());
+        if bom {
+            buf.write_all("\u{feff}".as_bytes())?;
+        }
+        let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(buf);
+        w.write_record(&columns)?;
+        let mut done_bytes = 0;
+        for (mut input, slots) in inputs.into_iter().zip(slots) {
+            let mut rows_in_file = 0u64;
+            while let Some(row) = input.src.next_row()? {
+                rows_in_file += 1;
+                ctx.summary.read += 1;
+                if ctx.summary.read % CHECK_EVERY == 0 {
+                    fsutil::checkpoint()?;
+                    progress.tick("transactions", done_bytes + input.src.bytes_read());
+                }
+                let (mut t, problems) = normalise_row(&input, &slots, width, &row, ctx);
+                // required values: a date, an amount, a known kind, a customer
+                let mut reasons = Vec::new();
+                for (col, why) in &problems {
+                    if matches!(col.as_str(), "date" | "amount" | "kind") {
+                        reasons.push(format!("{col}: {:?} {why}", t[c(col)]));
+                    }
+                }
+                if t[c_date].is_empty() {
+                    reasons.push("no date".into());
+                }
+                if t[c_amount].is_empty() {
+                    reasons.push("no amount".into());
+                }
+                match resolver.resolve(&t[c_cust], cell(&t, c_credit), cell(&t, c_idno)) {
+                    Ok(id) => t[c_cust] = id,
+                    Err(why) => reasons.push(why),
+                }
+                if !reasons.is_empty() {
+                    ctx.rejects.add(&mut ctx.summary, &input, &row, reasons.join("; "));
+                    continue;
+                }
+                warn_problems(ctx, &input, &row, &t, &slots, &problems);
+                if t[c_kind].is_empty() {
+                    t[c_kind] = "sale".into();
+                }
+                if t[c_id].is_empty() {
+                    // no order number: a stable id from the content, so a re-run
+                    // of the same file recognises its rows
+                    let parts: Vec<&str> = c_hash.iter().map(|&i| cell(&t, i)).collect();
+                    let h = fnv1a(&parts);
+                    let n = derived.entry(h).or_insert(0);
+                    *n += 1;
+                    t[c_id] = if *n == 1 { format!("T{:012X}", h >> 16) } else { format!("T{:012X}-{n}", h >> 16) };
+                }
+                let id: &str = &t[c_id];
+                if archived_ids.contains(id) || new_ids.contains(id) {
+                    updates.entry(id.into()).or_default().push(t);
+                    continue;
+                }
+                new_ids.insert(id.into());
+                ctx.summary.added += 1;
+                ctx.change(|| format!("add transactions {}", t[c_id]));
+                w.write_record(&t)?;
+            }
+            if rows_in_file == 0 {
+                bail!("{}: no data rows (header only)", input.src.name);
+            }
+            done_bytes += input.src.size.unwrap_or(0);
+        }
+        w.flush()?;
+    }
+    drop(new_ids);
+
+    // pass C: the final file = archive rows (with updates) + spilled rows
+    let fast = archived_rows == 0 && updates.is_empty() && format == StoreFormat::Csv && target_path.is_some();
+    if fast {
+        if ctx.summary.added == 0 {
+            return Ok(None);
+        }
+        spill.target = target_path.unwrap_or_default();
+        return Ok((!opts.dry_run).then_some(spill));
+    }
+    let mut changed = ctx.summary.added > 0;
+    let mut apply = |row: &mut Vec<String>, ctx: &mut Ctx| {
+        if let Some(ups) = updates.remove(cell(row, c_id)) {
+            let original = row.clone();
+            let flags: Vec<bool> = ups.iter().map(|u| merge_into(row, u)).collect();
+            if *row == original {
+                ctx.summary.unchanged += flags.len() as u64;
+            } else {
+                let n = flags.iter().filter(|f| **f).count() as u64;
+                ctx.summary.updated += n;
+                ctx.summary.unchanged += flags.len() as u64 - n;
+                changed = true;
+                let id = cell(row, c_id).to_string();
+                ctx.change(|| format!("update transactions {id}"));
+            }
+        }
+    };
+    let mut body: Box<dyn FnMut(&mut dyn Write, &mut Ctx) -> Result<()>> = Box::new(|w: &mut dyn Write, ctx: &mut Ctx| {
+        let mut tw = TableWriter::new(w, format, &columns, bom)?;
+        if let Some((path, _)) = if output_mode { None } else { archive.table_file(kind)? } {
+            let mut r = crate::archive::ArchiveReader::open(&path, kind)?;
+            while let Some(mut row) = r.next_row()? {
+                row.resize(width, String::new());
+                apply(&mut row, ctx);
+                tw.write(&row)?;
+            }
+        }
+        let mut sr = csv::ReaderBuilder::new().has_headers(true).from_path(spill.path())?;
+        let mut rec = csv::StringRecord::new();
+        while sr.read_record(&mut rec)? {
+            let mut row: Vec<String> = rec.iter().map(str::to_string).collect();
+            apply(&mut row, ctx);
+            tw.write(&row)?;
+        }
+        tw.finish()?;
+        Ok(())
+    });
+    match (&target, opts.dry_run) {
+        (Target::Stdout, _) => {
+            let mut out = std::io::stdout().lock();
+            body(&mut out, ctx)?;
+            Ok(None)
+        }
+        (Target::File(path, _), dry) => {
+            let mut staged = if dry { Staged::new(&std::env::temp_dir().join("dangan-dry"))? } else { Staged::new(path)? };
+            {
+                let mut w = BufWriter::with_capacity(1 << 20, staged.file());
+                body(&mut w, ctx)?;
+                w.flush()?;
+            }
+            drop(body);
+            Ok((changed && !dry).then_some(staged))
+        }
+    }
+}
+
+fn import_followups(
+    archive: &Archive,
+    inputs: Vec<Input>,
+    resolver: &Resolver,
+    opts: &ImportOptions,
+    ctx: &mut Ctx,
+    progress: &Progress,
+) -> Result<Option<Staged>> {
+    let kind = TableKind::Followups;
+    let mut table = if opts.output.is_some() { Table::empty(kind) } else { archive.read_table(kind)? };
+    let canonical = kind.columns().len();
+    let signature = |r: &[String]| r.iter().take(canonical).map(String::as_str).collect::<Vec<_>>().join("\u{1f}");
+    let mut seen: HashSet<String> = table.rows.iter().map(|r| signature(r)).collect();
+    let mut added = 0u64;
+    for mut input in inputs {
+        let slots: Vec<usize> = input.targets.iter().map(|t| table.ensure_col(t)).collect();
+        let (c_cust, c_date) = (column_index(&table.columns, "customer_id"), column_index(&table.columns, "date"));
+        let (c_credit, c_idno) = (column_index(&table.columns, "credit_code"), column_index(&table.columns, "id_number"));
+        let mut rows_in_file = 0u64;
+        while let Some(row) = input.src.next_row()? {
+            rows_in_file += 1;
+            ctx.summary.read += 1;
+            if ctx.summary.read % CHECK_EVERY == 0 {
+                fsutil::checkpoint()?;
+                progress.tick("followups", input.src.bytes_read());
+            }
+            let width = table.columns.len();
+            let (mut r, problems) = normalise_row(&input, &slots, width, &row, ctx);
+            let mut reasons = Vec::new();
+            if let Some((_, why)) = problems.iter().find(|(c, _)| c == "date") {
+                reasons.push(format!("date: {why}"));
+            } else if r[c_date].is_empty() {
+                reasons.push("no date".into());
+            }
+            match resolver.resolve(&r[c_cust], cell(&r, c_credit), cell(&r, c_idno)) {
+                Ok(id) => r[c_cust] = id,
+                Err(why) => reasons.push(why),
+            }
+            if !reasons.is_empty() {
+                ctx.rejects.add(&mut ctx.summary, &input, &row, reasons.join("; "));
+                continue;
+            }
+            warn_problems(ctx, &input, &row, &r, &slots, &problems);
+            if !seen.insert(signature(&r)) {
+                ctx.summary.unchanged += 1;
+                continue;
+            }
+            ctx.summary.added += 1;
+            added += 1;
+            let (cust, date) = (r[c_cust].clone(), r[c_date].clone());
+            ctx.change(|| format!("add followups {cust} {date}"));
+            table.rows.push(r);
+        }
+        if rows_in_file == 0 {
+            bail!("{}: no data rows (header only)", input.src.name);
+        }
+    }
+    if added == 0 && opts.output.is_none() {
+        return Ok(None);
+    }
+    let (target, format) = target_for(archive, kind, opts)?;
+    match target {
+        Target::Stdout => {
+            write_table(&mut std::io::stdout().lock(), format, &table, false)?;
+            Ok(None)
+        }
+        Target::File(path, bom) => {
+            if opts.dry_run {
+                return Ok(None);
+            }
+            let mut s = Staged::new(&path)?;
+            {
+                let mut w = BufWriter::new(s.file());
+                write_table(&mut w, format, &table, bom)?;
+                w.flush()?;
+            }
+            Ok(Some(s))
+        }
+    }
+}

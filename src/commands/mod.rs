@@ -1,0 +1,4 @@
+//! One file per subcommand's logic; the CLI in `src/bin/dangan.rs` only parses
+//! flags and calls these.
+
+pub mod import;

@@ -1,0 +1,96 @@
+//! Dates as people write them: 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日,
+//! 20240305, an optional time after the date, and Excel serial numbers (XLSX only).
+
+use chrono::NaiveDate;
+
+/// Parse a date written in any accepted form; a time part after the date is ignored.
+pub fn parse_date(input: &str) -> Option<NaiveDate> {
+    let s = crate::text::to_halfwidth(input.trim());
+    let s = s.trim();
+    // drop a time part: "2024-03-05 10:20:00", "2024-03-05T10:20"
+    let date_part = s.split([' ', 'T']).next().unwrap_or("");
+    if date_part.len() == 8 && date_part.bytes().all(|b| b.is_ascii_digit()) {
+        let y = date_part[0..4].parse().ok()?;
+        let m = date_part[4..6].parse().ok()?;
+        let d = date_part[6..8].parse().ok()?;
+        return NaiveDate::from_ymd_opt(y, m, d);
+    }
+    let cleaned = date_part.strip_suffix('日').unwrap_or(date_part);
+    let parts: Vec<&str> = cleaned.split(['-', '/', '.', '年', '月']).collect();
+    if parts.len() != 3 {
+        return None;
+    }
+    let num = |p: &str, max_len: usize| -> Option<u32> {
+        if p.is_empty() || p.len() > max_len || !p.bytes().all(|b| b.is_ascii_digit()) {
+            None
+        } else {
+            p.parse().ok()
+        }
+    };
+    if parts[0].len() != 4 {
+        return None;
+    }
+    let y = num(parts[0], 4)? as i32;
+    NaiveDate::from_ymd_opt(y, num(parts[1], 2)?, num(parts[2], 2)?)
+}
+
+/// An Excel serial day number (1900 date system) to a date.
+pub fn from_excel_serial(serial: f64) -> Option<NaiveDate> {
+    if !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    // Excel counts 1900-02-29, which did not exist; serials from 61 on are one ahead.
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    base.checked_add_days(chrono::Days::new(serial.floor() as u64))
+}
+
+pub fn iso(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Today, or the date given by `DANGAN_TODAY` (for reproducible runs).
+pub fn today() -> NaiveDate {
+    std::env::var("DANGAN_TODAY")
+        .ok()
+        .and_then(|s| parse_date(&s))
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, dd: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, dd)
+    }
+
+    #[test]
+    fn all_forms() {
+        for s in [
+            "2024-03-05",
+            "2024/3/5",
+            "2024.3.5",
+            "2024年3月5日",
+            "20240305",
+            "２０２４年３月５日",
+            "2024-03-05 10:20:00",
+            " 2024/03/05T08:00 ",
+        ] {
+            assert_eq!(parse_date(s), d(2024, 3, 5), "{s}");
+        }
+    }
+
+    #[test]
+    fn invalid() {
+        for s in ["2024-02-30", "24-3-5", "2024-13-01", "abc", "", "2024年3月", "45356"] {
+            assert_eq!(parse_date(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn excel_serial() {
+        assert_eq!(from_excel_serial(45356.0), d(2024, 3, 5));
+        assert_eq!(from_excel_serial(61.0), d(1900, 3, 1));
+        assert_eq!(from_excel_serial(-1.0), None);
+    }
+}

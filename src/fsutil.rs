@@ -1,0 +1,247 @@
+//! Safe writes to the archive: an exclusive lock, files staged as temp files,
+//! fsynced, backed up and renamed in one journalled commit, so an error, Ctrl-C
+//! or a kill leaves the archive either exactly as before or fully updated.
+
+use anyhow::{Context, Result, anyhow, bail};
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub const LOCK_FILE: &str = ".dangan.lock";
+pub const JOURNAL_FILE: &str = ".dangan-commit";
+pub const BACKUP_DIR: &str = ".backup";
+pub const TEMP_PREFIX: &str = ".dangan-tmp-";
+pub const BACKUPS_KEPT: usize = 10;
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static CHECKPOINTS: AtomicBool = AtomicBool::new(false);
+
+/// Install the Ctrl-C handler: outside a write it ends the process at once;
+/// during a write it asks the writer to stop at its next checkpoint.
+pub fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if CHECKPOINTS.load(Ordering::SeqCst) {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+        } else {
+            std::process::exit(130);
+        }
+    });
+}
+
+/// Errors with "interrupted" when Ctrl-C was pressed since the write began.
+pub fn checkpoint() -> Result<()> {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        bail!("interrupted: nothing was changed");
+    }
+    Ok(())
+}
+
+/// Held for the duration of a write to the archive.
+pub struct ArchiveLock {
+    _file: File,
+}
+
+impl ArchiveLock {
+    /// Take the archive's exclusive lock, or fail at once naming the holder.
+    /// A commit left half-done by a killed process is completed first, and its
+    /// stale temp files removed.
+    pub fn acquire(dir: &Path) -> Result<ArchiveLock> {
+        let path = dir.join(LOCK_FILE);
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("{}: cannot create the lock file", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                bail!(
+                    "archive {} is locked by another dangan process ({}); try again when it has finished",
+                    dir.display(),
+                    holder.trim()
+                );
+            }
+            Err(std::fs::TryLockError::Error(e)) => bail!("{}: cannot lock: {e}", path.display()),
+        }
+        file.set_len(0)?;
+        writeln!(file, "pid {}", std::process::id())?;
+        recover(dir)?;
+        CHECKPOINTS.store(true, Ordering::SeqCst);
+        Ok(ArchiveLock { _file: file })
+    }
+}
+
+impl Drop for ArchiveLock {
+    fn drop(&mut self) {
+        CHECKPOINTS.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Finish a journalled commit that a killed process left behind, then remove
+/// stale temp files.
+fn recover(dir: &Path) -> Result<()> {
+    let journal = dir.join(JOURNAL_FILE);
+    if let Ok(text) = std::fs::read_to_string(&journal) {
+        // The journal is written only once every temp file is complete and synced.
+        for line in text.lines() {
+            if let Some((tmp, fin)) = line.split_once('\t') {
+                let tmp = dir.join(tmp);
+                if tmp.exists() {
+                    std::fs::rename(&tmp, dir.join(fin)).with_context(|| format!("recovering {}", tmp.display()))?;
+                }
+            }
+        }
+        sync_dir(dir);
+        std::fs::remove_file(&journal).ok();
+    }
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                std::fs::remove_file(e.path()).ok();
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// A new version of one archive file, written to a temp file beside it.
+pub struct Staged {
+    pub target: PathBuf,
+    tmp: tempfile::NamedTempFile,
+}
+
+impl Staged {
+    pub fn new(target: &Path) -> Result<Staged> {
+        let dir = target.parent().unwrap_or(Path::new("."));
+        let tmp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(dir)
+            .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
+        // the new file gets the old one's permissions (temp files start at 0600)
+        let perms = match std::fs::metadata(target) {
+            Ok(m) => m.permissions(),
+            Err(_) => default_permissions(),
+        };
+        std::fs::set_permissions(tmp.path(), perms).ok();
+        Ok(Staged {
+            target: target.to_path_buf(),
+            tmp,
+        })
+    }
+
+    pub fn file(&mut self) -> &mut File {
+        self.tmp.as_file_mut()
+    }
+
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+}
+
+#[cfg(unix)]
+fn default_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o644)
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> std::fs::Permissions {
+    let mut p = std::fs::metadata(".").map(|m| m.permissions()).expect("current directory");
+    p.set_readonly(false);
+    p
+}
+
+/// Replace the targets of the staged files in one step: fsync each, back up the
+/// current files into `.backup/<time>/` (last [`BACKUPS_KEPT`] kept), write the
+/// journal, rename, remove the journal.
+pub fn commit(dir: &Path, staged: Vec<Staged>) -> Result<Option<PathBuf>> {
+    if staged.is_empty() {
+        return Ok(None);
+    }
+    checkpoint()?;
+    for s in &staged {
+        s.tmp.as_file().sync_all().context("fsync")?;
+    }
+    let backup = make_backup(dir, staged.iter().map(|s| s.target.as_path()))?;
+    let mut journal = String::new();
+    let mut kept = Vec::new();
+    for s in staged {
+        let tmp_name = s.tmp.path().file_name().unwrap_or_default().to_string_lossy().to_string();
+        let fin = s.target.file_name().unwrap_or_default().to_string_lossy().to_string();
+        journal.push_str(&format!("{tmp_name}\t{fin}\n"));
+        let path = s.tmp.into_temp_path().keep().map_err(|e| anyhow!("cannot keep temp file: {e}"))?;
+        kept.push((path, s.target));
+    }
+    let jpath = dir.join(JOURNAL_FILE);
+    {
+        let mut j = File::create(&jpath).with_context(|| format!("{}: cannot write", jpath.display()))?;
+        j.write_all(journal.as_bytes())?;
+        j.sync_all()?;
+    }
+    sync_dir(dir);
+    for (tmp, target) in &kept {
+        std::fs::rename(tmp, target).with_context(|| format!("{}: cannot replace", target.display()))?;
+    }
+    sync_dir(dir);
+    std::fs::remove_file(&jpath).ok();
+    sync_dir(dir);
+    Ok(backup)
+}
+
+fn make_backup<'a>(dir: &Path, targets: impl Iterator<Item = &'a Path>) -> Result<Option<PathBuf>> {
+    let existing: Vec<&Path> = targets.filter(|t| t.exists()).collect();
+    if existing.is_empty() {
+        return Ok(None);
+    }
+    let root = dir.join(BACKUP_DIR);
+    std::fs::create_dir_all(&root).with_context(|| format!("{}: cannot create", root.display()))?;
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
+    let mut folder = root.join(&stamp);
+    let mut n = 2;
+    while folder.exists() {
+        folder = root.join(format!("{stamp}-{n}"));
+        n += 1;
+    }
+    std::fs::create_dir(&folder).with_context(|| format!("{}: cannot create", folder.display()))?;
+    for t in existing {
+        let dest = folder.join(t.file_name().unwrap_or_default());
+        if std::fs::hard_link(t, &dest).is_err() {
+            std::fs::copy(t, &dest).with_context(|| format!("backing up {}", t.display()))?;
+        }
+    }
+    sync_dir(&folder);
+    prune_backups(&root);
+    Ok(Some(folder))
+}
+
+fn prune_backups(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root) else { return };
+    let mut names: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    names.sort();
+    while names.len() > BACKUPS_KEPT {
+        let old = names.remove(0);
+        std::fs::remove_dir_all(&old).ok();
+    }
+}
+
+/// Write a whole file atomically (temp, fsync, rename) outside the archive,
+/// e.g. `--output` or a rejects file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut s = Staged::new(path)?;
+    s.file().write_all(bytes).with_context(|| format!("{}: cannot write", path.display()))?;
+    s.file().sync_all()?;
+    s.tmp
+        .persist(path)
+        .map_err(|e| anyhow!("{}: cannot write: {}", path.display(), e.error))?;
+    Ok(())
+}

@@ -1,0 +1,670 @@
+//! Reading any file people hand us as rows of text: CSV/TSV (delimiter sniffed),
+//! YAML (a list of maps), XLSX/XLS/ODS; in UTF-8, UTF-8 with BOM, GBK/GB18030 or
+//! UTF-16 with BOM; from a path or `-` (stdin). Every error names the file and line.
+
+use anyhow::{Context, Result, anyhow, bail};
+use encoding_rs::Encoding;
+use std::cell::Cell;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::rc::Rc;
+
+/// The longest line (bytes between two newlines) a text file may have. Longer
+/// lines are refused while reading, so memory stays bounded.
+pub const MAX_LINE_BYTES: u64 = 8 * 1024 * 1024;
+/// The longest single value accepted.
+pub const MAX_FIELD_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// `--encoding`: forces the text encoding instead of detecting it
+    pub encoding: Option<&'static Encoding>,
+    /// `--sheet`: the worksheet of a workbook (default: the first)
+    pub sheet: Option<String>,
+}
+
+/// One data row: its line in the source (1-based; for YAML the item's line,
+/// for workbooks the sheet row) and its values, one per header.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub line: u64,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    Csv,
+    Yaml,
+    Workbook,
+}
+
+/// An opened input: its headers and a stream of rows.
+pub struct Source {
+    /// what messages call the file: its path, or `<stdin>`
+    pub name: String,
+    pub headers: Vec<String>,
+    pub format: SourceFormat,
+    /// encoding the text was read in (`UTF-8`, `GB18030`, ...)
+    pub encoding: &'static str,
+    /// size of the file in bytes, when known (for progress)
+    pub size: Option<u64>,
+    rows: Rows,
+}
+
+enum Rows {
+    Csv {
+        rdr: csv::Reader<Box<dyn Read>>,
+        rec: csv::StringRecord,
+        counter: Counter,
+        last_had_newline: bool,
+        /// lines end in CRLF: the csv crate then reports a record's line one
+        /// short (it starts the record at the LF of the line before)
+        crlf: bool,
+    },
+    Mem(std::vec::IntoIter<Row>),
+}
+
+/// Shared counts kept by [`CountingReader`]: bytes read and `"` seen.
+#[derive(Clone, Default)]
+struct Counter {
+    bytes: Rc<Cell<u64>>,
+    quotes: Rc<Cell<u64>>,
+    line: Rc<Cell<u64>>,
+}
+
+/// Counts bytes, quotes and lines as the CSV parser pulls them, and refuses a
+/// line longer than [`MAX_LINE_BYTES`] before the parser buffers it.
+struct CountingReader<R> {
+    inner: R,
+    counter: Counter,
+    since_newline: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut quotes = 0u64;
+        let mut lines = 0u64;
+        for &b in &buf[..n] {
+            match b {
+                b'"' => quotes += 1,
+                b'\n' => {
+                    lines += 1;
+                    self.since_newline = 0;
+                    continue;
+                }
+                _ => {}
+            }
+            self.since_newline += 1;
+        }
+        if self.since_newline > MAX_LINE_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "line {} is longer than {} MiB; refusing to read it",
+                    self.counter.line.get() + lines + 1,
+                    MAX_LINE_BYTES / 1024 / 1024
+                ),
+            ));
+        }
+        self.counter.bytes.set(self.counter.bytes.get() + n as u64);
+        self.counter.quotes.set(self.counter.quotes.get() + quotes);
+        self.counter.line.set(self.counter.line.get() + lines);
+        Ok(n)
+    }
+}
+
+impl Source {
+    /// Open a file (or `-` for stdin) and read its header row.
+    pub fn open(path: &str, opts: &ReadOptions) -> Result<Source> {
+        let name = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
+        if path == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("{name}: cannot read standard input"))?;
+            return Source::from_bytes(name, bytes, None, opts);
+        }
+        let p = Path::new(path);
+        let meta = std::fs::metadata(p).map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+        if meta.is_dir() {
+            bail!("{name}: is a directory, not a file");
+        }
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let mut head = vec![0u8; 8192];
+        let got = {
+            let mut f = std::fs::File::open(p).map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+            read_up_to(&mut f, &mut head).with_context(|| format!("{name}: cannot read"))?
+        };
+        head.truncate(got);
+        if got == 0 {
+            bail!("{name}: empty file (no header row)");
+        }
+        if is_workbook(&ext, &head) {
+            return read_workbook(name, p, opts);
+        }
+        if matches!(ext.as_str(), "yaml" | "yml") {
+            let bytes = std::fs::read(p).with_context(|| format!("{name}: cannot read"))?;
+            return Source::from_bytes(name, bytes, Some(meta.len()), opts);
+        }
+        let encoding = match opts.encoding {
+            Some(e) => e,
+            None => detect_file_encoding(&name, p, &head)?,
+        };
+        let file = std::fs::File::open(p).map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+        let reader: Box<dyn Read> = if encoding == encoding_rs::UTF_8 {
+            Box::new(BufReader::with_capacity(1 << 20, file))
+        } else {
+            Box::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(encoding))
+                    .bom_override(true)
+                    .build(BufReader::with_capacity(1 << 20, file)),
+            )
+        };
+        let head_text = decode_head(&head, encoding);
+        let delimiter = sniff_delimiter(&head_text, &ext);
+        let crlf = first_line_crlf(&head_text);
+        Source::csv(name, reader, delimiter, crlf, encoding.name(), Some(meta.len()))
+    }
+
+    fn from_bytes(name: String, bytes: Vec<u8>, size: Option<u64>, opts: &ReadOptions) -> Result<Source> {
+        if bytes.is_empty() {
+            bail!("{name}: empty file (no header row)");
+        }
+        if is_workbook("", &bytes) {
+            bail!("{name}: a workbook cannot be read from standard input; give its path");
+        }
+        let encoding = match opts.encoding {
+            Some(e) => e,
+            None => detect_encoding(&name, &bytes)?,
+        };
+        let (text, _, malformed) = encoding.decode(&bytes);
+        if malformed {
+            bail!("{name}: cannot be decoded as {}", encoding.name());
+        }
+        let text = text.into_owned();
+        let trimmed = text.trim_start_matches('\u{feff}');
+        if looks_like_yaml(&name, trimmed) {
+            return read_yaml(name, trimmed);
+        }
+        let delimiter = sniff_delimiter(trimmed, "");
+        let crlf = first_line_crlf(trimmed);
+        let reader: Box<dyn Read> = Box::new(std::io::Cursor::new(trimmed.as_bytes().to_vec()));
+        Source::csv(name, reader, delimiter, crlf, encoding.name(), size)
+    }
+
+    fn csv(name: String, reader: Box<dyn Read>, delimiter: u8, crlf: bool, encoding: &'static str, size: Option<u64>) -> Result<Source> {
+        let counter = Counter::default();
+        let reader: Box<dyn Read> = Box::new(CountingReader {
+            inner: reader,
+            counter: counter.clone(),
+            since_newline: 0,
+        });
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(1 << 16)
+            .from_reader(reader);
+        let mut rec = csv::StringRecord::new();
+        let mut headers;
+        // the header row is the first row with any non-empty cell
+        loop {
+            let more = rdr.read_record(&mut rec).map_err(|e| csv_error(&name, e))?;
+            if !more {
+                bail!("{name}: empty file (no header row)");
+            }
+            headers = rec.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_string()).collect::<Vec<_>>();
+            if headers.iter().any(|h| !h.is_empty()) {
+                break;
+            }
+        }
+        let line = rec.position().map(|p| p.line()).unwrap_or(1);
+        check_headers(&name, line, &headers)?;
+        Ok(Source {
+            name,
+            headers,
+            format: SourceFormat::Csv,
+            encoding,
+            size,
+            rows: Rows::Csv {
+                rdr,
+                rec,
+                counter,
+                last_had_newline: false,
+                crlf,
+            },
+        })
+    }
+
+    /// A source with no columns and no rows (an empty archive file).
+    pub fn empty(name: String) -> Source {
+        Source {
+            name,
+            headers: Vec::new(),
+            format: SourceFormat::Yaml,
+            encoding: "UTF-8",
+            size: None,
+            rows: Rows::Mem(Vec::new().into_iter()),
+        }
+    }
+
+    /// Bytes consumed so far (text files), for progress bars.
+    pub fn bytes_read(&self) -> u64 {
+        match &self.rows {
+            Rows::Csv { counter, .. } => counter.bytes.get(),
+            Rows::Mem(_) => 0,
+        }
+    }
+
+    /// The next non-blank row, or `None` at the end. Ragged rows, an unclosed
+    /// quote, an oversized value or undecodable text are errors naming the line.
+    pub fn next_row(&mut self) -> Result<Option<Row>> {
+        let name = &self.name;
+        let width = self.headers.len();
+        match &mut self.rows {
+            Rows::Mem(it) => Ok(it.next()),
+            Rows::Csv {
+                rdr,
+                rec,
+                counter,
+                last_had_newline,
+                crlf,
+            } => loop {
+                let more = rdr.read_record(rec).map_err(|e| csv_error(name, e))?;
+                let line = rec.position().map(|p| p.line()).unwrap_or(0) + u64::from(*crlf);
+                if !more {
+                    if *last_had_newline && counter.quotes.get() % 2 == 1 {
+                        bail!("{name}: a quote opened in the last record is never closed (the rest of the file was read as one value)");
+                    }
+                    return Ok(None);
+                }
+                if rec.iter().all(|f| f.trim().is_empty()) {
+                    continue;
+                }
+                if rec.len() != width {
+                    bail!(
+                        "{name}:{line}: row has {} values but the header has {width} columns{}",
+                        rec.len(),
+                        if counter.quotes.get() % 2 == 1 { " (a quote may be left open)" } else { "" }
+                    );
+                }
+                let mut values = Vec::with_capacity(width);
+                let mut newline = false;
+                for (i, f) in rec.iter().enumerate() {
+                    if f.len() > MAX_FIELD_BYTES {
+                        bail!(
+                            "{name}:{line}: value of column {:?} is {} bytes, over the {} KiB limit",
+                            self.headers[i],
+                            f.len(),
+                            MAX_FIELD_BYTES / 1024
+                        );
+                    }
+                    newline |= f.contains('\n');
+                    values.push(f.to_string());
+                }
+                *last_had_newline = newline;
+                return Ok(Some(Row { line, values }));
+            },
+        }
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        let n = r.read(&mut buf[got..])?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    Ok(got)
+}
+
+fn csv_error(name: &str, e: csv::Error) -> anyhow::Error {
+    let line = e.position().map(|p| p.line());
+    let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => anyhow!("{name}{at}: undecodable byte sequence (not valid in the detected encoding; try --encoding)"),
+        csv::ErrorKind::Io(io) => anyhow!("{name}{at}: {io}"),
+        _ => anyhow!("{name}{at}: {e}"),
+    }
+}
+
+fn check_headers(name: &str, line: u64, headers: &[String]) -> Result<()> {
+    for (i, h) in headers.iter().enumerate() {
+        if h.is_empty() {
+            continue;
+        }
+        if let Some(j) = headers[..i].iter().position(|x| x == h) {
+            bail!(
+                "{name}:{line}: duplicate header {h:?} in columns {} and {}",
+                j + 1,
+                i + 1
+            );
+        }
+    }
+    Ok(())
+}
+
+fn is_workbook(ext: &str, head: &[u8]) -> bool {
+    matches!(ext, "xlsx" | "xlsm" | "xls" | "xlsb" | "ods")
+        || head.starts_with(b"PK\x03\x04")
+        || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+}
+
+fn looks_like_yaml(name: &str, text: &str) -> bool {
+    name.ends_with(".yaml") || name.ends_with(".yml") || text.starts_with("---") || text.starts_with("- ")
+}
+
+/// UTF-16 and UTF-8 by BOM; else UTF-8 when the whole file is valid UTF-8;
+/// else GB18030 (a superset of GBK/GB2312) when it decodes cleanly.
+fn detect_encoding(name: &str, bytes: &[u8]) -> Result<&'static Encoding> {
+    if let Some((enc, _)) = Encoding::for_bom(bytes) {
+        return Ok(enc);
+    }
+    check_not_binary(name, bytes)?;
+    match std::str::from_utf8(bytes) {
+        Ok(_) => Ok(encoding_rs::UTF_8),
+        Err(_) => {
+            let (_, _, malformed) = encoding_rs::GB18030.decode(bytes);
+            if !malformed {
+                Ok(encoding_rs::GB18030)
+            } else {
+                let mut dec = encoding_rs::GB18030.new_decoder_without_bom_handling();
+                let mut out = String::with_capacity(bytes.len() * 2);
+                let (res, read) = dec.decode_to_string_without_replacement(bytes, &mut out, true);
+                let offset = match res {
+                    encoding_rs::DecoderResult::Malformed(_, _) => read,
+                    _ => 0,
+                };
+                let line = bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() + 1;
+                bail!("{name}:{line}: undecodable byte sequence near byte {offset}: neither UTF-8 nor GBK/GB18030 (give --encoding)")
+            }
+        }
+    }
+}
+
+fn check_not_binary(name: &str, head: &[u8]) -> Result<()> {
+    if let Some(pos) = head.iter().take(8192).position(|&b| b == 0) {
+        let line = head[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
+        bail!("{name}:{line}: binary data (a NUL byte at offset {pos}); not a text, YAML or workbook file");
+    }
+    Ok(())
+}
+
+/// Detect the encoding of a file on disk by streaming it once.
+fn detect_file_encoding(name: &str, path: &Path, head: &[u8]) -> Result<&'static Encoding> {
+    if let Some((enc, _)) = Encoding::for_bom(head) {
+        return Ok(enc);
+    }
+    check_not_binary(name, head)?;
+    let mut f = std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry = 0usize;
+    loop {
+        let n = f.read(&mut buf[carry..]).with_context(|| format!("{name}: cannot read"))?;
+        let len = carry + n;
+        if n == 0 {
+            if carry == 0 {
+                return Ok(encoding_rs::UTF_8);
+            }
+            break; // truncated multi-byte sequence at the end
+        }
+        match std::str::from_utf8(&buf[..len]) {
+            Ok(_) => carry = 0,
+            Err(e) if e.error_len().is_none() => {
+                let valid = e.valid_up_to();
+                buf.copy_within(valid..len, 0);
+                carry = len - valid;
+            }
+            Err(_) => break,
+        }
+    }
+    // not UTF-8: GB18030 if the whole file decodes cleanly
+    let bytes = std::fs::read(path).with_context(|| format!("{name}: cannot read"))?;
+    detect_encoding(name, &bytes)
+}
+
+fn first_line_crlf(text: &str) -> bool {
+    text.find('\n').is_some_and(|i| i > 0 && text.as_bytes()[i - 1] == b'\r')
+}
+
+fn decode_head(head: &[u8], enc: &'static Encoding) -> String {
+    let (text, _, _) = enc.decode(head);
+    text.into_owned()
+}
+
+/// The delimiter of a text table: `\t` for .tsv, else the most frequent of
+/// `, \t ; |` in the first line outside quotes.
+fn sniff_delimiter(text: &str, ext: &str) -> u8 {
+    if ext == "tsv" || ext == "tab" {
+        return b'\t';
+    }
+    let first = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
+    let mut counts = [(b',', 0usize), (b'\t', 0), (b';', 0), (b'|', 0)];
+    let mut in_quotes = false;
+    for b in first.bytes() {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if !in_quotes {
+            for c in counts.iter_mut() {
+                if c.0 == b {
+                    c.1 += 1;
+                }
+            }
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|c| c.1)
+        .filter(|c| c.1 > 0)
+        .map(|c| c.0)
+        .unwrap_or(b',')
+}
+
+fn read_yaml(name: String, text: &str) -> Result<Source> {
+    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        let at = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
+        anyhow!("{name}{at}: not valid YAML: {e}")
+    })?;
+    let items = match value {
+        serde_yaml::Value::Sequence(s) => s,
+        serde_yaml::Value::Null => Vec::new(),
+        other => bail!("{name}:1: expected a list of maps (one map per record), found {}", yaml_kind(&other)),
+    };
+    // the line of each top-level item: lines starting with "-" at column 0
+    let item_lines: Vec<u64> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with('-') && !l.starts_with("---"))
+        .map(|(i, _)| i as u64 + 1)
+        .collect();
+    let n_items = items.len();
+    let line_of = |i: usize| -> u64 {
+        if item_lines.len() == n_items { item_lines[i] } else { i as u64 + 1 }
+    };
+    let mut headers: Vec<String> = Vec::new();
+    let mut maps = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let serde_yaml::Value::Mapping(m) = item else {
+            bail!("{name}:{}: item {} is {}, expected a map of column: value", line_of(i), i + 1, yaml_kind(&item));
+        };
+        let mut pairs = Vec::with_capacity(m.len());
+        for (k, v) in m {
+            let key = scalar(&k).ok_or_else(|| anyhow!("{name}:{}: item {} has a key that is not text", line_of(i), i + 1))?;
+            let val = scalar(&v).ok_or_else(|| {
+                anyhow!("{name}:{}: item {}, key {key:?}: value is {}, expected text or a number", line_of(i), i + 1, yaml_kind(&v))
+            })?;
+            if !headers.contains(&key) {
+                headers.push(key.clone());
+            }
+            pairs.push((key, val));
+        }
+        maps.push(pairs);
+    }
+    let rows: Vec<Row> = maps
+        .into_iter()
+        .enumerate()
+        .map(|(i, pairs)| {
+            let mut values = vec![String::new(); headers.len()];
+            for (k, v) in pairs {
+                if let Some(pos) = headers.iter().position(|h| *h == k) {
+                    values[pos] = v;
+                }
+            }
+            Row { line: line_of(i), values }
+        })
+        .collect();
+    Ok(Source {
+        name,
+        headers,
+        format: SourceFormat::Yaml,
+        encoding: "UTF-8",
+        size: None,
+        rows: Rows::Mem(rows.into_iter()),
+    })
+}
+
+fn yaml_kind(v: &serde_yaml::Value) -> &'static str {
+    match v {
+        serde_yaml::Value::Null => "empty",
+        serde_yaml::Value::Bool(_) => "a boolean",
+        serde_yaml::Value::Number(_) => "a number",
+        serde_yaml::Value::String(_) => "text",
+        serde_yaml::Value::Sequence(_) => "a list",
+        serde_yaml::Value::Mapping(_) => "a map",
+        serde_yaml::Value::Tagged(_) => "a tagged value",
+    }
+}
+
+fn scalar(v: &serde_yaml::Value) -> Option<String> {
+    match v {
+        serde_yaml::Value::Null => Some(String::new()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn read_workbook(name: String, path: &Path, opts: &ReadOptions) -> Result<Source> {
+    use calamine::{Data, Reader, open_workbook_auto};
+    let mut wb = open_workbook_auto(path).map_err(|e| anyhow!("{name}: not a readable workbook: {e}"))?;
+    let sheets = wb.sheet_names();
+    let sheet = match &opts.sheet {
+        Some(s) => {
+            if !sheets.contains(s) {
+                bail!("{name}: no sheet named {s:?} (sheets: {})", sheets.join(", "));
+            }
+            s.clone()
+        }
+        None => sheets.first().cloned().ok_or_else(|| anyhow!("{name}: workbook has no sheets"))?,
+    };
+    let range = wb
+        .worksheet_range(&sheet)
+        .map_err(|e| anyhow!("{name}: sheet {sheet:?} cannot be read: {e}"))?;
+    let (row0, _) = range.start().unwrap_or((0, 0));
+    let cell = |d: &Data| -> String {
+        match d {
+            Data::Empty => String::new(),
+            Data::String(s) => s.clone(),
+            Data::Float(f) => format_float(*f),
+            Data::Int(i) => i.to_string(),
+            Data::Bool(b) => b.to_string(),
+            Data::DateTime(dt) => match dt.as_datetime() {
+                Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().format("%Y-%m-%d").to_string(),
+                Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+                None => format_float(dt.as_f64()),
+            },
+            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+            Data::Error(e) => format!("#{e:?}"),
+        }
+    };
+    let mut rows_iter = range.rows().enumerate();
+    let mut headers = None;
+    let mut header_line = 0;
+    for (i, r) in rows_iter.by_ref() {
+        let h: Vec<String> = r.iter().map(|c| cell(c).trim().to_string()).collect();
+        if h.iter().any(|x| !x.is_empty()) {
+            header_line = row0 as u64 + i as u64 + 1;
+            headers = Some(h);
+            break;
+        }
+    }
+    let Some(mut headers) = headers else {
+        bail!("{name}: sheet {sheet:?} is empty (no header row)");
+    };
+    // trailing columns without a header and without data are dropped
+    while headers.last().is_some_and(|h| h.is_empty()) {
+        headers.pop();
+    }
+    check_headers(&name, header_line, &headers)?;
+    let width = headers.len();
+    let mut rows = Vec::new();
+    for (i, r) in rows_iter {
+        let mut values: Vec<String> = r.iter().map(&cell).collect();
+        let line = row0 as u64 + i as u64 + 1;
+        if values.iter().skip(width).any(|v| !v.trim().is_empty()) {
+            bail!("{name}:{line}: sheet {sheet:?} row has values beyond the {width} headed columns");
+        }
+        values.resize(width, String::new());
+        if values.iter().all(|v| v.trim().is_empty()) {
+            continue;
+        }
+        rows.push(Row { line, values });
+    }
+    Ok(Source {
+        name,
+        headers,
+        format: SourceFormat::Workbook,
+        encoding: "XLSX",
+        size: None,
+        rows: Rows::Mem(rows.into_iter()),
+    })
+}
+
+/// Workbook numbers as people typed them: `13800138000.0` → `13800138000`,
+/// binary noise past six decimals dropped.
+fn format_float(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        return format!("{}", f as i64);
+    }
+    let s = format!("{f:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(sniff_delimiter("a,b,c\n", ""), b',');
+        assert_eq!(sniff_delimiter("a\tb\tc\n", ""), b'\t');
+        assert_eq!(sniff_delimiter("\"a;b\",c\n", ""), b',');
+        assert_eq!(sniff_delimiter("a;b;c\n", ""), b';');
+        assert_eq!(sniff_delimiter("abc\n", ""), b',');
+    }
+
+    #[test]
+    fn floats() {
+        assert_eq!(format_float(13800138000.0), "13800138000");
+        assert_eq!(format_float(0.1 + 0.2), "0.3");
+        assert_eq!(format_float(1234.5), "1234.5");
+    }
+}

@@ -1,0 +1,37 @@
+//! dangan (档案): a customer archive in flat CSV/YAML files, and the commands
+//! that turn it into decisions.
+//!
+//! Where things are:
+//! - `schema`: tables, canonical columns, header aliases
+//! - `text`, `money`, `dates`, `normalize`: values as people write them
+//! - `input`: reading CSV/TSV/YAML/XLSX in any encoding
+//! - `archive`: the archive directory, its tables, reading and writing them
+//! - `settings`: `dangan.yaml`
+//! - `fsutil`: lock, atomic journalled commits, backups, Ctrl-C
+//! - `output`: `--format` and `--lang` for every command
+//! - `commands::*`: one file per subcommand
+
+pub mod archive;
+pub mod commands;
+pub mod dates;
+pub mod fsutil;
+pub mod input;
+pub mod money;
+pub mod normalize;
+pub mod output;
+pub mod schema;
+pub mod settings;
+pub mod text;
+
+/// An error that ends a command with exit code 1: findings at the failing
+/// severity (validation) or rejected rows (import). Every other error exits 2.
+#[derive(Debug)]
+pub struct Findings(pub String);
+
+impl std::fmt::Display for Findings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Findings {}

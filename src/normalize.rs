@@ -1,0 +1,382 @@
+//! Value normalisation on import (SPEC.md "Values"). Each value is turned into
+//! its canonical form; a value that cannot be normalised is kept exactly as it
+//! was and reported, never dropped or guessed.
+
+use crate::schema::ValueKind;
+use crate::text::{clean_spaces, to_halfwidth};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub value: String,
+    /// the canonical form differs from the input
+    pub changed: bool,
+    /// a money value had more than two decimals and was rounded
+    pub rounded: bool,
+    /// why the value could not be normalised (it is then kept as it was)
+    pub problem: Option<String>,
+}
+
+impl Outcome {
+    fn ok(raw: &str, value: String) -> Outcome {
+        Outcome {
+            changed: value != raw,
+            value,
+            rounded: false,
+            problem: None,
+        }
+    }
+
+    fn bad(raw: &str, why: impl Into<String>) -> Outcome {
+        Outcome {
+            value: raw.to_string(),
+            changed: false,
+            rounded: false,
+            problem: Some(why.into()),
+        }
+    }
+}
+
+/// Normalise one value of a column of the given kind. `from_xlsx` allows Excel
+/// serial numbers in date columns.
+pub fn normalise(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
+    // fast path for the common already-clean ASCII value
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Outcome::ok(raw, String::new());
+    }
+    match kind {
+        ValueKind::Text => Outcome::ok(raw, clean_spaces(&to_halfwidth_text(trimmed))),
+        ValueKind::Code => Outcome::ok(raw, clean_spaces(&to_halfwidth(trimmed)).to_uppercase()),
+        ValueKind::Money => match crate::money::parse_yuan(trimmed) {
+            Ok(p) => {
+                let mut o = Outcome::ok(raw, crate::money::format_yuan(p.fen));
+                o.rounded = p.rounded;
+                o
+            }
+            Err(_) => Outcome::bad(raw, "not an amount"),
+        },
+        ValueKind::Quantity => quantity(raw, trimmed),
+        ValueKind::Date => {
+            if let Some(d) = crate::dates::parse_date(trimmed) {
+                return Outcome::ok(raw, crate::dates::iso(d));
+            }
+            if from_xlsx
+                && let Ok(serial) = trimmed.parse::<f64>()
+                && let Some(d) = crate::dates::from_excel_serial(serial)
+            {
+                return Outcome::ok(raw, crate::dates::iso(d));
+            }
+            Outcome::bad(raw, "not a date")
+        }
+        ValueKind::Mobile => mobile(raw, trimmed),
+        ValueKind::Phone => phone(raw, trimmed),
+        ValueKind::Email => {
+            let v: String = to_halfwidth(trimmed).chars().filter(|c| !c.is_whitespace()).collect();
+            let v = v.replace('＠', "@");
+            match v.split_once('@') {
+                Some((user, domain)) if !user.is_empty() && domain.contains('.') => {
+                    Outcome::ok(raw, format!("{user}@{}", domain.to_lowercase()))
+                }
+                _ => Outcome::bad(raw, "not an e-mail address"),
+            }
+        }
+        ValueKind::IdNumber => {
+            let v: String = to_halfwidth(trimmed)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_uppercase();
+            let body_ok = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+            let ok = (v.len() == 18 && body_ok(&v[..17], 17) && matches!(v.as_bytes()[17], b'0'..=b'9' | b'X'))
+                || body_ok(&v, 15);
+            if ok {
+                Outcome::ok(raw, v)
+            } else {
+                Outcome::bad(raw, "not an ID number (18 characters, or 15 digits)")
+            }
+        }
+        ValueKind::CreditCode => {
+            let v: String = to_halfwidth(trimmed)
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .collect::<String>()
+                .to_uppercase();
+            if v.len() == 18 && v.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                Outcome::ok(raw, v)
+            } else {
+                Outcome::bad(raw, "not a credit code (18 letters and digits)")
+            }
+        }
+        ValueKind::Region => Outcome::ok(raw, region(&clean_spaces(&to_halfwidth(trimmed)))),
+        ValueKind::Tags => {
+            let v = to_halfwidth(trimmed);
+            let tags: Vec<String> = v
+                .split([';', ',', '、', '，', '；', '|', '/'])
+                .map(clean_spaces)
+                .filter(|t| !t.is_empty())
+                .collect();
+            Outcome::ok(raw, tags.join(";"))
+        }
+        ValueKind::Rating => {
+            Outcome::ok(raw, to_halfwidth(trimmed).replace(char::is_whitespace, "").to_uppercase())
+        }
+        ValueKind::Enum(set) => {
+            let key = clean_spaces(&to_halfwidth(trimmed)).to_lowercase();
+            for (canon, aliases) in set {
+                if key == *canon || aliases.iter().any(|a| a.to_lowercase() == key) {
+                    return Outcome::ok(raw, canon.to_string());
+                }
+            }
+            let names: Vec<&str> = set.iter().map(|(c, _)| *c).collect();
+            Outcome::bad(raw, format!("not one of {}", names.join(", ")))
+        }
+    }
+}
+
+/// Text keeps full-width punctuation that Chinese prose uses (，。（）) and only
+/// turns full-width letters and digits half-width.
+fn to_halfwidth_text(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '\u{3000}' => crate::text::halfwidth_char(c),
+            _ => c,
+        })
+        .collect()
+}
+
+fn quantity(raw: &str, trimmed: &str) -> Outcome {
+    let v: String = to_halfwidth(trimmed)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ',')
+        .collect();
+    // a unit after the number: 12件, 3箱, 5 pcs
+    let end = v
+        .char_indices()
+        .find(|(i, c)| !(c.is_ascii_digit() || *c == '.' || (*i == 0 && *c == '-')))
+        .map(|(i, _)| i)
+        .unwrap_or(v.len());
+    let (num, unit) = v.split_at(end);
+    let unit_ok = unit.is_empty() || unit.chars().all(|c| !c.is_ascii_digit() && c != '.');
+    match num.parse::<f64>() {
+        Ok(_) if unit_ok && !num.is_empty() => {
+            let mut n = num.to_string();
+            if n.contains('.') {
+                n = n.trim_end_matches('0').trim_end_matches('.').to_string();
+            }
+            if n.is_empty() || n == "-" {
+                n = "0".into();
+            }
+            let mut o = Outcome::ok(raw, n);
+            if !unit.is_empty() {
+                o.changed = true;
+            }
+            o
+        }
+        _ => Outcome::bad(raw, "not a quantity"),
+    }
+}
+
+fn digits_only(s: &str) -> String {
+    to_halfwidth(s)
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '（' | '）' | '.' | '\u{a0}'))
+        .collect()
+}
+
+fn strip_country(d: &str) -> &str {
+    if let Some(rest) = d.strip_prefix("+86") {
+        rest
+    } else if let Some(rest) = d.strip_prefix("0086") {
+        rest
+    } else if d.len() == 13
+        && let Some(rest) = d.strip_prefix("86")
+    {
+        rest
+    } else {
+        d
+    }
+}
+
+fn mobile(raw: &str, trimmed: &str) -> Outcome {
+    let d = digits_only(trimmed);
+    let d = strip_country(&d);
+    let b = d.as_bytes();
+    if b.len() == 11 && b[0] == b'1' && b.iter().all(|c| c.is_ascii_digit()) {
+        Outcome::ok(raw, d.to_string())
+    } else {
+        Outcome::bad(raw, "not an 11-digit mobile number")
+    }
+}
+
+/// Landlines as `area-number[-extension]`: `(010)12345678` → `010-12345678`,
+/// `0755 8888 6666 转 123` → `0755-88886666-123`. Area codes 010 and 02x have
+/// three digits, all others four.
+fn phone(raw: &str, trimmed: &str) -> Outcome {
+    let half = to_halfwidth(trimmed);
+    let (main, ext) = match half
+        .split_once('转')
+        .or_else(|| half.split_once("ext"))
+        .or_else(|| half.split_once('#'))
+    {
+        Some((m, e)) => (m.to_string(), Some(digits_only(e))),
+        None => (half.clone(), None),
+    };
+    // keep the caller's extension written as a third dash group
+    let groups: Vec<String> = main
+        .split(['-', ' '])
+        .map(digits_only)
+        .filter(|g| !g.is_empty())
+        .collect();
+    let (main_digits, ext) = match (ext, groups.len()) {
+        (Some(e), _) => (groups.concat(), Some(e)),
+        (None, 3) if groups[0].starts_with('0') && groups[2].len() <= 5 => {
+            (format!("{}{}", groups[0], groups[1]), Some(groups[2].clone()))
+        }
+        _ => (groups.concat(), None),
+    };
+    let d = strip_country(&main_digits).to_string();
+    let d = if !d.starts_with('0') && d.len() >= 9 && !d.starts_with('1') {
+        format!("0{d}") // +86 10 1234 5678 dropped the trunk 0
+    } else {
+        d
+    };
+    if !d.bytes().all(|c| c.is_ascii_digit()) || ext.as_ref().is_some_and(|e| !e.bytes().all(|c| c.is_ascii_digit()) || e.is_empty()) {
+        return Outcome::bad(raw, "not a phone number");
+    }
+    let formatted = if d.len() == 11 && d.starts_with('1') {
+        d.clone() // a mobile written in the phone column
+    } else if d.starts_with('0') && (10..=12).contains(&d.len()) {
+        let area = if d.starts_with("010") || d.starts_with("02") { 3 } else { 4 };
+        format!("{}-{}", &d[..area], &d[area..])
+    } else if (7..=8).contains(&d.len()) {
+        d.clone() // local number without area code
+    } else {
+        return Outcome::bad(raw, "not a phone number");
+    };
+    let formatted = match ext {
+        Some(e) => format!("{formatted}-{e}"),
+        None => formatted,
+    };
+    Outcome::ok(raw, formatted)
+}
+
+/// Province-level region names in full: 广东 → 广东省, 北京 → 北京市, 广西 → 广西壮族自治区.
+pub fn region(s: &str) -> String {
+    for (short, full) in PROVINCES {
+        if s == *short || s == *full {
+            return full.to_string();
+        }
+    }
+    s.to_string()
+}
+
+pub const PROVINCES: &[(&str, &str)] = &[
+    ("北京", "北京市"),
+    ("天津", "天津市"),
+    ("上海", "上海市"),
+    ("重庆", "重庆市"),
+    ("河北", "河北省"),
+    ("山西", "山西省"),
+    ("辽宁", "辽宁省"),
+    ("吉林", "吉林省"),
+    ("黑龙江", "黑龙江省"),
+    ("江苏", "江苏省"),
+    ("浙江", "浙江省"),
+    ("安徽", "安徽省"),
+    ("福建", "福建省"),
+    ("江西", "江西省"),
+    ("山东", "山东省"),
+    ("河南", "河南省"),
+    ("湖北", "湖北省"),
+    ("湖南", "湖南省"),
+    ("广东", "广东省"),
+    ("海南", "海南省"),
+    ("四川", "四川省"),
+    ("贵州", "贵州省"),
+    ("云南", "云南省"),
+    ("陕西", "陕西省"),
+    ("甘肃", "甘肃省"),
+    ("青海", "青海省"),
+    ("台湾", "台湾省"),
+    ("内蒙古", "内蒙古自治区"),
+    ("广西", "广西壮族自治区"),
+    ("西藏", "西藏自治区"),
+    ("宁夏", "宁夏回族自治区"),
+    ("新疆", "新疆维吾尔自治区"),
+    ("香港", "香港特别行政区"),
+    ("澳门", "澳门特别行政区"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{CUSTOMER_KINDS, ValueKind::*};
+
+    fn v(kind: ValueKind, s: &str) -> String {
+        let o = normalise(kind, s, false);
+        assert!(o.problem.is_none(), "{s}: {:?}", o.problem);
+        o.value
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(v(Mobile, "+86 138-0013-8000"), "13800138000");
+        assert_eq!(v(Mobile, "１３８ ００１３ ８０００"), "13800138000");
+        assert_eq!(v(Mobile, "8613800138000"), "13800138000");
+        assert!(normalise(Mobile, "1380013800", false).problem.is_some());
+        assert_eq!(v(Phone, "(010)12345678"), "010-12345678");
+        assert_eq!(v(Phone, "0755 8888 6666 转 123"), "0755-88886666-123");
+        assert_eq!(v(Phone, "020-87654321-8"), "020-87654321-8");
+        assert_eq!(v(Phone, "+86 10 1234 5678"), "010-12345678");
+        assert_eq!(v(Phone, "07558888666"), "0755-8888666");
+    }
+
+    #[test]
+    fn codes() {
+        assert_eq!(v(IdNumber, "11010519491231002x"), "11010519491231002X");
+        assert_eq!(v(IdNumber, "１１０１０５１９４９１２３１００２Ｘ"), "11010519491231002X");
+        assert!(normalise(IdNumber, "1101051949", false).problem.is_some());
+        assert_eq!(v(CreditCode, "91350100m000100y43"), "91350100M000100Y43");
+    }
+
+    #[test]
+    fn enums_and_regions() {
+        assert_eq!(v(Enum(CUSTOMER_KINDS), "企业"), "enterprise");
+        assert_eq!(v(Enum(CUSTOMER_KINDS), "Enterprise"), "enterprise");
+        let bad = normalise(Enum(CUSTOMER_KINDS), "外星人", false);
+        assert_eq!(bad.value, "外星人");
+        assert!(bad.problem.unwrap().contains("individual"));
+        assert_eq!(v(Region, "广东"), "广东省");
+        assert_eq!(v(Region, "新疆"), "新疆维吾尔自治区");
+        assert_eq!(v(Tags, "重点，VIP、 老客户"), "重点;VIP;老客户");
+    }
+
+    #[test]
+    fn quantities_and_text() {
+        assert_eq!(v(Quantity, "１２件"), "12");
+        assert_eq!(v(Quantity, "3.50"), "3.5");
+        assert_eq!(v(Quantity, "1,200"), "1200");
+        assert_eq!(v(Text, "  广州  某某 公司，ＡＢ "), "广州 某某 公司，AB");
+        assert_eq!(normalise(Date, "45356", true).value, "2024-03-05");
+        assert!(normalise(Date, "45356", false).problem.is_some());
+    }
+
+    #[test]
+    fn idempotent() {
+        for (k, s) in [
+            (Money, "¥1,234.555"),
+            (Phone, "(010)1234-5678"),
+            (Mobile, "+86 138 0013 8000"),
+            (Date, "2024年3月5日"),
+            (Tags, "a,b"),
+        ] {
+            let once = normalise(k, s, false).value;
+            let twice = normalise(k, &once, false);
+            assert_eq!(twice.value, once);
+            assert!(!twice.changed);
+        }
+    }
+}

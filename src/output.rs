@@ -1,0 +1,231 @@
+//! The one output layer every command uses: `--format table|csv|json|yaml|markdown`
+//! and `--lang zh|en`. Machine formats (csv, json, yaml) always use the canonical
+//! English keys; people formats (table, markdown) use labels in the chosen language.
+
+use anyhow::Result;
+use comfy_table::{ContentArrangement, Table as Comfy, presets};
+use std::io::{IsTerminal, Write};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    Yaml,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Format {
+    /// `table` when stdout is a terminal, `csv` when it is a pipe or file.
+    pub fn default_for_stdout() -> Format {
+        if std::io::stdout().is_terminal() { Format::Table } else { Format::Csv }
+    }
+
+    pub fn is_machine(self) -> bool {
+        matches!(self, Format::Csv | Format::Json | Format::Yaml)
+    }
+}
+
+impl Lang {
+    /// `$DANGAN_LANG`, else Chinese when `$LANG`/`$LC_ALL` start with `zh`, else English.
+    pub fn from_env() -> Lang {
+        let pick = |v: &str| if v.to_lowercase().starts_with("zh") { Lang::Zh } else { Lang::En };
+        if let Ok(v) = std::env::var("DANGAN_LANG") {
+            return pick(&v);
+        }
+        for var in ["LC_ALL", "LANG"] {
+            if let Ok(v) = std::env::var(var)
+                && !v.is_empty()
+            {
+                return pick(&v);
+            }
+        }
+        Lang::En
+    }
+
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// A column: its canonical key and its labels for people.
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub key: String,
+    pub zh: String,
+    pub en: String,
+}
+
+impl Label {
+    pub fn new(key: &str, zh: &str, en: &str) -> Label {
+        Label {
+            key: key.into(),
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    fn text(&self, lang: Lang) -> &str {
+        lang.pick(&self.zh, &self.en)
+    }
+}
+
+/// A value in an output: text, a count, or money in fen (printed as yuan).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    Fen(i64),
+}
+
+impl Cell {
+    pub fn render(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Fen(f) => crate::money::format_yuan(*f),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        match self {
+            Cell::Text(s) => serde_json::Value::String(s.clone()),
+            Cell::Int(i) => serde_json::Value::from(*i),
+            // money keeps its exact two decimals as a string
+            Cell::Fen(f) => serde_json::Value::String(crate::money::format_yuan(*f)),
+        }
+    }
+
+    fn yaml(&self) -> serde_yaml::Value {
+        match self {
+            Cell::Int(i) => serde_yaml::Value::from(*i),
+            other => serde_yaml::Value::String(other.render()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    pub format: Format,
+    pub lang: Lang,
+}
+
+/// Print a list of rows.
+pub fn write_rows(w: &mut dyn Write, out: Out, columns: &[Label], rows: &[Vec<Cell>]) -> Result<()> {
+    match out.format {
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record(columns.iter().map(|l| l.key.as_str()))?;
+            for r in rows {
+                c.write_record(r.iter().map(Cell::render))?;
+            }
+            c.flush()?;
+        }
+        Format::Json => {
+            let arr: Vec<serde_json::Value> = rows.iter().map(|r| json_object(columns, r)).collect();
+            serde_json::to_writer_pretty(&mut *w, &arr)?;
+            writeln!(w)?;
+        }
+        Format::Yaml => {
+            let arr: Vec<serde_yaml::Mapping> = rows.iter().map(|r| yaml_map(columns, r)).collect();
+            serde_yaml::to_writer(&mut *w, &arr)?;
+        }
+        Format::Table => {
+            let mut t = Comfy::new();
+            t.load_style(presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_header(columns.iter().map(|l| l.text(out.lang)));
+            for r in rows {
+                t.add_row(r.iter().map(Cell::render));
+            }
+            align_numbers(&mut t, rows);
+            writeln!(w, "{t}")?;
+        }
+        Format::Markdown => {
+            let head: Vec<&str> = columns.iter().map(|l| l.text(out.lang)).collect();
+            writeln!(w, "| {} |", head.join(" | "))?;
+            let rule: Vec<&str> = rows
+                .first()
+                .map(|r| r.iter().map(|c| if matches!(c, Cell::Text(_)) { "---" } else { "---:" }).collect())
+                .unwrap_or_else(|| vec!["---"; columns.len()]);
+            writeln!(w, "| {} |", rule.join(" | "))?;
+            for r in rows {
+                let cells: Vec<String> = r.iter().map(|c| md_escape(&c.render())).collect();
+                writeln!(w, "| {} |", cells.join(" | "))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Print one record (a summary): a JSON/YAML object, a one-row CSV, or a
+/// two-column table for people.
+pub fn write_record(w: &mut dyn Write, out: Out, fields: &[(Label, Cell)]) -> Result<()> {
+    let (labels, cells): (Vec<Label>, Vec<Cell>) = fields.iter().cloned().unzip();
+    match out.format {
+        Format::Csv => write_rows(w, out, &labels, &[cells]),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *w, &json_object(&labels, &cells))?;
+            writeln!(w)?;
+            Ok(())
+        }
+        Format::Yaml => {
+            serde_yaml::to_writer(&mut *w, &yaml_map(&labels, &cells))?;
+            Ok(())
+        }
+        Format::Table | Format::Markdown => {
+            let cols = [Label::new("field", "项目", "field"), Label::new("value", "数值", "value")];
+            let rows: Vec<Vec<Cell>> = fields
+                .iter()
+                .map(|(l, c)| vec![Cell::Text(l.text(out.lang).to_string()), c.clone()])
+                .collect();
+            write_rows(w, out, &cols, &rows)
+        }
+    }
+}
+
+fn json_object(columns: &[Label], row: &[Cell]) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for (l, c) in columns.iter().zip(row) {
+        m.insert(l.key.clone(), c.json());
+    }
+    serde_json::Value::Object(m)
+}
+
+fn yaml_map(columns: &[Label], row: &[Cell]) -> serde_yaml::Mapping {
+    let mut m = serde_yaml::Mapping::new();
+    for (l, c) in columns.iter().zip(row) {
+        m.insert(l.key.clone().into(), c.yaml());
+    }
+    m
+}
+
+fn align_numbers(t: &mut Comfy, rows: &[Vec<Cell>]) {
+    if let Some(first) = rows.first() {
+        for (i, c) in first.iter().enumerate() {
+            if !matches!(c, Cell::Text(_))
+                && let Some(col) = t.column_mut(i)
+            {
+                col.set_cell_alignment(comfy_table::CellAlignment::Right);
+            }
+        }
+    }
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Is stderr a terminal (progress bars, colour)?
+pub fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}

@@ -1,0 +1,165 @@
+//! `dangan.yaml`: the archive's settings, every one with a built-in default.
+//!
+//! ```yaml
+//! archive:
+//!   id_prefix: C        # new archive numbers: C000001, C000002, ...
+//!   id_width: 6
+//!   bom: false          # write archive CSVs with a UTF-8 BOM (for Excel users)
+//!   format: csv         # format of tables a new archive creates: csv | yaml
+//! import:
+//!   on_duplicate: merge # merge | skip | error
+//!   aliases:            # extra header names, per table
+//!     customers: { 客户全名: name, 微信号: wechat }
+//! ```
+
+use anyhow::{Result, anyhow, bail};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[derive(Default)]
+pub struct Settings {
+    pub archive: ArchiveSettings,
+    pub import: ImportSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveSettings {
+    pub id_prefix: String,
+    pub id_width: usize,
+    pub bom: bool,
+    pub format: StoreFormat,
+}
+
+impl Default for ArchiveSettings {
+    fn default() -> Self {
+        ArchiveSettings {
+            id_prefix: "C".into(),
+            id_width: 6,
+            bom: false,
+            format: StoreFormat::Csv,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreFormat {
+    #[default]
+    Csv,
+    Yaml,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDuplicate {
+    /// non-empty incoming values replace archived ones
+    #[default]
+    Merge,
+    /// rows that match an existing customer are left out
+    Skip,
+    /// a row that matches an existing customer stops the import (exit 2)
+    Error,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImportSettings {
+    pub on_duplicate: Option<OnDuplicate>,
+    /// table → (header → column)
+    pub aliases: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Settings {
+    /// Read `DIR/dangan.yaml`; built-in defaults when there is none.
+    pub fn load(dir: &Path) -> Result<Settings> {
+        let path = dir.join("dangan.yaml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Settings::parse(&text, &path.display().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(e) => Err(anyhow!("{}: cannot read: {e}", path.display())),
+        }
+    }
+
+    pub fn parse(text: &str, name: &str) -> Result<Settings> {
+        if text.trim().is_empty() {
+            return Ok(Settings::default());
+        }
+        let s: Settings = serde_yaml::from_str(text).map_err(|e| {
+            let at = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
+            anyhow!("{name}{at}: invalid settings: {e}")
+        })?;
+        for table in s.import.aliases.keys() {
+            if crate::schema::TableKind::parse(table).is_none() {
+                bail!("{name}: import.aliases: unknown table {table:?} (customers, transactions, followups)");
+            }
+        }
+        if s.archive.id_width == 0 || s.archive.id_width > 18 {
+            bail!("{name}: archive.id_width must be between 1 and 18");
+        }
+        Ok(s)
+    }
+
+    /// The user's header aliases for one table, as (header, column) pairs.
+    pub fn aliases(&self, table: crate::schema::TableKind) -> Vec<(String, String)> {
+        self.import
+            .aliases
+            .get(table.name())
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Read a `--map FILE`: either `{header: column}` for every table, or the
+/// per-table form of `import.aliases`.
+pub fn load_map_file(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{name}: cannot read: {e}"))?;
+    let value: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
+        let at = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
+        anyhow!("{name}{at}: not valid YAML: {e}")
+    })?;
+    let serde_yaml::Value::Mapping(m) = value else {
+        bail!("{name}: expected a map of header: column");
+    };
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (k, v) in m {
+        let key = k.as_str().ok_or_else(|| anyhow!("{name}: keys must be text"))?.to_string();
+        match v {
+            serde_yaml::Value::String(col) => {
+                for t in crate::schema::TableKind::ALL {
+                    out.entry(t.name().into()).or_default().insert(key.clone(), col.clone());
+                }
+            }
+            serde_yaml::Value::Mapping(inner) if crate::schema::TableKind::parse(&key).is_some() => {
+                for (h, c) in inner {
+                    let (Some(h), Some(c)) = (h.as_str(), c.as_str()) else {
+                        bail!("{name}: {key}: expected header: column pairs of text");
+                    };
+                    out.entry(key.clone()).or_default().insert(h.into(), c.into());
+                }
+            }
+            _ => bail!("{name}: {key:?}: expected a column name, or a table name with a map"),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_errors() {
+        let s = Settings::parse("", "x").unwrap();
+        assert_eq!(s.archive.id_prefix, "C");
+        let s = Settings::parse("archive:\n  id_prefix: KH\n  id_width: 4\n", "x").unwrap();
+        assert_eq!((s.archive.id_prefix.as_str(), s.archive.id_width), ("KH", 4));
+        let e = Settings::parse("archive:\n  id_prefx: KH\n", "dangan.yaml").unwrap_err().to_string();
+        assert!(e.starts_with("dangan.yaml:2:"), "{e}");
+        assert!(e.contains("id_prefx"), "{e}");
+    }
+}

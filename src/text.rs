@@ -1,0 +1,164 @@
+//! Text helpers shared by header mapping and value normalisation:
+//! full-width to half-width, whitespace clean-up, header keys.
+
+/// Full-width ASCII variants (U+FF01..U+FF5E) and the ideographic space become
+/// their half-width forms; every other character is kept.
+pub fn to_halfwidth(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_string();
+    }
+    s.chars().map(halfwidth_char).collect()
+}
+
+pub fn halfwidth_char(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Trim and collapse runs of whitespace (including non-breaking spaces) into one space.
+pub fn clean_spaces(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for part in s.split(|c: char| c.is_whitespace() || c == '\u{a0}') {
+        if part.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// The key a header is matched on: half-width, lower case, no spaces, no
+/// `_ - * : ：` and no trailing unit in brackets (`金额（元）` → `金额`).
+pub fn header_key(h: &str) -> String {
+    let h = to_halfwidth(h.trim_start_matches('\u{feff}'));
+    let mut h = h.trim().to_string();
+    // strip a trailing bracketed unit or remark: 金额(元), 电话[办公]
+    for (open, close) in [('(', ')'), ('[', ']'), ('【', '】')] {
+        if h.ends_with(close)
+            && let Some(pos) = h.rfind(open)
+            && pos > 0
+        {
+            h.truncate(pos);
+        }
+    }
+    h.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '*' | ':' | '：' | '.'))
+        .flat_map(|c| c.to_lowercase())
+        .collect()
+}
+
+/// The key two customer names are compared on: half-width, no spaces, lower case,
+/// Chinese brackets unified.
+pub fn name_key(s: &str) -> String {
+    to_halfwidth(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            _ => c,
+        })
+        .flat_map(|c| c.to_lowercase())
+        .collect()
+}
+
+/// Mask a confidential value for people-facing output: keep the first three and
+/// the last four characters of long values (`110***********1234`, `138****8000`),
+/// fewer for short ones; e-mail keeps the first letter and the domain.
+pub fn mask(field: &str, value: &str) -> String {
+    if value.is_empty() {
+        return String::new();
+    }
+    let chars: Vec<char> = value.chars().collect();
+    if field == "email"
+        && let Some(at) = value.find('@')
+    {
+        let (user, domain) = value.split_at(at);
+        let first: String = user.chars().take(1).collect();
+        return format!("{first}***{domain}");
+    }
+    let n = chars.len();
+    let (head, tail) = if n >= 11 {
+        (3, 4)
+    } else if n >= 7 {
+        (2, 2)
+    } else {
+        (0, 1.min(n.saturating_sub(1)))
+    };
+    let mut out: String = chars[..head].iter().collect();
+    out.extend(std::iter::repeat_n('*', n - head - tail));
+    out.extend(chars[n - tail..].iter());
+    out
+}
+
+/// Is this one of the confidential columns that are masked in human output?
+pub fn is_confidential(column: &str) -> bool {
+    matches!(column, "id_number" | "mobile" | "phone" | "email")
+}
+
+/// A stable 64-bit FNV-1a hash (used for derived transaction ids; unlike std's
+/// hasher it never changes between Rust releases).
+pub fn fnv1a(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0x1f)) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    h
+}
+
+/// Cells of files made for people (rejects, exports) that start with `= + - @`,
+/// tab or carriage return are prefixed with `'` so Excel/WPS never evaluate them.
+/// Plain numbers such as `-12.50` are left alone.
+pub fn neutralise_formula(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = matches!(s.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'));
+    if risky && s.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halfwidth() {
+        assert_eq!(to_halfwidth("１２３ＡＢｃ　，"), "123ABc ,");
+        assert_eq!(to_halfwidth("广东省"), "广东省");
+    }
+
+    #[test]
+    fn header_keys() {
+        assert_eq!(header_key("E-MAIL"), "email");
+        assert_eq!(header_key(" 金额（元） "), "金额");
+        assert_eq!(header_key("*客户名称"), "客户名称");
+        assert_eq!(header_key("Credit_Limit"), "creditlimit");
+        assert_eq!(header_key("\u{feff}id"), "id");
+    }
+
+    #[test]
+    fn masking() {
+        assert_eq!(mask("id_number", "110105199003071234"), "110***********1234");
+        assert_eq!(mask("mobile", "13800138000"), "138****8000");
+        assert_eq!(mask("email", "zhang@example.com"), "z***@example.com");
+        assert_eq!(mask("phone", "0755-1234"), "07*****34");
+    }
+
+    #[test]
+    fn formulas() {
+        assert_eq!(neutralise_formula("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(neutralise_formula("-12.50"), "-12.50");
+        assert_eq!(neutralise_formula("+86 138"), "'+86 138");
+        assert_eq!(neutralise_formula("张三"), "张三");
+    }
+}
