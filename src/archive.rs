@@ -101,7 +101,11 @@ impl Archive {
             Some(f) => f,
             None => {
                 let fmt = self.settings.archive.format;
-                let ext = if fmt == StoreFormat::Yaml { "yaml" } else { "csv" };
+                let ext = if fmt == StoreFormat::Yaml {
+                    "yaml"
+                } else {
+                    "csv"
+                };
                 (self.dir.join(format!("{}.{ext}", kind.name())), fmt)
             }
         })
@@ -175,7 +179,10 @@ impl ArchiveReader {
         Ok(Some(
             self.map
                 .iter()
-                .map(|m| m.map(|i| std::mem::take(&mut row.values[i])).unwrap_or_default())
+                .map(|m| {
+                    m.map(|i| std::mem::take(&mut row.values[i]))
+                        .unwrap_or_default()
+                })
                 .collect(),
         ))
     }
@@ -187,20 +194,37 @@ impl ArchiveReader {
 
 /// Writes rows of a table in one store format.
 pub enum TableWriter<W: Write> {
-    Csv { w: csv::Writer<W>, width: usize },
-    Yaml { out: W, columns: Vec<String>, rows: Vec<serde_yaml::Mapping> },
+    Csv {
+        w: csv::Writer<W>,
+        width: usize,
+    },
+    Yaml {
+        out: W,
+        columns: Vec<String>,
+        rows: Vec<serde_yaml::Mapping>,
+    },
 }
 
 impl<W: Write> TableWriter<W> {
-    pub fn new(mut out: W, format: StoreFormat, columns: &[String], bom: bool) -> Result<TableWriter<W>> {
+    pub fn new(
+        mut out: W,
+        format: StoreFormat,
+        columns: &[String],
+        bom: bool,
+    ) -> Result<TableWriter<W>> {
         Ok(match format {
             StoreFormat::Csv => {
                 if bom {
                     out.write_all("\u{feff}".as_bytes())?;
                 }
-                let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(out);
+                let mut w = csv::WriterBuilder::new()
+                    .buffer_capacity(1 << 16)
+                    .from_writer(out);
                 w.write_record(columns)?;
-                TableWriter::Csv { w, width: columns.len() }
+                TableWriter::Csv {
+                    w,
+                    width: columns.len(),
+                }
             }
             StoreFormat::Yaml => TableWriter::Yaml {
                 out,
@@ -242,7 +266,9 @@ impl<W: Write> TableWriter<W> {
 
     pub fn finish(self) -> Result<W> {
         match self {
-            TableWriter::Csv { w, .. } => w.into_inner().map_err(|e| anyhow!("write failed: {}", e.error())),
+            TableWriter::Csv { w, .. } => w
+                .into_inner()
+                .map_err(|e| anyhow!("write failed: {}", e.error())),
             TableWriter::Yaml { mut out, rows, .. } => {
                 if !rows.is_empty() {
                     serde_yaml::to_writer(&mut out, &rows).context("writing YAML")?;
@@ -255,4 +281,3 @@ impl<W: Write> TableWriter<W> {
         }
     }
 }
-

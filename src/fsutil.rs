@@ -91,7 +91,8 @@ fn recover(dir: &Path) -> Result<()> {
             if let Some((tmp, fin)) = line.split_once('\t') {
                 let tmp = dir.join(tmp);
                 if tmp.exists() {
-                    std::fs::rename(&tmp, dir.join(fin)).with_context(|| format!("recovering {}", tmp.display()))?;
+                    std::fs::rename(&tmp, dir.join(fin))
+                        .with_context(|| format!("recovering {}", tmp.display()))?;
                 }
             }
         }
@@ -156,7 +157,9 @@ fn default_permissions() -> std::fs::Permissions {
 
 #[cfg(not(unix))]
 fn default_permissions() -> std::fs::Permissions {
-    let mut p = std::fs::metadata(".").map(|m| m.permissions()).expect("current directory");
+    let mut p = std::fs::metadata(".")
+        .map(|m| m.permissions())
+        .expect("current directory");
     p.set_readonly(false);
     p
 }
@@ -176,21 +179,38 @@ pub fn commit(dir: &Path, staged: Vec<Staged>) -> Result<Option<PathBuf>> {
     let mut journal = String::new();
     let mut kept = Vec::new();
     for s in staged {
-        let tmp_name = s.tmp.path().file_name().unwrap_or_default().to_string_lossy().to_string();
-        let fin = s.target.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let tmp_name = s
+            .tmp
+            .path()
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let fin = s
+            .target
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         journal.push_str(&format!("{tmp_name}\t{fin}\n"));
-        let path = s.tmp.into_temp_path().keep().map_err(|e| anyhow!("cannot keep temp file: {e}"))?;
+        let path = s
+            .tmp
+            .into_temp_path()
+            .keep()
+            .map_err(|e| anyhow!("cannot keep temp file: {e}"))?;
         kept.push((path, s.target));
     }
     let jpath = dir.join(JOURNAL_FILE);
     {
-        let mut j = File::create(&jpath).with_context(|| format!("{}: cannot write", jpath.display()))?;
+        let mut j =
+            File::create(&jpath).with_context(|| format!("{}: cannot write", jpath.display()))?;
         j.write_all(journal.as_bytes())?;
         j.sync_all()?;
     }
     sync_dir(dir);
     for (tmp, target) in &kept {
-        std::fs::rename(tmp, target).with_context(|| format!("{}: cannot replace", target.display()))?;
+        std::fs::rename(tmp, target)
+            .with_context(|| format!("{}: cannot replace", target.display()))?;
     }
     sync_dir(dir);
     std::fs::remove_file(&jpath).ok();
@@ -225,8 +245,14 @@ fn make_backup<'a>(dir: &Path, targets: impl Iterator<Item = &'a Path>) -> Resul
 }
 
 fn prune_backups(root: &Path) {
-    let Ok(entries) = std::fs::read_dir(root) else { return };
-    let mut names: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    let mut names: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
     names.sort();
     while names.len() > BACKUPS_KEPT {
         let old = names.remove(0);
@@ -238,7 +264,9 @@ fn prune_backups(root: &Path) {
 /// e.g. `--output` or a rejects file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut s = Staged::new(path)?;
-    s.file().write_all(bytes).with_context(|| format!("{}: cannot write", path.display()))?;
+    s.file()
+        .write_all(bytes)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
     s.file().sync_all()?;
     s.tmp
         .persist(path)

@@ -43,6 +43,8 @@ pub struct Source {
     /// what messages call the file: its path, or `<stdin>`
     pub name: String,
     pub headers: Vec<String>,
+    /// line of the header row
+    pub header_line: u64,
     pub format: SourceFormat,
     /// encoding the text was read in (`UTF-8`, `GB18030`, ...)
     pub encoding: &'static str,
@@ -56,7 +58,8 @@ enum Rows {
         rdr: csv::Reader<Box<dyn Read>>,
         rec: csv::StringRecord,
         counter: Counter,
-        last_had_newline: bool,
+        /// line of the last record when one of its values spans lines
+        last_had_newline: Option<u64>,
         /// lines end in CRLF: the csv crate then reports a record's line one
         /// short (it starts the record at the LF of the line before)
         crlf: bool,
@@ -117,7 +120,11 @@ impl<R: Read> Read for CountingReader<R> {
 impl Source {
     /// Open a file (or `-` for stdin) and read its header row.
     pub fn open(path: &str, opts: &ReadOptions) -> Result<Source> {
-        let name = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
+        let name = if path == "-" {
+            "<stdin>".to_string()
+        } else {
+            path.to_string()
+        };
         if path == "-" {
             let mut bytes = Vec::new();
             std::io::stdin()
@@ -126,7 +133,8 @@ impl Source {
             return Source::from_bytes(name, bytes, None, opts);
         }
         let p = Path::new(path);
-        let meta = std::fs::metadata(p).map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+        let meta =
+            std::fs::metadata(p).map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
         if meta.is_dir() {
             bail!("{name}: is a directory, not a file");
         }
@@ -137,7 +145,8 @@ impl Source {
             .to_ascii_lowercase();
         let mut head = vec![0u8; 8192];
         let got = {
-            let mut f = std::fs::File::open(p).map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+            let mut f = std::fs::File::open(p)
+                .map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
             read_up_to(&mut f, &mut head).with_context(|| format!("{name}: cannot read"))?
         };
         head.truncate(got);
@@ -155,7 +164,8 @@ impl Source {
             Some(e) => e,
             None => detect_file_encoding(&name, p, &head)?,
         };
-        let file = std::fs::File::open(p).map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+        let file = std::fs::File::open(p)
+            .map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
         let reader: Box<dyn Read> = if encoding == encoding_rs::UTF_8 {
             Box::new(BufReader::with_capacity(1 << 20, file))
         } else {
@@ -169,10 +179,22 @@ impl Source {
         let head_text = decode_head(&head, encoding);
         let delimiter = sniff_delimiter(&head_text, &ext);
         let crlf = first_line_crlf(&head_text);
-        Source::csv(name, reader, delimiter, crlf, encoding.name(), Some(meta.len()))
+        Source::csv(
+            name,
+            reader,
+            delimiter,
+            crlf,
+            encoding.name(),
+            Some(meta.len()),
+        )
     }
 
-    fn from_bytes(name: String, bytes: Vec<u8>, size: Option<u64>, opts: &ReadOptions) -> Result<Source> {
+    fn from_bytes(
+        name: String,
+        bytes: Vec<u8>,
+        size: Option<u64>,
+        opts: &ReadOptions,
+    ) -> Result<Source> {
         if bytes.is_empty() {
             bail!("{name}: empty file (no header row)");
         }
@@ -198,7 +220,14 @@ impl Source {
         Source::csv(name, reader, delimiter, crlf, encoding.name(), size)
     }
 
-    fn csv(name: String, reader: Box<dyn Read>, delimiter: u8, crlf: bool, encoding: &'static str, size: Option<u64>) -> Result<Source> {
+    fn csv(
+        name: String,
+        reader: Box<dyn Read>,
+        delimiter: u8,
+        crlf: bool,
+        encoding: &'static str,
+        size: Option<u64>,
+    ) -> Result<Source> {
         let counter = Counter::default();
         let reader: Box<dyn Read> = Box::new(CountingReader {
             inner: reader,
@@ -219,7 +248,10 @@ impl Source {
             if !more {
                 bail!("{name}: empty file (no header row)");
             }
-            headers = rec.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_string()).collect::<Vec<_>>();
+            headers = rec
+                .iter()
+                .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+                .collect::<Vec<_>>();
             if headers.iter().any(|h| !h.is_empty()) {
                 break;
             }
@@ -229,6 +261,7 @@ impl Source {
         Ok(Source {
             name,
             headers,
+            header_line: line,
             format: SourceFormat::Csv,
             encoding,
             size,
@@ -236,7 +269,7 @@ impl Source {
                 rdr,
                 rec,
                 counter,
-                last_had_newline: false,
+                last_had_newline: None,
                 crlf,
             },
         })
@@ -247,6 +280,7 @@ impl Source {
         Source {
             name,
             headers: Vec::new(),
+            header_line: 1,
             format: SourceFormat::Yaml,
             encoding: "UTF-8",
             size: None,
@@ -279,8 +313,12 @@ impl Source {
                 let more = rdr.read_record(rec).map_err(|e| csv_error(name, e))?;
                 let line = rec.position().map(|p| p.line()).unwrap_or(0) + u64::from(*crlf);
                 if !more {
-                    if *last_had_newline && counter.quotes.get() % 2 == 1 {
-                        bail!("{name}: a quote opened in the last record is never closed (the rest of the file was read as one value)");
+                    if let Some(l) = *last_had_newline
+                        && counter.quotes.get() % 2 == 1
+                    {
+                        bail!(
+                            "{name}:{l}: a quote opened on this line is never closed (the rest of the file was read as one value)"
+                        );
                     }
                     return Ok(None);
                 }
@@ -291,7 +329,11 @@ impl Source {
                     bail!(
                         "{name}:{line}: row has {} values but the header has {width} columns{}",
                         rec.len(),
-                        if counter.quotes.get() % 2 == 1 { " (a quote may be left open)" } else { "" }
+                        if counter.quotes.get() % 2 == 1 {
+                            " (a quote may be left open)"
+                        } else {
+                            ""
+                        }
                     );
                 }
                 let mut values = Vec::with_capacity(width);
@@ -308,7 +350,7 @@ impl Source {
                     newline |= f.contains('\n');
                     values.push(f.to_string());
                 }
-                *last_had_newline = newline;
+                *last_had_newline = newline.then_some(line);
                 return Ok(Some(Row { line, values }));
             },
         }
@@ -339,7 +381,9 @@ fn csv_error(name: &str, e: csv::Error) -> anyhow::Error {
     let line = e.position().map(|p| p.line());
     let at = line.map(|l| format!(":{l}")).unwrap_or_default();
     match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => anyhow!("{name}{at}: undecodable byte sequence (not valid in the detected encoding; try --encoding)"),
+        csv::ErrorKind::Utf8 { .. } => anyhow!(
+            "{name}{at}: undecodable byte sequence (not valid in the detected encoding; try --encoding)"
+        ),
         csv::ErrorKind::Io(io) => anyhow!("{name}{at}: {io}"),
         _ => anyhow!("{name}{at}: {e}"),
     }
@@ -368,7 +412,10 @@ fn is_workbook(ext: &str, head: &[u8]) -> bool {
 }
 
 fn looks_like_yaml(name: &str, text: &str) -> bool {
-    name.ends_with(".yaml") || name.ends_with(".yml") || text.starts_with("---") || text.starts_with("- ")
+    name.ends_with(".yaml")
+        || name.ends_with(".yml")
+        || text.starts_with("---")
+        || text.starts_with("- ")
 }
 
 /// UTF-16 and UTF-8 by BOM; else UTF-8 when the whole file is valid UTF-8;
@@ -392,8 +439,14 @@ fn detect_encoding(name: &str, bytes: &[u8]) -> Result<&'static Encoding> {
                     encoding_rs::DecoderResult::Malformed(_, _) => read,
                     _ => 0,
                 };
-                let line = bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() + 1;
-                bail!("{name}:{line}: undecodable byte sequence near byte {offset}: neither UTF-8 nor GBK/GB18030 (give --encoding)")
+                let line = bytes[..offset.min(bytes.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1;
+                bail!(
+                    "{name}:{line}: undecodable byte sequence near byte {offset}: neither UTF-8 nor GBK/GB18030 (give --encoding)"
+                )
             }
         }
     }
@@ -402,7 +455,9 @@ fn detect_encoding(name: &str, bytes: &[u8]) -> Result<&'static Encoding> {
 fn check_not_binary(name: &str, head: &[u8]) -> Result<()> {
     if let Some(pos) = head.iter().take(8192).position(|&b| b == 0) {
         let line = head[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
-        bail!("{name}:{line}: binary data (a NUL byte at offset {pos}); not a text, YAML or workbook file");
+        bail!(
+            "{name}:{line}: binary data (a NUL byte at offset {pos}); not a text, YAML or workbook file"
+        );
     }
     Ok(())
 }
@@ -417,7 +472,9 @@ fn detect_file_encoding(name: &str, path: &Path, head: &[u8]) -> Result<&'static
     let mut buf = vec![0u8; 1 << 20];
     let mut carry = 0usize;
     loop {
-        let n = f.read(&mut buf[carry..]).with_context(|| format!("{name}: cannot read"))?;
+        let n = f
+            .read(&mut buf[carry..])
+            .with_context(|| format!("{name}: cannot read"))?;
         let len = carry + n;
         if n == 0 {
             if carry == 0 {
@@ -441,7 +498,8 @@ fn detect_file_encoding(name: &str, path: &Path, head: &[u8]) -> Result<&'static
 }
 
 fn first_line_crlf(text: &str) -> bool {
-    text.find('\n').is_some_and(|i| i > 0 && text.as_bytes()[i - 1] == b'\r')
+    text.find('\n')
+        .is_some_and(|i| i > 0 && text.as_bytes()[i - 1] == b'\r')
 }
 
 fn decode_head(head: &[u8], enc: &'static Encoding) -> String {
@@ -455,7 +513,11 @@ fn sniff_delimiter(text: &str, ext: &str) -> u8 {
     if ext == "tsv" || ext == "tab" {
         return b'\t';
     }
-    let first = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or("");
     let mut counts = [(b',', 0usize), (b'\t', 0), (b';', 0), (b'|', 0)];
     let mut in_quotes = false;
     for b in first.bytes() {
@@ -479,13 +541,19 @@ fn sniff_delimiter(text: &str, ext: &str) -> u8 {
 
 fn read_yaml(name: String, text: &str) -> Result<Source> {
     let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
-        let at = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
+        let at = e
+            .location()
+            .map(|l| format!(":{}", l.line()))
+            .unwrap_or_default();
         anyhow!("{name}{at}: not valid YAML: {e}")
     })?;
     let items = match value {
         serde_yaml::Value::Sequence(s) => s,
         serde_yaml::Value::Null => Vec::new(),
-        other => bail!("{name}:1: expected a list of maps (one map per record), found {}", yaml_kind(&other)),
+        other => bail!(
+            "{name}:1: expected a list of maps (one map per record), found {}",
+            yaml_kind(&other)
+        ),
     };
     // the line of each top-level item: lines starting with "-" at column 0
     let item_lines: Vec<u64> = text
@@ -496,19 +564,39 @@ fn read_yaml(name: String, text: &str) -> Result<Source> {
         .collect();
     let n_items = items.len();
     let line_of = |i: usize| -> u64 {
-        if item_lines.len() == n_items { item_lines[i] } else { i as u64 + 1 }
+        if item_lines.len() == n_items {
+            item_lines[i]
+        } else {
+            i as u64 + 1
+        }
     };
     let mut headers: Vec<String> = Vec::new();
     let mut maps = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
         let serde_yaml::Value::Mapping(m) = item else {
-            bail!("{name}:{}: item {} is {}, expected a map of column: value", line_of(i), i + 1, yaml_kind(&item));
+            bail!(
+                "{name}:{}: item {} is {}, expected a map of column: value",
+                line_of(i),
+                i + 1,
+                yaml_kind(&item)
+            );
         };
         let mut pairs = Vec::with_capacity(m.len());
         for (k, v) in m {
-            let key = scalar(&k).ok_or_else(|| anyhow!("{name}:{}: item {} has a key that is not text", line_of(i), i + 1))?;
+            let key = scalar(&k).ok_or_else(|| {
+                anyhow!(
+                    "{name}:{}: item {} has a key that is not text",
+                    line_of(i),
+                    i + 1
+                )
+            })?;
             let val = scalar(&v).ok_or_else(|| {
-                anyhow!("{name}:{}: item {}, key {key:?}: value is {}, expected text or a number", line_of(i), i + 1, yaml_kind(&v))
+                anyhow!(
+                    "{name}:{}: item {}, key {key:?}: value is {}, expected text or a number",
+                    line_of(i),
+                    i + 1,
+                    yaml_kind(&v)
+                )
             })?;
             if !headers.contains(&key) {
                 headers.push(key.clone());
@@ -527,12 +615,16 @@ fn read_yaml(name: String, text: &str) -> Result<Source> {
                     values[pos] = v;
                 }
             }
-            Row { line: line_of(i), values }
+            Row {
+                line: line_of(i),
+                values,
+            }
         })
         .collect();
     Ok(Source {
         name,
         headers,
+        header_line: 1,
         format: SourceFormat::Yaml,
         encoding: "UTF-8",
         size: None,
@@ -564,16 +656,23 @@ fn scalar(v: &serde_yaml::Value) -> Option<String> {
 
 fn read_workbook(name: String, path: &Path, opts: &ReadOptions) -> Result<Source> {
     use calamine::{Data, Reader, open_workbook_auto};
-    let mut wb = open_workbook_auto(path).map_err(|e| anyhow!("{name}: not a readable workbook: {e}"))?;
+    let mut wb =
+        open_workbook_auto(path).map_err(|e| anyhow!("{name}: not a readable workbook: {e}"))?;
     let sheets = wb.sheet_names();
     let sheet = match &opts.sheet {
         Some(s) => {
             if !sheets.contains(s) {
-                bail!("{name}: no sheet named {s:?} (sheets: {})", sheets.join(", "));
+                bail!(
+                    "{name}: no sheet named {s:?} (sheets: {})",
+                    sheets.join(", ")
+                );
             }
             s.clone()
         }
-        None => sheets.first().cloned().ok_or_else(|| anyhow!("{name}: workbook has no sheets"))?,
+        None => sheets
+            .first()
+            .cloned()
+            .ok_or_else(|| anyhow!("{name}: workbook has no sheets"))?,
     };
     let range = wb
         .worksheet_range(&sheet)
@@ -587,7 +686,9 @@ fn read_workbook(name: String, path: &Path, opts: &ReadOptions) -> Result<Source
             Data::Int(i) => i.to_string(),
             Data::Bool(b) => b.to_string(),
             Data::DateTime(dt) => match dt.as_datetime() {
-                Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().format("%Y-%m-%d").to_string(),
+                Some(t) if t.time() == chrono::NaiveTime::MIN => {
+                    t.date().format("%Y-%m-%d").to_string()
+                }
                 Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
                 None => format_float(dt.as_f64()),
             },
@@ -620,7 +721,9 @@ fn read_workbook(name: String, path: &Path, opts: &ReadOptions) -> Result<Source
         let mut values: Vec<String> = r.iter().map(&cell).collect();
         let line = row0 as u64 + i as u64 + 1;
         if values.iter().skip(width).any(|v| !v.trim().is_empty()) {
-            bail!("{name}:{line}: sheet {sheet:?} row has values beyond the {width} headed columns");
+            bail!(
+                "{name}:{line}: sheet {sheet:?} row has values beyond the {width} headed columns"
+            );
         }
         values.resize(width, String::new());
         if values.iter().all(|v| v.trim().is_empty()) {
@@ -631,6 +734,7 @@ fn read_workbook(name: String, path: &Path, opts: &ReadOptions) -> Result<Source
     Ok(Source {
         name,
         headers,
+        header_line,
         format: SourceFormat::Workbook,
         encoding: "XLSX",
         size: None,

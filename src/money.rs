@@ -112,11 +112,41 @@ mod tests {
 
     #[test]
     fn rounding_half_away_from_zero() {
-        assert_eq!(parse_yuan("1.005").unwrap(), Parsed { fen: 101, rounded: true });
-        assert_eq!(parse_yuan("1.004").unwrap(), Parsed { fen: 100, rounded: true });
-        assert_eq!(parse_yuan("-1.005").unwrap(), Parsed { fen: -101, rounded: true });
-        assert_eq!(parse_yuan("1.23456万").unwrap(), Parsed { fen: 1234560, rounded: false });
-        assert_eq!(parse_yuan("2.50").unwrap(), Parsed { fen: 250, rounded: false });
+        assert_eq!(
+            parse_yuan("1.005").unwrap(),
+            Parsed {
+                fen: 101,
+                rounded: true
+            }
+        );
+        assert_eq!(
+            parse_yuan("1.004").unwrap(),
+            Parsed {
+                fen: 100,
+                rounded: true
+            }
+        );
+        assert_eq!(
+            parse_yuan("-1.005").unwrap(),
+            Parsed {
+                fen: -101,
+                rounded: true
+            }
+        );
+        assert_eq!(
+            parse_yuan("1.23456万").unwrap(),
+            Parsed {
+                fen: 1234560,
+                rounded: false
+            }
+        );
+        assert_eq!(
+            parse_yuan("2.50").unwrap(),
+            Parsed {
+                fen: 250,
+                rounded: false
+            }
+        );
     }
 
     #[test]

@@ -71,7 +71,10 @@ pub fn normalise(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
         ValueKind::Mobile => mobile(raw, trimmed),
         ValueKind::Phone => phone(raw, trimmed),
         ValueKind::Email => {
-            let v: String = to_halfwidth(trimmed).chars().filter(|c| !c.is_whitespace()).collect();
+            let v: String = to_halfwidth(trimmed)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
             let v = v.replace('＠', "@");
             match v.split_once('@') {
                 Some((user, domain)) if !user.is_empty() && domain.contains('.') => {
@@ -87,7 +90,9 @@ pub fn normalise(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
                 .collect::<String>()
                 .to_uppercase();
             let body_ok = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-            let ok = (v.len() == 18 && body_ok(&v[..17], 17) && matches!(v.as_bytes()[17], b'0'..=b'9' | b'X'))
+            let ok = (v.len() == 18
+                && body_ok(&v[..17], 17)
+                && matches!(v.as_bytes()[17], b'0'..=b'9' | b'X'))
                 || body_ok(&v, 15);
             if ok {
                 Outcome::ok(raw, v)
@@ -117,9 +122,12 @@ pub fn normalise(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
                 .collect();
             Outcome::ok(raw, tags.join(";"))
         }
-        ValueKind::Rating => {
-            Outcome::ok(raw, to_halfwidth(trimmed).replace(char::is_whitespace, "").to_uppercase())
-        }
+        ValueKind::Rating => Outcome::ok(
+            raw,
+            to_halfwidth(trimmed)
+                .replace(char::is_whitespace, "")
+                .to_uppercase(),
+        ),
         ValueKind::Enum(set) => {
             let key = clean_spaces(&to_halfwidth(trimmed)).to_lowercase();
             for (canon, aliases) in set {
@@ -141,7 +149,9 @@ fn to_halfwidth_text(s: &str) -> String {
     }
     s.chars()
         .map(|c| match c {
-            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '\u{3000}' => crate::text::halfwidth_char(c),
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '\u{3000}' => {
+                crate::text::halfwidth_char(c)
+            }
             _ => c,
         })
         .collect()
@@ -232,24 +242,35 @@ fn phone(raw: &str, trimmed: &str) -> Outcome {
         .collect();
     let (main_digits, ext) = match (ext, groups.len()) {
         (Some(e), _) => (groups.concat(), Some(e)),
-        (None, 3) if groups[0].starts_with('0') && groups[2].len() <= 5 => {
-            (format!("{}{}", groups[0], groups[1]), Some(groups[2].clone()))
-        }
+        (None, 3) if groups[0].starts_with('0') && groups[2].len() <= 5 => (
+            format!("{}{}", groups[0], groups[1]),
+            Some(groups[2].clone()),
+        ),
         _ => (groups.concat(), None),
     };
     let d = strip_country(&main_digits).to_string();
-    let d = if !d.starts_with('0') && d.len() >= 9 && !d.starts_with('1') {
+    let had_country = d.len() != main_digits.len();
+    let is_mobile = d.len() == 11 && d.starts_with('1');
+    let d = if had_country && !d.starts_with('0') && !is_mobile && d.len() >= 9 {
         format!("0{d}") // +86 10 1234 5678 dropped the trunk 0
     } else {
         d
     };
-    if !d.bytes().all(|c| c.is_ascii_digit()) || ext.as_ref().is_some_and(|e| !e.bytes().all(|c| c.is_ascii_digit()) || e.is_empty()) {
+    if !d.bytes().all(|c| c.is_ascii_digit())
+        || ext
+            .as_ref()
+            .is_some_and(|e| !e.bytes().all(|c| c.is_ascii_digit()) || e.is_empty())
+    {
         return Outcome::bad(raw, "not a phone number");
     }
     let formatted = if d.len() == 11 && d.starts_with('1') {
         d.clone() // a mobile written in the phone column
     } else if d.starts_with('0') && (10..=12).contains(&d.len()) {
-        let area = if d.starts_with("010") || d.starts_with("02") { 3 } else { 4 };
+        let area = if d.starts_with("010") || d.starts_with("02") {
+            3
+        } else {
+            4
+        };
         format!("{}-{}", &d[..area], &d[area..])
     } else if (7..=8).contains(&d.len()) {
         d.clone() // local number without area code
@@ -337,7 +358,10 @@ mod tests {
     #[test]
     fn codes() {
         assert_eq!(v(IdNumber, "11010519491231002x"), "11010519491231002X");
-        assert_eq!(v(IdNumber, "１１０１０５１９４９１２３１００２Ｘ"), "11010519491231002X");
+        assert_eq!(
+            v(IdNumber, "１１０１０５１９４９１２３１００２Ｘ"),
+            "11010519491231002X"
+        );
         assert!(normalise(IdNumber, "1101051949", false).problem.is_some());
         assert_eq!(v(CreditCode, "91350100m000100y43"), "91350100M000100Y43");
     }

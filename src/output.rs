@@ -24,7 +24,11 @@ pub enum Lang {
 impl Format {
     /// `table` when stdout is a terminal, `csv` when it is a pipe or file.
     pub fn default_for_stdout() -> Format {
-        if std::io::stdout().is_terminal() { Format::Table } else { Format::Csv }
+        if std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Csv
+        }
     }
 
     pub fn is_machine(self) -> bool {
@@ -35,7 +39,13 @@ impl Format {
 impl Lang {
     /// `$DANGAN_LANG`, else Chinese when `$LANG`/`$LC_ALL` start with `zh`, else English.
     pub fn from_env() -> Lang {
-        let pick = |v: &str| if v.to_lowercase().starts_with("zh") { Lang::Zh } else { Lang::En };
+        let pick = |v: &str| {
+            if v.to_lowercase().starts_with("zh") {
+                Lang::Zh
+            } else {
+                Lang::En
+            }
+        };
         if let Ok(v) = std::env::var("DANGAN_LANG") {
             return pick(&v);
         }
@@ -120,7 +130,12 @@ pub struct Out {
 }
 
 /// Print a list of rows.
-pub fn write_rows(w: &mut dyn Write, out: Out, columns: &[Label], rows: &[Vec<Cell>]) -> Result<()> {
+pub fn write_rows(
+    w: &mut dyn Write,
+    out: Out,
+    columns: &[Label],
+    rows: &[Vec<Cell>],
+) -> Result<()> {
     match out.format {
         Format::Csv => {
             let mut c = csv::Writer::from_writer(w);
@@ -131,7 +146,8 @@ pub fn write_rows(w: &mut dyn Write, out: Out, columns: &[Label], rows: &[Vec<Ce
             c.flush()?;
         }
         Format::Json => {
-            let arr: Vec<serde_json::Value> = rows.iter().map(|r| json_object(columns, r)).collect();
+            let arr: Vec<serde_json::Value> =
+                rows.iter().map(|r| json_object(columns, r)).collect();
             serde_json::to_writer_pretty(&mut *w, &arr)?;
             writeln!(w)?;
         }
@@ -155,7 +171,17 @@ pub fn write_rows(w: &mut dyn Write, out: Out, columns: &[Label], rows: &[Vec<Ce
             writeln!(w, "| {} |", head.join(" | "))?;
             let rule: Vec<&str> = rows
                 .first()
-                .map(|r| r.iter().map(|c| if matches!(c, Cell::Text(_)) { "---" } else { "---:" }).collect())
+                .map(|r| {
+                    r.iter()
+                        .map(|c| {
+                            if matches!(c, Cell::Text(_)) {
+                                "---"
+                            } else {
+                                "---:"
+                            }
+                        })
+                        .collect()
+                })
                 .unwrap_or_else(|| vec!["---"; columns.len()]);
             writeln!(w, "| {} |", rule.join(" | "))?;
             for r in rows {
@@ -183,7 +209,10 @@ pub fn write_record(w: &mut dyn Write, out: Out, fields: &[(Label, Cell)]) -> Re
             Ok(())
         }
         Format::Table | Format::Markdown => {
-            let cols = [Label::new("field", "项目", "field"), Label::new("value", "数值", "value")];
+            let cols = [
+                Label::new("field", "项目", "field"),
+                Label::new("value", "数值", "value"),
+            ];
             let rows: Vec<Vec<Cell>> = fields
                 .iter()
                 .map(|(l, c)| vec![Cell::Text(l.text(out.lang).to_string()), c.clone()])

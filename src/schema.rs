@@ -78,10 +78,22 @@ pub struct Column {
 }
 
 pub const CUSTOMER_KINDS: &[(&str, &[&str])] = &[
-    ("individual", &["个人", "个人客户", "自然人", "散客", "person"]),
-    ("enterprise", &["企业", "企业客户", "公司", "单位", "company", "corporate"]),
-    ("government", &["政府机构", "政府", "机关", "事业单位", "政府客户"]),
-    ("distributor", &["经销商", "代理商", "分销商", "批发商", "dealer"]),
+    (
+        "individual",
+        &["个人", "个人客户", "自然人", "散客", "person"],
+    ),
+    (
+        "enterprise",
+        &["企业", "企业客户", "公司", "单位", "company", "corporate"],
+    ),
+    (
+        "government",
+        &["政府机构", "政府", "机关", "事业单位", "政府客户"],
+    ),
+    (
+        "distributor",
+        &["经销商", "代理商", "分销商", "批发商", "dealer"],
+    ),
     ("partner", &["交易伙伴", "合作伙伴", "伙伴"]),
     ("other", &["其他", "其它"]),
 ];
@@ -110,52 +122,337 @@ macro_rules! col {
 use ValueKind::*;
 
 pub static CUSTOMERS: &[Column] = &[
-    col!("id", Code, "档案编号", ["档案编号", "客户编号", "编号", "客户代码", "客户编码", "档案号", "客户id", "customer_id", "customerid", "no"]),
-    col!("name", Text, "客户名称", ["客户名称", "姓名", "单位名称", "客户姓名", "客户", "公司名称", "企业名称", "名称", "客户全称"]),
-    col!("kind", Enum(CUSTOMER_KINDS), "客户性质", ["客户性质", "客户类型", "客户类别", "性质", "类型", "type"]),
-    col!("industry", Text, "所属行业", ["所属行业", "行业", "行业类别"]),
-    col!("region", Region, "地区", ["地区", "省份", "所在地区", "省", "所在省份", "区域", "province"]),
+    col!(
+        "id",
+        Code,
+        "档案编号",
+        [
+            "档案编号",
+            "客户编号",
+            "编号",
+            "客户代码",
+            "客户编码",
+            "档案号",
+            "客户id",
+            "customer_id",
+            "customerid",
+            "no"
+        ]
+    ),
+    col!(
+        "name",
+        Text,
+        "客户名称",
+        [
+            "客户名称",
+            "姓名",
+            "单位名称",
+            "客户姓名",
+            "客户",
+            "公司名称",
+            "企业名称",
+            "名称",
+            "客户全称"
+        ]
+    ),
+    col!(
+        "kind",
+        Enum(CUSTOMER_KINDS),
+        "客户性质",
+        ["客户性质", "客户类型", "客户类别", "性质", "类型", "type"]
+    ),
+    col!(
+        "industry",
+        Text,
+        "所属行业",
+        ["所属行业", "行业", "行业类别"]
+    ),
+    col!(
+        "region",
+        Region,
+        "地区",
+        [
+            "地区",
+            "省份",
+            "所在地区",
+            "省",
+            "所在省份",
+            "区域",
+            "province"
+        ]
+    ),
     col!("city", Text, "城市", ["城市", "所在城市", "市"]),
-    col!("address", Text, "地址", ["地址", "联系地址", "通讯地址", "详细地址", "单位地址", "公司地址"]),
-    col!("contact", Text, "联系人", ["联系人", "联系人姓名", "对接人"]),
-    col!("mobile", Mobile, "手机", ["手机", "手机号码", "移动电话", "手机号", "联系手机", "cell", "mobilephone"]),
-    col!("phone", Phone, "电话", ["电话", "固定电话", "办公电话", "座机", "联系电话", "电话号码", "tel", "telephone"]),
-    col!("email", Email, "邮箱", ["邮箱", "电子邮件", "e-mail", "电子邮箱", "邮件", "mail"]),
-    col!("id_number", IdNumber, "身份证号", ["身份证号", "身份证号码", "身份证", "证件号码", "idcard", "idno"]),
-    col!("credit_code", CreditCode, "统一社会信用代码", ["统一社会信用代码", "信用代码", "社会信用代码", "税号", "纳税人识别号", "uscc"]),
+    col!(
+        "address",
+        Text,
+        "地址",
+        [
+            "地址",
+            "联系地址",
+            "通讯地址",
+            "详细地址",
+            "单位地址",
+            "公司地址"
+        ]
+    ),
+    col!(
+        "contact",
+        Text,
+        "联系人",
+        ["联系人", "联系人姓名", "对接人"]
+    ),
+    col!(
+        "mobile",
+        Mobile,
+        "手机",
+        [
+            "手机",
+            "手机号码",
+            "移动电话",
+            "手机号",
+            "联系手机",
+            "cell",
+            "mobilephone"
+        ]
+    ),
+    col!(
+        "phone",
+        Phone,
+        "电话",
+        [
+            "电话",
+            "固定电话",
+            "办公电话",
+            "座机",
+            "联系电话",
+            "电话号码",
+            "tel",
+            "telephone"
+        ]
+    ),
+    col!(
+        "email",
+        Email,
+        "邮箱",
+        ["邮箱", "电子邮件", "e-mail", "电子邮箱", "邮件", "mail"]
+    ),
+    col!(
+        "id_number",
+        IdNumber,
+        "身份证号",
+        [
+            "身份证号",
+            "身份证号码",
+            "身份证",
+            "证件号码",
+            "idcard",
+            "idno"
+        ]
+    ),
+    col!(
+        "credit_code",
+        CreditCode,
+        "统一社会信用代码",
+        [
+            "统一社会信用代码",
+            "信用代码",
+            "社会信用代码",
+            "税号",
+            "纳税人识别号",
+            "uscc"
+        ]
+    ),
     col!("birthday", Date, "生日", ["生日", "出生日期", "出生年月日"]),
-    col!("owner", Text, "负责人", ["负责人", "业务员", "客户经理", "销售员", "销售代表", "跟进人", "归属人"]),
-    col!("credit_limit", Money, "信用额度", ["信用额度", "授信额度", "信用限额", "额度"]),
-    col!("credit_rating", Rating, "信用等级", ["信用等级", "信用评级", "资信等级", "rating"]),
+    col!(
+        "owner",
+        Text,
+        "负责人",
+        [
+            "负责人",
+            "业务员",
+            "客户经理",
+            "销售员",
+            "销售代表",
+            "跟进人",
+            "归属人"
+        ]
+    ),
+    col!(
+        "credit_limit",
+        Money,
+        "信用额度",
+        ["信用额度", "授信额度", "信用限额", "额度"]
+    ),
+    col!(
+        "credit_rating",
+        Rating,
+        "信用等级",
+        ["信用等级", "信用评级", "资信等级", "rating"]
+    ),
     col!("status", Enum(STATUSES), "状态", ["状态", "客户状态"]),
     col!("tags", Tags, "标签", ["标签", "客户标签"]),
-    col!("created", Date, "建档日期", ["建档日期", "建档时间", "创建日期", "创建时间", "登记日期"]),
-    col!("updated", Date, "更新日期", ["最新修订时间", "更新日期", "修订日期", "更新时间", "最后修改时间", "修改日期"]),
-    col!("notes", Text, "备注", ["备注", "说明", "备注信息", "remark", "remarks", "note"]),
+    col!(
+        "created",
+        Date,
+        "建档日期",
+        ["建档日期", "建档时间", "创建日期", "创建时间", "登记日期"]
+    ),
+    col!(
+        "updated",
+        Date,
+        "更新日期",
+        [
+            "最新修订时间",
+            "更新日期",
+            "修订日期",
+            "更新时间",
+            "最后修改时间",
+            "修改日期"
+        ]
+    ),
+    col!(
+        "notes",
+        Text,
+        "备注",
+        ["备注", "说明", "备注信息", "remark", "remarks", "note"]
+    ),
 ];
 
 pub static TRANSACTIONS: &[Column] = &[
-    col!("id", Code, "单号", ["单号", "订单号", "订单编号", "单据编号", "单据号", "流水号", "交易编号", "order_id", "orderid", "order_no"]),
-    col!("customer_id", Code, "客户编号", ["客户编号", "档案编号", "客户代码", "客户编码", "customer"]),
-    col!("date", Date, "日期", ["日期", "交易日期", "下单日期", "单据日期", "订单日期", "销售日期"]),
-    col!("product", Text, "商品", ["商品", "产品", "品名", "商品名称", "产品名称", "货品名称"]),
-    col!("category", Text, "品类", ["品类", "类别", "商品类别", "产品类别", "分类", "商品分类"]),
+    col!(
+        "id",
+        Code,
+        "单号",
+        [
+            "单号",
+            "订单号",
+            "订单编号",
+            "单据编号",
+            "单据号",
+            "流水号",
+            "交易编号",
+            "order_id",
+            "orderid",
+            "order_no"
+        ]
+    ),
+    col!(
+        "customer_id",
+        Code,
+        "客户编号",
+        ["客户编号", "档案编号", "客户代码", "客户编码", "customer"]
+    ),
+    col!(
+        "date",
+        Date,
+        "日期",
+        [
+            "日期",
+            "交易日期",
+            "下单日期",
+            "单据日期",
+            "订单日期",
+            "销售日期"
+        ]
+    ),
+    col!(
+        "product",
+        Text,
+        "商品",
+        ["商品", "产品", "品名", "商品名称", "产品名称", "货品名称"]
+    ),
+    col!(
+        "category",
+        Text,
+        "品类",
+        ["品类", "类别", "商品类别", "产品类别", "分类", "商品分类"]
+    ),
     col!("quantity", Quantity, "数量", ["数量", "件数", "qty"]),
     col!("unit_price", Money, "单价", ["单价", "价格", "price"]),
-    col!("amount", Money, "金额", ["金额", "总金额", "订单金额", "销售金额", "合计金额", "交易金额", "total"]),
-    col!("paid", Money, "已付金额", ["已付金额", "回款金额", "已收金额", "实收金额", "已付", "回款"]),
-    col!("due_date", Date, "到期日", ["到期日", "应收日期", "付款到期日", "账期到期日", "due"]),
-    col!("kind", Enum(TRANSACTION_KINDS), "类型", ["类型", "交易类型", "单据类型", "业务类型"]),
-    col!("region", Region, "地区", ["地区", "销售地区", "区域", "省份"]),
+    col!(
+        "amount",
+        Money,
+        "金额",
+        [
+            "金额",
+            "总金额",
+            "订单金额",
+            "销售金额",
+            "合计金额",
+            "交易金额",
+            "total"
+        ]
+    ),
+    col!(
+        "paid",
+        Money,
+        "已付金额",
+        [
+            "已付金额",
+            "回款金额",
+            "已收金额",
+            "实收金额",
+            "已付",
+            "回款"
+        ]
+    ),
+    col!(
+        "due_date",
+        Date,
+        "到期日",
+        ["到期日", "应收日期", "付款到期日", "账期到期日", "due"]
+    ),
+    col!(
+        "kind",
+        Enum(TRANSACTION_KINDS),
+        "类型",
+        ["类型", "交易类型", "单据类型", "业务类型"]
+    ),
+    col!(
+        "region",
+        Region,
+        "地区",
+        ["地区", "销售地区", "区域", "省份"]
+    ),
 ];
 
 pub static FOLLOWUPS: &[Column] = &[
-    col!("customer_id", Code, "客户编号", ["客户编号", "档案编号", "客户代码", "id"]),
-    col!("date", Date, "日期", ["日期", "回访日期", "联系日期", "拜访日期"]),
-    col!("channel", Text, "方式", ["方式", "回访方式", "联系方式", "渠道"]),
-    col!("owner", Text, "负责人", ["负责人", "回访人", "业务员", "客户经理"]),
-    col!("note", Text, "内容", ["内容", "回访内容", "记录", "备注", "notes"]),
-    col!("next_date", Date, "下次回访", ["下次回访", "下次回访日期", "下次联系日期", "下次日期"]),
+    col!(
+        "customer_id",
+        Code,
+        "客户编号",
+        ["客户编号", "档案编号", "客户代码", "id"]
+    ),
+    col!(
+        "date",
+        Date,
+        "日期",
+        ["日期", "回访日期", "联系日期", "拜访日期"]
+    ),
+    col!(
+        "channel",
+        Text,
+        "方式",
+        ["方式", "回访方式", "联系方式", "渠道"]
+    ),
+    col!(
+        "owner",
+        Text,
+        "负责人",
+        ["负责人", "回访人", "业务员", "客户经理"]
+    ),
+    col!(
+        "note",
+        Text,
+        "内容",
+        ["内容", "回访内容", "记录", "备注", "notes"]
+    ),
+    col!(
+        "next_date",
+        Date,
+        "下次回访",
+        ["下次回访", "下次回访日期", "下次联系日期", "下次日期"]
+    ),
 ];
 
 /// Columns of an incoming transactions or follow-ups file that identify the
@@ -174,17 +471,23 @@ impl HeaderMap {
         let mut keys = HashMap::new();
         let add_cols = |cols: &[Column], keys: &mut HashMap<String, String>| {
             for c in cols {
-                keys.entry(header_key(c.name)).or_insert_with(|| c.name.to_string());
-                keys.entry(header_key(c.zh)).or_insert_with(|| c.name.to_string());
+                keys.entry(header_key(c.name))
+                    .or_insert_with(|| c.name.to_string());
+                keys.entry(header_key(c.zh))
+                    .or_insert_with(|| c.name.to_string());
                 for a in c.aliases {
-                    keys.entry(header_key(a)).or_insert_with(|| c.name.to_string());
+                    keys.entry(header_key(a))
+                        .or_insert_with(|| c.name.to_string());
                 }
             }
         };
         add_cols(table.columns(), &mut keys);
         if table != TableKind::Customers {
             // lookup keys for the customer: credit code and ID number headers
-            for c in CUSTOMERS.iter().filter(|c| CUSTOMER_LOOKUP_COLUMNS.contains(&c.name)) {
+            for c in CUSTOMERS
+                .iter()
+                .filter(|c| CUSTOMER_LOOKUP_COLUMNS.contains(&c.name))
+            {
                 add_cols(std::slice::from_ref(c), &mut keys);
             }
         }
@@ -201,10 +504,14 @@ impl HeaderMap {
 
 /// Which table a file holds, judged from its headers: each header that maps to a
 /// column of only one table counts for it. `None` when no table wins.
-pub fn detect_table(headers: &[String]) -> Option<TableKind> {
+/// `user` gives the user's own aliases per table.
+pub fn detect_table(
+    headers: &[String],
+    user: &dyn Fn(TableKind) -> Vec<(String, String)>,
+) -> Option<TableKind> {
     let maps: Vec<(TableKind, HeaderMap)> = TableKind::ALL
         .into_iter()
-        .map(|t| (t, HeaderMap::new(t, &[])))
+        .map(|t| (t, HeaderMap::new(t, &user(t))))
         .collect();
     let mut scores = [0usize; 3];
     for h in headers {
@@ -246,13 +553,20 @@ mod tests {
         assert_eq!(t.lookup("客户编号"), Some("customer_id"));
         assert_eq!(t.lookup("统一社会信用代码"), Some("credit_code"));
         let user = vec![("客户全名".to_string(), "name".to_string())];
-        assert_eq!(HeaderMap::new(TableKind::Customers, &user).lookup("客户全名"), Some("name"));
+        assert_eq!(
+            HeaderMap::new(TableKind::Customers, &user).lookup("客户全名"),
+            Some("name")
+        );
     }
 
     #[test]
     fn detection() {
         let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(detect_table(&h(&["客户名称", "手机", "地区"])), Some(TableKind::Customers));
+        let detect_table = |h: &[String]| detect_table(h, &|_| Vec::new());
+        assert_eq!(
+            detect_table(&h(&["客户名称", "手机", "地区"])),
+            Some(TableKind::Customers)
+        );
         assert_eq!(
             detect_table(&h(&["单号", "客户编号", "日期", "金额"])),
             Some(TableKind::Transactions)

@@ -89,12 +89,17 @@ impl Settings {
             return Ok(Settings::default());
         }
         let s: Settings = serde_yaml::from_str(text).map_err(|e| {
-            let at = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
+            let at = e
+                .location()
+                .map(|l| format!(":{}", l.line()))
+                .unwrap_or_default();
             anyhow!("{name}{at}: invalid settings: {e}")
         })?;
         for table in s.import.aliases.keys() {
             if crate::schema::TableKind::parse(table).is_none() {
-                bail!("{name}: import.aliases: unknown table {table:?} (customers, transactions, followups)");
+                bail!(
+                    "{name}: import.aliases: unknown table {table:?} (customers, transactions, followups)"
+                );
             }
         }
         if s.archive.id_width == 0 || s.archive.id_width > 18 {
@@ -119,7 +124,10 @@ pub fn load_map_file(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, St
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{name}: cannot read: {e}"))?;
     let value: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
-        let at = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
+        let at = e
+            .location()
+            .map(|l| format!(":{}", l.line()))
+            .unwrap_or_default();
         anyhow!("{name}{at}: not valid YAML: {e}")
     })?;
     let serde_yaml::Value::Mapping(m) = value else {
@@ -127,19 +135,28 @@ pub fn load_map_file(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, St
     };
     let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for (k, v) in m {
-        let key = k.as_str().ok_or_else(|| anyhow!("{name}: keys must be text"))?.to_string();
+        let key = k
+            .as_str()
+            .ok_or_else(|| anyhow!("{name}: keys must be text"))?
+            .to_string();
         match v {
             serde_yaml::Value::String(col) => {
                 for t in crate::schema::TableKind::ALL {
-                    out.entry(t.name().into()).or_default().insert(key.clone(), col.clone());
+                    out.entry(t.name().into())
+                        .or_default()
+                        .insert(key.clone(), col.clone());
                 }
             }
-            serde_yaml::Value::Mapping(inner) if crate::schema::TableKind::parse(&key).is_some() => {
+            serde_yaml::Value::Mapping(inner)
+                if crate::schema::TableKind::parse(&key).is_some() =>
+            {
                 for (h, c) in inner {
                     let (Some(h), Some(c)) = (h.as_str(), c.as_str()) else {
                         bail!("{name}: {key}: expected header: column pairs of text");
                     };
-                    out.entry(key.clone()).or_default().insert(h.into(), c.into());
+                    out.entry(key.clone())
+                        .or_default()
+                        .insert(h.into(), c.into());
                 }
             }
             _ => bail!("{name}: {key:?}: expected a column name, or a table name with a map"),
@@ -157,8 +174,13 @@ mod tests {
         let s = Settings::parse("", "x").unwrap();
         assert_eq!(s.archive.id_prefix, "C");
         let s = Settings::parse("archive:\n  id_prefix: KH\n  id_width: 4\n", "x").unwrap();
-        assert_eq!((s.archive.id_prefix.as_str(), s.archive.id_width), ("KH", 4));
-        let e = Settings::parse("archive:\n  id_prefx: KH\n", "dangan.yaml").unwrap_err().to_string();
+        assert_eq!(
+            (s.archive.id_prefix.as_str(), s.archive.id_width),
+            ("KH", 4)
+        );
+        let e = Settings::parse("archive:\n  id_prefx: KH\n", "dangan.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("dangan.yaml:2:"), "{e}");
         assert!(e.contains("id_prefx"), "{e}");
     }

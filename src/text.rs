@@ -148,7 +148,10 @@ mod tests {
 
     #[test]
     fn masking() {
-        assert_eq!(mask("id_number", "110105199003071234"), "110***********1234");
+        assert_eq!(
+            mask("id_number", "110105199003071234"),
+            "110***********1234"
+        );
         assert_eq!(mask("mobile", "13800138000"), "138****8000");
         assert_eq!(mask("email", "zhang@example.com"), "z***@example.com");
         assert_eq!(mask("phone", "0755-1234"), "07*****34");

@@ -28,10 +28,10 @@ C000007,深圳前海星辰科技有限公司,企业,广东省,深圳,刘洋,1370
 write("customers_gbk.csv", customers_gbk.replace("\n", "\r\n").encode("gbk"))
 
 # Neither valid UTF-8 nor valid GB18030: 0xFF never starts a character in either.
-write("bad_bytes.csv", "客户名称,手机\n张三,13800138000\n".encode("utf-8") + b"\xff\xfe\xff,1\n")
+write("bad/bad_bytes.csv", "客户名称,手机\n张三,13800138000\n".encode("utf-8") + b"\xff\xfe\xff,1\n")
 
 # Binary garbage
-write("garbage.csv", bytes((i * 37 + 11) % 256 for i in range(4096)))
+write("bad/garbage.csv", bytes((i * 37 + 11) % 256 for i in range(4096)))
 
 try:
     import openpyxl

@@ -45,7 +45,9 @@ struct Global {
 #[derive(Subcommand)]
 enum Command {
     /// Bring messy exports (CSV/TSV, YAML, XLSX; UTF-8, GBK/GB18030, UTF-16) into the archive
-    #[command(after_help = "Examples:\n  dangan import 客户资料.csv --archive ./archive\n  dangan import 销售明细.xlsx --sheet 2024 --dry-run\n  dangan import old_export.csv --output - | head")]
+    #[command(
+        after_help = "Examples:\n  dangan import 客户资料.csv --archive ./archive\n  dangan import 销售明细.xlsx --sheet 2024 --dry-run\n  dangan import old_export.csv --output - | head"
+    )]
     Import(ImportArgs),
 }
 
@@ -88,7 +90,8 @@ fn parse_table(s: &str) -> Result<TableKind, String> {
 }
 
 fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
-    encoding_rs::Encoding::for_label(s.trim().as_bytes()).ok_or_else(|| format!("unknown encoding {s:?} (try utf-8, gbk, gb18030, utf-16le)"))
+    encoding_rs::Encoding::for_label(s.trim().as_bytes())
+        .ok_or_else(|| format!("unknown encoding {s:?} (try utf-8, gbk, gb18030, utf-16le)"))
 }
 
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
@@ -142,19 +145,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 writeln!(err, "warning: {w}")?;
             }
             if r.warnings_total > r.warnings.len() as u64 {
-                writeln!(err, "warning: ... and {} more values kept as they were", r.warnings_total - r.warnings.len() as u64)?;
+                writeln!(
+                    err,
+                    "warning: ... and {} more values kept as they were",
+                    r.warnings_total - r.warnings.len() as u64
+                )?;
             }
             if opts.dry_run {
                 for c in &r.changes {
                     writeln!(err, "would {c}")?;
                 }
                 if r.changes_total > r.changes.len() as u64 {
-                    writeln!(err, "would ... and {} more changes", r.changes_total - r.changes.len() as u64)?;
+                    writeln!(
+                        err,
+                        "would ... and {} more changes",
+                        r.changes_total - r.changes.len() as u64
+                    )?;
                 }
                 writeln!(err, "dry run: nothing was written")?;
             }
             if let Some(p) = &r.rejects_file {
-                writeln!(err, "{} rejected row(s) written to {}", r.summary.rejected, p.display())?;
+                writeln!(
+                    err,
+                    "{} rejected row(s) written to {}",
+                    r.summary.rejected,
+                    p.display()
+                )?;
             } else if opts.dry_run && r.summary.rejected > 0 {
                 writeln!(err, "{} row(s) would be rejected", r.summary.rejected)?;
             }
@@ -168,8 +184,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ("updated", "更新", "updated", s.updated),
                 ("unchanged", "未变", "unchanged", s.unchanged),
                 ("rejected", "拒收", "rejected", s.rejected),
-                ("values_normalised", "规范化的值", "values normalised", s.values_normalised),
-                ("amounts_rounded", "四舍五入的金额", "amounts rounded", s.amounts_rounded),
+                (
+                    "values_normalised",
+                    "规范化的值",
+                    "values normalised",
+                    s.values_normalised,
+                ),
+                (
+                    "amounts_rounded",
+                    "四舍五入的金额",
+                    "amounts rounded",
+                    s.amounts_rounded,
+                ),
             ]
             .map(|(k, zh, en, v)| (Label::new(k, zh, en), Cell::Int(v as i64)));
             // with `--output -` the cleaned rows own stdout; the summary goes to stderr
@@ -177,12 +203,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if to_stdout {
                 dangan::output::write_record(&mut std::io::stdout().lock(), out, &fields)?;
             } else if !g.quiet {
-                let human = Out { format: if out.format.is_machine() { Format::Table } else { out.format }, ..out };
-                let human = if g.format.is_some_and(|f| f.is_machine()) { out } else { human };
+                let human = Out {
+                    format: if out.format.is_machine() {
+                        Format::Table
+                    } else {
+                        out.format
+                    },
+                    ..out
+                };
+                let human = if g.format.is_some_and(|f| f.is_machine()) {
+                    out
+                } else {
+                    human
+                };
                 dangan::output::write_record(&mut err, human, &fields)?;
             }
             if s.rejected > 0 {
-                return Err(anyhow!(dangan::Findings(format!("{} row(s) rejected", s.rejected))));
+                return Err(anyhow!(dangan::Findings(format!(
+                    "{} row(s) rejected",
+                    s.rejected
+                ))));
             }
             Ok(ExitCode::SUCCESS)
         }

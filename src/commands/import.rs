@@ -126,24 +126,38 @@ impl Rejects {
                 (pos, v.clone())
             })
             .collect();
-        self.rows.push((input.src.name.clone(), row.line, input.table, reason, cells));
+        self.rows
+            .push((input.src.name.clone(), row.line, input.table, reason, cells));
     }
 
     fn write(&self, path: &Path) -> Result<()> {
         let mut buf = Vec::from("\u{feff}".as_bytes());
         {
             let mut w = csv::Writer::from_writer(&mut buf);
-            let mut head = vec!["source_file".to_string(), "line".into(), "table".into(), "reason".into()];
+            let mut head = vec![
+                "source_file".to_string(),
+                "line".into(),
+                "table".into(),
+                "reason".into(),
+            ];
             head.extend(self.headers.iter().cloned());
             w.write_record(&head)?;
             for (file, line, table, reason, cells) in &self.rows {
-                let mut rec = vec![file.clone(), line.to_string(), table.name().to_string(), reason.clone()];
+                let mut rec = vec![
+                    file.clone(),
+                    line.to_string(),
+                    table.name().to_string(),
+                    reason.clone(),
+                ];
                 let mut vals = vec![String::new(); self.headers.len()];
                 for (i, v) in cells {
                     vals[*i] = v.clone();
                 }
                 rec.extend(vals);
-                w.write_record(rec.iter().map(|v| crate::text::neutralise_formula(v).into_owned()))?;
+                w.write_record(
+                    rec.iter()
+                        .map(|v| crate::text::neutralise_formula(v).into_owned()),
+                )?;
             }
             w.flush()?;
         }
@@ -155,8 +169,12 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     let output_mode = opts.output.is_some();
     if !output_mode && !opts.dry_run && !archive_dir.exists() {
         // the first import makes the archive
-        std::fs::create_dir_all(archive_dir)
-            .with_context(|| format!("archive {}: cannot create the directory", archive_dir.display()))?;
+        std::fs::create_dir_all(archive_dir).with_context(|| {
+            format!(
+                "archive {}: cannot create the directory",
+                archive_dir.display()
+            )
+        })?;
     }
     let archive = if archive_dir.is_dir() || !output_mode {
         Archive::open(archive_dir)?
@@ -190,11 +208,14 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     if output_mode {
         let tables: HashSet<TableKind> = inputs.iter().map(|i| i.table).collect();
         if tables.len() > 1 {
-            bail!("--output writes one table, but the files hold {}: import them separately", {
-                let mut t: Vec<&str> = tables.iter().map(|t| t.name()).collect();
-                t.sort();
-                t.join(" and ")
-            });
+            bail!(
+                "--output writes one table, but the files hold {}: import them separately",
+                {
+                    let mut t: Vec<&str> = tables.iter().map(|t| t.name()).collect();
+                    t.sort();
+                    t.join(" and ")
+                }
+            );
         }
     }
     let total_bytes: u64 = inputs.iter().filter_map(|i| i.src.size).sum();
@@ -203,7 +224,9 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     let mut ctx = Ctx::default();
     let mut staged: Vec<Staged> = Vec::new();
     let by_table = |t: TableKind, inputs: &mut Vec<Input>| -> Vec<Input> {
-        let (mine, rest): (Vec<Input>, Vec<Input>) = std::mem::take(inputs).into_iter().partition(|i| i.table == t);
+        let (mine, rest): (Vec<Input>, Vec<Input>) = std::mem::take(inputs)
+            .into_iter()
+            .partition(|i| i.table == t);
         *inputs = rest;
         mine
     };
@@ -216,7 +239,15 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
         archive.read_table(TableKind::Customers)?
     };
     if !cust_inputs.is_empty() {
-        let changed = import_customers(&mut customers, cust_inputs, &archive.settings, on_dup, opts, &mut ctx, &progress)?;
+        let changed = import_customers(
+            &mut customers,
+            cust_inputs,
+            &archive.settings,
+            on_dup,
+            opts,
+            &mut ctx,
+            &progress,
+        )?;
         if changed || output_mode {
             let (target, format) = target_for(&archive, TableKind::Customers, opts)?;
             match target {
@@ -241,7 +272,9 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     // (as it will be after this import)
     let resolver = if output_mode {
         let t = if archive_dir.is_dir() {
-            archive.read_table(TableKind::Customers).unwrap_or_else(|_| Table::empty(TableKind::Customers))
+            archive
+                .read_table(TableKind::Customers)
+                .unwrap_or_else(|_| Table::empty(TableKind::Customers))
         } else {
             Table::empty(TableKind::Customers)
         };
@@ -253,13 +286,17 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
 
     let tx_inputs = by_table(TableKind::Transactions, &mut inputs);
     if !tx_inputs.is_empty() {
-        if let Some(s) = import_transactions(&archive, tx_inputs, &resolver, opts, &mut ctx, &progress)? {
+        if let Some(s) =
+            import_transactions(&archive, tx_inputs, &resolver, opts, &mut ctx, &progress)?
+        {
             staged.push(s);
         }
     }
     let fu_inputs = by_table(TableKind::Followups, &mut inputs);
     if !fu_inputs.is_empty() {
-        if let Some(s) = import_followups(&archive, fu_inputs, &resolver, opts, &mut ctx, &progress)? {
+        if let Some(s) =
+            import_followups(&archive, fu_inputs, &resolver, opts, &mut ctx, &progress)?
+        {
             staged.push(s);
         }
     }
@@ -301,7 +338,8 @@ fn persist(mut s: Staged) -> Result<()> {
     s.file().sync_all()?;
     let target = s.target.clone();
     let tmp = s.path().to_path_buf();
-    std::fs::rename(&tmp, &target).with_context(|| format!("{}: cannot write", target.display()))?;
+    std::fs::rename(&tmp, &target)
+        .with_context(|| format!("{}: cannot write", target.display()))?;
     // the temp path is gone now; dropping `s` finds nothing to remove
     Ok(())
 }
@@ -312,7 +350,11 @@ enum Target {
     File(PathBuf, bool),
 }
 
-fn target_for(archive: &Archive, table: TableKind, opts: &ImportOptions) -> Result<(Target, StoreFormat)> {
+fn target_for(
+    archive: &Archive,
+    table: TableKind,
+    opts: &ImportOptions,
+) -> Result<(Target, StoreFormat)> {
     match &opts.output {
         Some(o) if o == "-" => Ok((Target::Stdout, StoreFormat::Csv)),
         Some(o) => {
@@ -320,7 +362,11 @@ fn target_for(archive: &Archive, table: TableKind, opts: &ImportOptions) -> Resu
             let yaml = matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
             Ok((
                 Target::File(p, !yaml),
-                if yaml { StoreFormat::Yaml } else { StoreFormat::Csv },
+                if yaml {
+                    StoreFormat::Yaml
+                } else {
+                    StoreFormat::Csv
+                },
             ))
         }
         None => {
@@ -339,11 +385,21 @@ fn write_table(w: &mut dyn Write, format: StoreFormat, t: &Table, bom: bool) -> 
     Ok(())
 }
 
-fn open_input(path: &str, opts: &ImportOptions, aliases: &BTreeMap<String, BTreeMap<String, String>>) -> Result<Input> {
+fn open_input(
+    path: &str,
+    opts: &ImportOptions,
+    aliases: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<Input> {
     let src = Source::open(path, &opts.read)?;
+    let user_aliases = |t: TableKind| -> Vec<(String, String)> {
+        aliases
+            .get(t.name())
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    };
     let table = match opts.table {
         Some(t) => t,
-        None => crate::schema::detect_table(&src.headers)
+        None => crate::schema::detect_table(&src.headers, &user_aliases)
             .or_else(|| {
                 let stem = Path::new(path).file_stem()?.to_str()?.to_lowercase();
                 TableKind::ALL.into_iter().find(|t| stem.contains(t.name()))
@@ -356,11 +412,7 @@ fn open_input(path: &str, opts: &ImportOptions, aliases: &BTreeMap<String, BTree
                 )
             })?,
     };
-    let user: Vec<(String, String)> = aliases
-        .get(table.name())
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
-    let map = HeaderMap::new(table, &user);
+    let map = HeaderMap::new(table, &user_aliases(table));
     let mut targets = Vec::with_capacity(src.headers.len());
     for (i, h) in src.headers.iter().enumerate() {
         let t = match map.lookup(h) {
@@ -370,15 +422,20 @@ fn open_input(path: &str, opts: &ImportOptions, aliases: &BTreeMap<String, BTree
         };
         if let Some(j) = targets.iter().position(|x: &String| *x == t) {
             bail!(
-                "{}: columns {:?} and {:?} both map to {t}; drop one, or map one elsewhere with --map",
+                "{}:{}: columns {:?} and {:?} both map to {t}; drop one, or map one elsewhere with --map",
                 src.name,
+                src.header_line,
                 src.headers[j],
                 h
             );
         }
         targets.push(t);
     }
-    Ok(Input { src, table, targets })
+    Ok(Input {
+        src,
+        table,
+        targets,
+    })
 }
 
 /// The kind of value an incoming column holds in a table (lookup keys and
@@ -396,7 +453,13 @@ fn value_kind(table: TableKind, col: &str) -> Option<ValueKind> {
 
 /// Normalise one incoming row into the table layout. Values that cannot be
 /// normalised are kept as they were; their problems are returned.
-fn normalise_row(input: &Input, slots: &[usize], width: usize, row: &Row, ctx: &mut Ctx) -> (Vec<String>, Vec<(String, String)>) {
+fn normalise_row(
+    input: &Input,
+    slots: &[usize],
+    width: usize,
+    row: &Row,
+    ctx: &mut Ctx,
+) -> (Vec<String>, Vec<(String, String)>) {
     let from_xlsx = input.src.format == crate::input::SourceFormat::Workbook;
     let mut out = vec![String::new(); width];
     let mut problems = Vec::new();
@@ -424,10 +487,21 @@ fn normalise_row(input: &Input, slots: &[usize], width: usize, row: &Row, ctx: &
 }
 
 fn shown(col: &str, v: &str) -> String {
-    if is_confidential(col) { mask(col, v) } else { v.to_string() }
+    if is_confidential(col) {
+        mask(col, v)
+    } else {
+        v.to_string()
+    }
 }
 
-fn warn_problems(ctx: &mut Ctx, input: &Input, row: &Row, out: &[String], slots: &[usize], problems: &[(String, String)]) {
+fn warn_problems(
+    ctx: &mut Ctx,
+    input: &Input,
+    row: &Row,
+    out: &[String],
+    slots: &[usize],
+    problems: &[(String, String)],
+) {
     for (col, why) in problems {
         let j = input.targets.iter().position(|t| t == col).unwrap_or(0);
         let v = &out[slots[j]];
@@ -449,8 +523,10 @@ impl Progress {
         }
         let pb = indicatif::ProgressBar::new(total);
         pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Progress(Some(pb))
     }
@@ -579,19 +655,34 @@ fn import_customers(
             let found = index.find(&keys);
             let label = |i: usize, t: &Table| {
                 let id = &t.rows[i][c_id];
-                if id.is_empty() { format!("the new customer {:?}", t.rows[i][c_name]) } else { id.clone() }
+                if id.is_empty() {
+                    format!("the new customer {:?}", t.rows[i][c_name])
+                } else {
+                    id.clone()
+                }
             };
             if found.len() > 1 {
-                let list: Vec<String> = found.iter().map(|(i, k)| format!("{} (by {k})", label(*i, table))).collect();
-                ctx.rejects.add(&mut ctx.summary, &input, &row, format!("matches more than one customer: {}", list.join(", ")));
+                let list: Vec<String> = found
+                    .iter()
+                    .map(|(i, k)| format!("{} (by {k})", label(*i, table)))
+                    .collect();
+                ctx.rejects.add(
+                    &mut ctx.summary,
+                    &input,
+                    &row,
+                    format!("matches more than one customer: {}", list.join(", ")),
+                );
                 continue;
             }
             warn_problems(ctx, &input, &row, &incoming, &slots, &problems);
             if let Some(&(target, key)) = found.first() {
                 let existing_id = &table.rows[target][c_id];
                 let incoming_id = &incoming[c_id];
-                if !incoming_id.is_empty() && !existing_id.is_empty() && incoming_id != existing_id {
-                    let reason = format!("archive number {incoming_id} conflicts with customer {existing_id}, matched by {key}");
+                if !incoming_id.is_empty() && !existing_id.is_empty() && incoming_id != existing_id
+                {
+                    let reason = format!(
+                        "archive number {incoming_id} conflicts with customer {existing_id}, matched by {key}"
+                    );
                     ctx.rejects.add(&mut ctx.summary, &input, &row, reason);
                     continue;
                 }
@@ -632,7 +723,12 @@ fn import_customers(
                 }
             } else {
                 if incoming[c_name].is_empty() {
-                    ctx.rejects.add(&mut ctx.summary, &input, &row, "no name (客户名称 is required)".into());
+                    ctx.rejects.add(
+                        &mut ctx.summary,
+                        &input,
+                        &row,
+                        "no name (客户名称 is required)".into(),
+                    );
                     continue;
                 }
                 let mut new_row = incoming;
@@ -648,7 +744,11 @@ fn import_customers(
             }
         }
         if rows_in_file == 0 {
-            bail!("{}: no data rows (header only)", input.src.name);
+            bail!(
+                "{}:{}: no data rows (header only)",
+                input.src.name,
+                input.src.header_line
+            );
         }
         done_bytes += input.src.size.unwrap_or(0);
     }
@@ -689,7 +789,12 @@ fn import_customers(
         let mut next = table
             .rows
             .iter()
-            .filter_map(|r| r.get(c_id)?.strip_prefix(prefix.as_str())?.parse::<u64>().ok())
+            .filter_map(|r| {
+                r.get(c_id)?
+                    .strip_prefix(prefix.as_str())?
+                    .parse::<u64>()
+                    .ok()
+            })
             .max()
             .unwrap_or(0)
             + 1;
@@ -741,7 +846,11 @@ impl Resolver {
     /// The customer's archive number, or why there is none.
     fn resolve(&self, customer_id: &str, credit: &str, idno: &str) -> Result<String, String> {
         if !self.enabled {
-            return if customer_id.is_empty() { Err("no customer_id".into()) } else { Ok(customer_id.to_string()) };
+            return if customer_id.is_empty() {
+                Err("no customer_id".into())
+            } else {
+                Ok(customer_id.to_string())
+            };
         }
         if self.ids.contains(customer_id) {
             return Ok(customer_id.to_string());
@@ -758,15 +867,22 @@ impl Resolver {
                 return Ok(id.clone());
             }
         }
-        let named: Vec<String> = [("customer_id", customer_id), ("credit_code", credit), ("id_number", idno)]
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k} {}", shown(k, v)))
-            .collect();
+        let named: Vec<String> = [
+            ("customer_id", customer_id),
+            ("credit_code", credit),
+            ("id_number", idno),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k} {}", shown(k, v)))
+        .collect();
         if named.is_empty() {
             Err("no customer (customer_id, credit_code or id_number) given".into())
         } else {
-            Err(format!("unknown customer: no customer in the archive has {}", named.join(" or ")))
+            Err(format!(
+                "unknown customer: no customer in the archive has {}",
+                named.join(" or ")
+            ))
         }
     }
 }
@@ -805,7 +921,11 @@ fn import_transactions(
     let kind = TableKind::Transactions;
     let output_mode = opts.output.is_some();
     // pass A: the archive's transaction ids
-    let mut archive_reader = if output_mode { None } else { archive.open_table(kind)? };
+    let mut archive_reader = if output_mode {
+        None
+    } else {
+        archive.open_table(kind)?
+    };
     let mut columns = match &archive_reader {
         Some(r) => r.columns.clone(),
         None => kind.column_names(),
@@ -836,12 +956,28 @@ fn import_transactions(
         .collect();
     let width = columns.len();
     let c = |n: &str| column_index(&columns, n);
-    let (c_id, c_cust, c_date, c_amount, c_kind, c_credit, c_idno) =
-        (c("id"), c("customer_id"), c("date"), c("amount"), c("kind"), c("credit_code"), c("id_number"));
-    let c_hash: Vec<usize> = ["customer_id", "date", "product", "category", "quantity", "unit_price", "amount", "kind"]
-        .iter()
-        .map(|n| c(n))
-        .collect();
+    let (c_id, c_cust, c_date, c_amount, c_kind, c_credit, c_idno) = (
+        c("id"),
+        c("customer_id"),
+        c("date"),
+        c("amount"),
+        c("kind"),
+        c("credit_code"),
+        c("id_number"),
+    );
+    let c_hash: Vec<usize> = [
+        "customer_id",
+        "date",
+        "product",
+        "category",
+        "quantity",
+        "unit_price",
+        "amount",
+        "kind",
+    ]
+    .iter()
+    .map(|n| c(n))
+    .collect();
 
     let (target, format) = target_for(archive, kind, opts)?;
     let (target_path, bom) = match &target {
@@ -861,7 +997,9 @@ fn import_transactions(
         if bom {
             buf.write_all("\u{feff}".as_bytes())?;
         }
-        let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(buf);
+        let mut w = csv::WriterBuilder::new()
+            .buffer_capacity(1 << 16)
+            .from_writer(buf);
         w.write_record(&columns)?;
         let mut done_bytes = 0;
         for (mut input, slots) in inputs.into_iter().zip(slots) {
@@ -892,7 +1030,8 @@ fn import_transactions(
                     Err(why) => reasons.push(why),
                 }
                 if !reasons.is_empty() {
-                    ctx.rejects.add(&mut ctx.summary, &input, &row, reasons.join("; "));
+                    ctx.rejects
+                        .add(&mut ctx.summary, &input, &row, reasons.join("; "));
                     continue;
                 }
                 warn_problems(ctx, &input, &row, &t, &slots, &problems);
@@ -906,7 +1045,11 @@ fn import_transactions(
                     let h = fnv1a(&parts);
                     let n = derived.entry(h).or_insert(0);
                     *n += 1;
-                    t[c_id] = if *n == 1 { format!("T{:012X}", h >> 16) } else { format!("T{:012X}-{n}", h >> 16) };
+                    t[c_id] = if *n == 1 {
+                        format!("T{:012X}", h >> 16)
+                    } else {
+                        format!("T{:012X}-{n}", h >> 16)
+                    };
                 }
                 let id: &str = &t[c_id];
                 if archived_ids.contains(id) || new_ids.contains(id) {
@@ -919,7 +1062,11 @@ fn import_transactions(
                 w.write_record(&t)?;
             }
             if rows_in_file == 0 {
-                bail!("{}: no data rows (header only)", input.src.name);
+                bail!(
+                    "{}:{}: no data rows (header only)",
+                    input.src.name,
+                    input.src.header_line
+                );
             }
             done_bytes += input.src.size.unwrap_or(0);
         }
@@ -928,7 +1075,10 @@ fn import_transactions(
     drop(new_ids);
 
     // pass C: the final file = archive rows (with updates) + spilled rows
-    let fast = archived_rows == 0 && updates.is_empty() && format == StoreFormat::Csv && target_path.is_some();
+    let fast = archived_rows == 0
+        && updates.is_empty()
+        && format == StoreFormat::Csv
+        && target_path.is_some();
     if fast {
         if ctx.summary.added == 0 {
             return Ok(None);
@@ -953,26 +1103,33 @@ fn import_transactions(
             }
         }
     };
-    let mut body: Box<dyn FnMut(&mut dyn Write, &mut Ctx) -> Result<()>> = Box::new(|w: &mut dyn Write, ctx: &mut Ctx| {
-        let mut tw = TableWriter::new(w, format, &columns, bom)?;
-        if let Some((path, _)) = if output_mode { None } else { archive.table_file(kind)? } {
-            let mut r = crate::archive::ArchiveReader::open(&path, kind)?;
-            while let Some(mut row) = r.next_row()? {
-                row.resize(width, String::new());
+    let mut body: Box<dyn FnMut(&mut dyn Write, &mut Ctx) -> Result<()>> =
+        Box::new(|w: &mut dyn Write, ctx: &mut Ctx| {
+            let mut tw = TableWriter::new(w, format, &columns, bom)?;
+            if let Some((path, _)) = if output_mode {
+                None
+            } else {
+                archive.table_file(kind)?
+            } {
+                let mut r = crate::archive::ArchiveReader::open(&path, kind)?;
+                while let Some(mut row) = r.next_row()? {
+                    row.resize(width, String::new());
+                    apply(&mut row, ctx);
+                    tw.write(&row)?;
+                }
+            }
+            let mut sr = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .from_path(spill.path())?;
+            let mut rec = csv::StringRecord::new();
+            while sr.read_record(&mut rec)? {
+                let mut row: Vec<String> = rec.iter().map(str::to_string).collect();
                 apply(&mut row, ctx);
                 tw.write(&row)?;
             }
-        }
-        let mut sr = csv::ReaderBuilder::new().has_headers(true).from_path(spill.path())?;
-        let mut rec = csv::StringRecord::new();
-        while sr.read_record(&mut rec)? {
-            let mut row: Vec<String> = rec.iter().map(str::to_string).collect();
-            apply(&mut row, ctx);
-            tw.write(&row)?;
-        }
-        tw.finish()?;
-        Ok(())
-    });
+            tw.finish()?;
+            Ok(())
+        });
     match (&target, opts.dry_run) {
         (Target::Stdout, _) => {
             let mut out = std::io::stdout().lock();
@@ -980,7 +1137,11 @@ fn import_transactions(
             Ok(None)
         }
         (Target::File(path, _), dry) => {
-            let mut staged = if dry { Staged::new(&std::env::temp_dir().join("dangan-dry"))? } else { Staged::new(path)? };
+            let mut staged = if dry {
+                Staged::new(&std::env::temp_dir().join("dangan-dry"))?
+            } else {
+                Staged::new(path)?
+            };
             {
                 let mut w = BufWriter::with_capacity(1 << 20, staged.file());
                 body(&mut w, ctx)?;
@@ -1001,15 +1162,31 @@ fn import_followups(
     progress: &Progress,
 ) -> Result<Option<Staged>> {
     let kind = TableKind::Followups;
-    let mut table = if opts.output.is_some() { Table::empty(kind) } else { archive.read_table(kind)? };
+    let mut table = if opts.output.is_some() {
+        Table::empty(kind)
+    } else {
+        archive.read_table(kind)?
+    };
     let canonical = kind.columns().len();
-    let signature = |r: &[String]| r.iter().take(canonical).map(String::as_str).collect::<Vec<_>>().join("\u{1f}");
+    let signature = |r: &[String]| {
+        r.iter()
+            .take(canonical)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\u{1f}")
+    };
     let mut seen: HashSet<String> = table.rows.iter().map(|r| signature(r)).collect();
     let mut added = 0u64;
     for mut input in inputs {
         let slots: Vec<usize> = input.targets.iter().map(|t| table.ensure_col(t)).collect();
-        let (c_cust, c_date) = (column_index(&table.columns, "customer_id"), column_index(&table.columns, "date"));
-        let (c_credit, c_idno) = (column_index(&table.columns, "credit_code"), column_index(&table.columns, "id_number"));
+        let (c_cust, c_date) = (
+            column_index(&table.columns, "customer_id"),
+            column_index(&table.columns, "date"),
+        );
+        let (c_credit, c_idno) = (
+            column_index(&table.columns, "credit_code"),
+            column_index(&table.columns, "id_number"),
+        );
         let mut rows_in_file = 0u64;
         while let Some(row) = input.src.next_row()? {
             rows_in_file += 1;
@@ -1031,7 +1208,8 @@ fn import_followups(
                 Err(why) => reasons.push(why),
             }
             if !reasons.is_empty() {
-                ctx.rejects.add(&mut ctx.summary, &input, &row, reasons.join("; "));
+                ctx.rejects
+                    .add(&mut ctx.summary, &input, &row, reasons.join("; "));
                 continue;
             }
             warn_problems(ctx, &input, &row, &r, &slots, &problems);
@@ -1046,7 +1224,11 @@ fn import_followups(
             table.rows.push(r);
         }
         if rows_in_file == 0 {
-            bail!("{}: no data rows (header only)", input.src.name);
+            bail!(
+                "{}:{}: no data rows (header only)",
+                input.src.name,
+                input.src.header_line
+            );
         }
     }
     if added == 0 && opts.output.is_none() {

@@ -1,0 +1,67 @@
+//! Helpers shared by the integration tests: run the real binary on fixtures.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub fn testdata(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// The binary with a fixed "today", English labels and no inherited archive.
+pub fn dangan() -> Command {
+    let mut c = Command::cargo_bin("dangan").expect("binary");
+    c.env("DANGAN_TODAY", "2024-06-30")
+        .env("DANGAN_LANG", "en")
+        .env_remove("DANGAN_ARCHIVE");
+    c
+}
+
+pub fn read(p: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(p.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", p.as_ref().display()))
+}
+
+/// Every file under a directory (relative path → bytes), to prove a command
+/// left an archive untouched.
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else if p.file_name().is_some_and(|n| n != ".dangan.lock") {
+                out.insert(
+                    p.strip_prefix(root).expect("prefix").to_path_buf(),
+                    std::fs::read(&p).expect("read"),
+                );
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Copy a fixture directory into a fresh temp dir.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let p = e.path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
+        }
+    }
+}
+
+pub fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
