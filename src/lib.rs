@@ -15,6 +15,7 @@ pub mod archive;
 pub mod commands;
 pub mod dates;
 pub mod fsutil;
+pub mod ids;
 pub mod input;
 pub mod money;
 pub mod normalize;

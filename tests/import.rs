@@ -8,7 +8,7 @@ use std::path::Path;
 const CUSTOMERS_AFTER_GBK: &str = "\
 id,name,kind,industry,region,city,address,contact,mobile,phone,email,id_number,credit_code,birthday,owner,credit_limit,credit_rating,status,tags,created,updated,notes,微信号
 C000008,广州市恒通贸易有限公司,enterprise,,广东省,广州,,陈志明,13800138000,020-87654321,sales@hengtong.com,,91440101MA59ABCD1D,,李娜,50000.00,AA,active,,2023-01-15,2024-06-30,更新微信,hengtong_new
-C000009,张伟,individual,,北京市,北京,,,13912345678,,,110105199003071238,,,王强,8000.00,B,active,,2023-06-01,2024-06-30,,
+C000009,张伟,individual,,北京市,北京,,,13912345678,,,110105199003071239,,,王强,8000.00,B,active,,2023-06-01,2024-06-30,,
 C000007,深圳前海星辰科技有限公司,enterprise,,广东省,深圳,,刘洋,13700001111,0755-88886666-123,,,91440300MA5FXY123H,,李娜,120000.00,A,active,,2022-03-10,2024-06-30,重点客户,
 C000010,李秀英,individual,,浙江省,杭州,,,1380013800,,,,,,王强,,,,,2023-09-09,2024-06-30,手机号少一位,
 ";
@@ -134,7 +134,7 @@ fn xlsx_with_serial_dates_numbers_and_wan() {
     assert_eq!(
         stdout_of(&out),
         "id,name,kind,industry,region,city,address,contact,mobile,phone,email,id_number,credit_code,birthday,owner,credit_limit,credit_rating,status,tags,created,updated,notes\n\
-         C000100,王芳,individual,,江苏省,,,,13912345679,,,33010619851120010X,,,,5000.00,,,,2024-03-05,2024-06-30,\n\
+         C000100,王芳,individual,,江苏省,,,,13912345679,,,33010619851120001X,,,,5000.00,,,,2024-03-05,2024-06-30,\n\
          C000101,苏州工业园区宏远机械有限公司,enterprise,,江苏省,,,,13812345670,,,,,,,1234.57,,,,2024-03-05,2024-06-30,\n\
          C000102,赵磊,distributor,,山东省,,,,13712345671,,,,,,,15000.00,,,,2024-03-06,2024-06-30,\n"
     );

@@ -164,6 +164,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 writeln!(err, "dry run: nothing was written")?;
             }
+            for line in &r.rejected_preview {
+                writeln!(err, "rejected: {line}")?;
+            }
+            if r.summary.rejected > r.rejected_preview.len() as u64 {
+                writeln!(
+                    err,
+                    "rejected: ... and {} more",
+                    r.summary.rejected - r.rejected_preview.len() as u64
+                )?;
+            }
             if let Some(p) = &r.rejects_file {
                 writeln!(
                     err,

@@ -61,6 +61,8 @@ pub struct ImportResult {
     /// what changed (or would change, with `--dry-run`), capped per table
     pub changes: Vec<String>,
     pub changes_total: u64,
+    /// `file:line: reason` of the first rejected rows
+    pub rejected_preview: Vec<String>,
 }
 
 const NOTE_CAP: usize = 50;
@@ -331,6 +333,13 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
         warnings_total: ctx.warnings_total,
         changes: ctx.changes,
         changes_total: ctx.changes_total,
+        rejected_preview: ctx
+            .rejects
+            .rows
+            .iter()
+            .take(10)
+            .map(|(file, line, _, reason, _)| format!("{file}:{line}: {reason}"))
+            .collect(),
     })
 }
 

@@ -1,0 +1,56 @@
+//! Check characters of Chinese identity numbers: the resident ID number
+//! (GB 11643, 公民身份号码) and the unified social credit code (GB 32100,
+//! 统一社会信用代码).
+
+const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK: &[u8; 11] = b"10X98765432";
+
+/// The check character of an 18-character ID number from its first 17 digits.
+pub fn id_number_check(first17: &str) -> Option<char> {
+    let b = first17.as_bytes();
+    if b.len() != 17 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let sum: u32 = b
+        .iter()
+        .zip(ID_WEIGHTS)
+        .map(|(d, w)| (d - b'0') as u32 * w)
+        .sum();
+    Some(ID_CHECK[(sum % 11) as usize] as char)
+}
+
+/// The 31 characters a credit code is written in (no I, O, S, V, Z).
+pub const USCC_ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
+
+/// The check character of a credit code from its first 17 characters.
+pub fn credit_code_check(first17: &str) -> Option<char> {
+    if first17.len() != 17 {
+        return None;
+    }
+    let mut sum = 0u32;
+    for (c, w) in first17.bytes().zip(USCC_WEIGHTS) {
+        let v = USCC_ALPHABET.bytes().position(|a| a == c)? as u32;
+        sum += v * w;
+    }
+    USCC_ALPHABET.chars().nth(((31 - sum % 31) % 31) as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // vectors computed with python-stdnum (cn.ric, cn.uscc)
+    #[test]
+    fn known_vectors() {
+        assert_eq!(id_number_check("11010519900307123"), Some('9'));
+        assert_eq!(id_number_check("33010619851120001"), Some('X'));
+        assert_eq!(id_number_check("1101051990030712"), None);
+        assert_eq!(credit_code_check("91440101MA59ABCD1"), Some('D'));
+        assert_eq!(credit_code_check("91440300MA5FXY123"), Some('H'));
+        assert_eq!(credit_code_check("91110000MA01AB2C3"), Some('2'));
+        assert_eq!(credit_code_check("91440101MA59ABCDI"), None);
+    }
+}
