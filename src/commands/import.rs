@@ -10,16 +10,16 @@
 //! Customers are merged in memory; transactions stream through a spill file,
 //! so memory grows only with the id sets.
 
-use crate::archive::{Archive, Table, TableWriter};
+use crate::archive::{Archive, Cells, Record, Table, TableWriter};
 use crate::fsutil::{self, ArchiveLock, Staged};
 use crate::input::{ReadOptions, Row, Source};
-use crate::normalize::normalise;
 use crate::schema::{HeaderMap, TableKind, ValueKind};
 use crate::settings::{OnDuplicate, Settings, StoreFormat};
 use crate::text::{fnv1a, is_confidential, mask, name_key};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -74,6 +74,8 @@ struct Input {
     table: TableKind,
     /// column name (canonical, lookup key or extra) per source column
     targets: Vec<String>,
+    /// how each source column is normalised (`None`: an extra column, kept as is)
+    kinds: Vec<Option<ValueKind>>,
 }
 
 #[derive(Default)]
@@ -235,12 +237,13 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
 
     // customers
     let cust_inputs = by_table(TableKind::Customers, &mut inputs);
-    let mut customers = if output_mode {
-        Table::empty(TableKind::Customers)
-    } else {
-        archive.read_table(TableKind::Customers)?
-    };
+    let mut resolver = None;
     if !cust_inputs.is_empty() {
+        let mut customers = if output_mode {
+            Table::empty(TableKind::Customers)
+        } else {
+            archive.read_table(TableKind::Customers)?
+        };
         let changed = import_customers(
             &mut customers,
             cust_inputs,
@@ -268,23 +271,30 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
                 }
             }
         }
+        if !output_mode {
+            // transactions of this run may name the customers it just added
+            resolver = Some(Resolver::from_table(&customers));
+        }
     }
-
-    // transactions and follow-ups resolve their customer against the archive
-    // (as it will be after this import)
-    let resolver = if output_mode {
-        let t = if archive_dir.is_dir() {
-            archive
-                .read_table(TableKind::Customers)
-                .unwrap_or_else(|_| Table::empty(TableKind::Customers))
-        } else {
-            Table::empty(TableKind::Customers)
-        };
-        Resolver::new(&t, !t.rows.is_empty())
-    } else {
-        Resolver::new(&customers, true)
+    let needs_resolver = inputs.iter().any(|i| i.table != TableKind::Customers);
+    let resolver = match resolver {
+        Some(r) => r,
+        None if needs_resolver && archive_dir.is_dir() => {
+            // stream the archive's customers: only their keys are kept
+            let mut r = Resolver::default();
+            if let Some(mut rd) = archive.open_table(TableKind::Customers)? {
+                let c = |n: &str| column_index(&rd.columns, n);
+                let (ci, cc, cn) = (c("id"), c("credit_code"), c("id_number"));
+                while let Some(row) = rd.next_row()? {
+                    r.add(cell(&row, ci), cell(&row, cc), cell(&row, cn));
+                }
+            }
+            // a clean-up with --output and no archive checks no references
+            r.enabled = !output_mode || !r.ids.is_empty();
+            r
+        }
+        None => Resolver::default(),
     };
-    drop(customers);
 
     let tx_inputs = by_table(TableKind::Transactions, &mut inputs);
     if !tx_inputs.is_empty() {
@@ -388,7 +398,7 @@ fn target_for(
 fn write_table(w: &mut dyn Write, format: StoreFormat, t: &Table, bom: bool) -> Result<()> {
     let mut tw = TableWriter::new(w, format, &t.columns, bom)?;
     for r in &t.rows {
-        tw.write(r)?;
+        tw.write(r.iter())?;
     }
     tw.finish()?;
     Ok(())
@@ -440,10 +450,12 @@ fn open_input(
         }
         targets.push(t);
     }
+    let kinds = targets.iter().map(|t| value_kind(table, t)).collect();
     Ok(Input {
         src,
         table,
         targets,
+        kinds,
     })
 }
 
@@ -460,39 +472,57 @@ fn value_kind(table: TableKind, col: &str) -> Option<ValueKind> {
         .map(|c| c.kind)
 }
 
+/// An incoming row normalised into the table layout.
+struct Normalised {
+    line: u64,
+    values: Vec<String>,
+    /// (column, why) of values that could not be normalised and were kept
+    problems: Vec<(String, String)>,
+    /// (source column, value as read) of the values normalisation changed
+    originals: Vec<(usize, String)>,
+}
+
+impl Normalised {
+    /// The row as it was read, for the rejects file.
+    fn raw(&self, slots: &[usize]) -> Row {
+        let mut values: Vec<String> = slots.iter().map(|&s| self.values[s].clone()).collect();
+        for (j, v) in &self.originals {
+            values[*j] = v.clone();
+        }
+        Row { line: self.line, values }
+    }
+}
+
 /// Normalise one incoming row into the table layout. Values that cannot be
-/// normalised are kept as they were; their problems are returned.
-fn normalise_row(
-    input: &Input,
-    slots: &[usize],
-    width: usize,
-    row: &Row,
-    ctx: &mut Ctx,
-) -> (Vec<String>, Vec<(String, String)>) {
+/// normalised are kept as they were and reported.
+fn normalise_row(input: &Input, slots: &[usize], width: usize, row: Row, ctx: &mut Ctx) -> Normalised {
     let from_xlsx = input.src.format == crate::input::SourceFormat::Workbook;
-    let mut out = vec![String::new(); width];
-    let mut problems = Vec::new();
-    for (j, raw) in row.values.iter().enumerate() {
-        let col = &input.targets[j];
-        let value = match value_kind(input.table, col) {
-            Some(kind) => {
-                let o = normalise(kind, raw, from_xlsx);
-                if o.changed && !raw.is_empty() {
+    let mut n = Normalised {
+        line: row.line,
+        values: vec![String::new(); width],
+        problems: Vec::new(),
+        originals: Vec::new(),
+    };
+    for (j, mut value) in row.values.into_iter().enumerate() {
+        // extra columns (kind None) are kept exactly
+        if let Some(kind) = input.kinds[j] {
+            let f = crate::normalize::normalise_in_place(kind, &mut value, from_xlsx);
+            if let Some(orig) = f.original {
+                if !value.is_empty() {
                     ctx.summary.values_normalised += 1;
                 }
-                if o.rounded {
-                    ctx.summary.amounts_rounded += 1;
-                }
-                if let Some(p) = o.problem {
-                    problems.push((col.clone(), p));
-                }
-                o.value
+                n.originals.push((j, orig));
             }
-            None => raw.clone(), // extra columns are kept exactly
-        };
-        out[slots[j]] = value;
+            if f.rounded {
+                ctx.summary.amounts_rounded += 1;
+            }
+            if let Some(p) = f.problem {
+                n.problems.push((input.targets[j].clone(), p));
+            }
+        }
+        n.values[slots[j]] = value;
     }
-    (out, problems)
+    n
 }
 
 fn shown(col: &str, v: &str) -> String {
@@ -503,21 +533,14 @@ fn shown(col: &str, v: &str) -> String {
     }
 }
 
-fn warn_problems(
-    ctx: &mut Ctx,
-    input: &Input,
-    row: &Row,
-    out: &[String],
-    slots: &[usize],
-    problems: &[(String, String)],
-) {
-    for (col, why) in problems {
+fn warn_problems(ctx: &mut Ctx, input: &Input, n: &Normalised, slots: &[usize]) {
+    for (col, why) in &n.problems {
         let j = input.targets.iter().position(|t| t == col).unwrap_or(0);
-        let v = &out[slots[j]];
+        let v = &n.values[slots[j]];
         ctx.warn(format!(
             "{}:{}: column {col}: {:?} kept as it was: {why}",
             input.src.name,
-            row.line,
+            n.line,
             shown(col, v)
         ));
     }
@@ -554,10 +577,15 @@ impl Progress {
     }
 }
 
-/// Customer identity keys: archive number, credit code, ID number, name + mobile.
+/// Identity keys of customers: archive number, credit code, ID number,
+/// normalised name + mobile. Each key is stored as a 64-bit hash pointing at a
+/// row, checked against the row on every hit; the rare key whose hash is
+/// already taken by another key goes to an exact overflow map. A key a merge
+/// replaced no longer matches its row, since the check reads the row as it is.
 #[derive(Default)]
 struct CustIndex {
-    maps: [HashMap<String, usize>; 4],
+    maps: [HashMap<u64, u32>; 4],
+    overflow: [HashMap<String, u32>; 4],
 }
 
 const KEY_NAMES: [&str; 4] = ["id", "credit_code", "id_number", "name+mobile"];
@@ -568,6 +596,11 @@ struct KeyCols {
     idno: usize,
     name: usize,
     mobile: usize,
+}
+
+fn key_hash(k: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(k)
 }
 
 impl KeyCols {
@@ -581,43 +614,103 @@ impl KeyCols {
             mobile: c("mobile"),
         }
     }
+}
 
-    fn keys(&self, row: &[String]) -> [Option<String>; 4] {
-        let get = |i: usize| row.get(i).filter(|v| !v.is_empty());
-        [
-            get(self.id).cloned(),
-            get(self.credit).cloned(),
-            get(self.idno).cloned(),
-            match (get(self.name), get(self.mobile)) {
-                (Some(n), Some(m)) => Some(format!("{}\u{1f}{m}", name_key(n))),
-                _ => None,
-            },
-        ]
-    }
+/// The four keys of a row (owned: the row may be replaced while they are used).
+fn row_keys<R: Cells + ?Sized>(kc: &KeyCols, row: &R) -> [Option<String>; 4] {
+    let get = |i: usize| Some(row.cell(i)).filter(|v| !v.is_empty());
+    [
+        get(kc.id).map(str::to_string),
+        get(kc.credit).map(str::to_string),
+        get(kc.idno).map(str::to_string),
+        match (get(kc.name), get(kc.mobile)) {
+            (Some(n), Some(m)) => Some(format!("{}\u{1f}{m}", name_key(n))),
+            _ => None,
+        },
+    ]
 }
 
 impl CustIndex {
-    fn insert(&mut self, keys: &[Option<String>; 4], idx: usize) {
-        for (m, k) in self.maps.iter_mut().zip(keys) {
-            if let Some(k) = k {
-                m.entry(k.clone()).or_insert(idx);
+    fn with_capacity(n: usize) -> CustIndex {
+        let mut ix = CustIndex::default();
+        for m in ix.maps.iter_mut() {
+            m.reserve(n);
+        }
+        ix
+    }
+
+    /// Does row `idx` still have key `k` equal to `key`?
+    fn row_has(kc: &KeyCols, rows: &[Record], idx: u32, k: usize, key: &str) -> bool {
+        row_keys(kc, &rows[idx as usize])[k].as_deref() == Some(key)
+    }
+
+    fn insert(&mut self, kc: &KeyCols, rows: &[Record], keys: &[Option<String>; 4], idx: usize) {
+        for (k, key) in keys.iter().enumerate() {
+            let Some(key) = key else { continue };
+            match self.maps[k].entry(key_hash(key)) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(idx as u32);
+                }
+                std::collections::hash_map::Entry::Occupied(mut e) => {
+                    let holder = *e.get();
+                    if holder as usize == idx {
+                        continue;
+                    }
+                    if Self::row_has(kc, rows, holder, k, key) {
+                        continue; // the first customer with a key keeps it
+                    }
+                    if self.overflow[k].contains_key(key.as_str()) {
+                        continue;
+                    }
+                    if !row_keys(kc, &rows[holder as usize])[k].as_deref().is_some_and(|hk| key_hash(hk) == key_hash(key)) {
+                        // the holder's key changed in a merge: the slot is free again
+                        e.insert(idx as u32);
+                    } else {
+                        self.overflow[k].insert(key.clone(), idx as u32);
+                    }
+                }
             }
         }
     }
 
     /// Distinct customers matched, each with the key that matched it first.
-    fn find(&self, keys: &[Option<String>; 4]) -> Vec<(usize, &'static str)> {
+    fn find(&self, kc: &KeyCols, rows: &[Record], keys: &[Option<String>; 4]) -> Vec<(usize, &'static str)> {
         let mut found: Vec<(usize, &'static str)> = Vec::new();
-        for (i, (m, k)) in self.maps.iter().zip(keys).enumerate() {
-            if let Some(k) = k
-                && let Some(&idx) = m.get(k)
-                && !found.iter().any(|(f, _)| *f == idx)
+        for (k, key) in keys.iter().enumerate() {
+            let Some(key) = key else { continue };
+            let hit = self.maps[k]
+                .get(&key_hash(key))
+                .copied()
+                .filter(|&i| Self::row_has(kc, rows, i, k, key))
+                .or_else(|| self.overflow[k].get(key.as_str()).copied().filter(|&i| Self::row_has(kc, rows, i, k, key)));
+            if let Some(i) = hit
+                && !found.iter().any(|(f, _)| *f == i as usize)
             {
-                found.push((idx, KEY_NAMES[i]));
+                found.push((i as usize, KEY_NAMES[k]));
             }
         }
         found
     }
+}
+
+/// Merge the non-empty values of `incoming` into a record; the new record when
+/// anything changed.
+fn merge_record(rec: &Record, incoming: &[String]) -> Option<Record> {
+    let width = rec.len().max(incoming.len());
+    let differs = (0..width).any(|i| {
+        let v = incoming.cell(i);
+        !v.is_empty() && rec.get(i) != v
+    });
+    if !differs {
+        return None;
+    }
+    let merged: Vec<&str> = (0..width)
+        .map(|i| {
+            let v = incoming.cell(i);
+            if v.is_empty() { rec.get(i) } else { v }
+        })
+        .collect();
+    Some(Record::new(&merged))
 }
 
 fn import_customers(
@@ -632,9 +725,10 @@ fn import_customers(
     let today = crate::dates::iso(opts.today);
     let archived = table.rows.len();
     let kc = KeyCols::of(table);
-    let mut index = CustIndex::default();
-    for (i, r) in table.rows.iter().enumerate() {
-        index.insert(&kc.keys(r), i);
+    let mut index = CustIndex::with_capacity(archived);
+    for i in 0..table.rows.len() {
+        let keys = row_keys(&kc, &table.rows[i]);
+        index.insert(&kc, &table.rows, &keys, i);
     }
     let (c_name, c_created, c_updated, c_id) = (
         table.col("name").unwrap_or(usize::MAX),
@@ -645,9 +739,17 @@ fn import_customers(
     let mut changed_any = false;
     // archive rows this import merged into: their original and, per row that
     // matched them, whether it changed them
-    let mut touched: HashMap<usize, (Vec<String>, Vec<bool>)> = HashMap::new();
+    let mut touched: HashMap<usize, (Record, Vec<bool>)> = HashMap::default();
     let mut dup_errors = Vec::new();
     let mut done_bytes = 0;
+    let label = |i: usize, t: &Table| {
+        let id = t.rows[i].get(c_id);
+        if id.is_empty() {
+            format!("the new customer {:?}", t.rows[i].get(c_name))
+        } else {
+            id.to_string()
+        }
+    };
     for mut input in inputs {
         let slots: Vec<usize> = input.targets.iter().map(|t| table.ensure_col(t)).collect();
         let mut rows_in_file = 0u64;
@@ -659,105 +761,74 @@ fn import_customers(
                 progress.tick("customers", done_bytes + input.src.bytes_read());
             }
             let width = table.columns.len();
-            let (incoming, problems) = normalise_row(&input, &slots, width, &row, ctx);
-            let keys = kc.keys(&incoming);
-            let found = index.find(&keys);
-            let label = |i: usize, t: &Table| {
-                let id = &t.rows[i][c_id];
-                if id.is_empty() {
-                    format!("the new customer {:?}", t.rows[i][c_name])
-                } else {
-                    id.clone()
-                }
-            };
+            let mut n = normalise_row(&input, &slots, width, row, ctx);
+            let keys = row_keys(&kc, &n.values);
+            let found = index.find(&kc, &table.rows, &keys);
             if found.len() > 1 {
-                let list: Vec<String> = found
-                    .iter()
-                    .map(|(i, k)| format!("{} (by {k})", label(*i, table)))
-                    .collect();
-                ctx.rejects.add(
-                    &mut ctx.summary,
-                    &input,
-                    &row,
-                    format!("matches more than one customer: {}", list.join(", ")),
-                );
+                let list: Vec<String> = found.iter().map(|(i, k)| format!("{} (by {k})", label(*i, table))).collect();
+                let raw = n.raw(&slots);
+                ctx.rejects.add(&mut ctx.summary, &input, &raw, format!("matches more than one customer: {}", list.join(", ")));
                 continue;
             }
-            warn_problems(ctx, &input, &row, &incoming, &slots, &problems);
-            if let Some(&(target, key)) = found.first() {
-                let existing_id = &table.rows[target][c_id];
-                let incoming_id = &incoming[c_id];
-                if !incoming_id.is_empty() && !existing_id.is_empty() && incoming_id != existing_id
-                {
-                    let reason = format!(
-                        "archive number {incoming_id} conflicts with customer {existing_id}, matched by {key}"
-                    );
-                    ctx.rejects.add(&mut ctx.summary, &input, &row, reason);
+            warn_problems(ctx, &input, &n, &slots);
+            let Some(&(target, key)) = found.first() else {
+                if n.values[c_name].is_empty() {
+                    let raw = n.raw(&slots);
+                    ctx.rejects.add(&mut ctx.summary, &input, &raw, "no name (客户名称 is required)".into());
                     continue;
                 }
-                match on_dup {
-                    OnDuplicate::Skip => {
-                        ctx.summary.unchanged += 1;
-                        continue;
-                    }
-                    OnDuplicate::Error => {
-                        dup_errors.push(format!(
-                            "{}:{}: same customer as {} (by {key})",
-                            input.src.name,
-                            row.line,
-                            label(target, table)
-                        ));
-                        continue;
-                    }
-                    OnDuplicate::Merge => {}
-                }
-                if target < archived && !touched.contains_key(&target) {
-                    touched.insert(target, (table.rows[target].clone(), Vec::new()));
-                }
-                let row_ref = &mut table.rows[target];
-                row_ref.resize(width, String::new());
-                let changed = merge_into(row_ref, &incoming);
-                if changed && incoming[c_updated].is_empty() {
-                    row_ref[c_updated] = today.clone();
-                }
-                if changed {
-                    let new_keys = kc.keys(&table.rows[target]);
-                    index.insert(&new_keys, target);
-                }
-                match touched.get_mut(&target) {
-                    // counted at the end, once the net change is known
-                    Some((_, flags)) => flags.push(changed),
-                    None if changed => ctx.summary.updated += 1,
-                    None => ctx.summary.unchanged += 1,
-                }
-            } else {
-                if incoming[c_name].is_empty() {
-                    ctx.rejects.add(
-                        &mut ctx.summary,
-                        &input,
-                        &row,
-                        "no name (客户名称 is required)".into(),
-                    );
-                    continue;
-                }
-                let mut new_row = incoming;
                 for c in [c_created, c_updated] {
-                    if new_row[c].is_empty() {
-                        new_row[c] = today.clone();
+                    if n.values[c].is_empty() {
+                        n.values[c] = today.clone();
                     }
                 }
-                table.rows.push(new_row);
-                index.insert(&keys, table.rows.len() - 1);
+                table.rows.push(Record::new(&n.values));
+                index.insert(&kc, &table.rows, &keys, table.rows.len() - 1);
                 ctx.summary.added += 1;
                 changed_any = true;
+                continue;
+            };
+            let existing_id = table.rows[target].get(c_id);
+            let incoming_id = n.values[c_id].as_str();
+            if !incoming_id.is_empty() && !existing_id.is_empty() && incoming_id != existing_id {
+                let reason = format!("archive number {incoming_id} conflicts with customer {existing_id}, matched by {key}");
+                let raw = n.raw(&slots);
+                ctx.rejects.add(&mut ctx.summary, &input, &raw, reason);
+                continue;
+            }
+            match on_dup {
+                OnDuplicate::Skip => {
+                    ctx.summary.unchanged += 1;
+                    continue;
+                }
+                OnDuplicate::Error => {
+                    dup_errors.push(format!("{}:{}: same customer as {} (by {key})", input.src.name, n.line, label(target, table)));
+                    continue;
+                }
+                OnDuplicate::Merge => {}
+            }
+            if target < archived && !touched.contains_key(&target) {
+                touched.insert(target, (table.rows[target].clone(), Vec::new()));
+            }
+            let merged = merge_record(&table.rows[target], &n.values);
+            let changed = merged.is_some();
+            if let Some(mut rec) = merged {
+                if n.values[c_updated].is_empty() {
+                    rec = rec.with(c_updated, &today);
+                }
+                table.rows[target] = rec;
+                let new_keys = row_keys(&kc, &table.rows[target]);
+                index.insert(&kc, &table.rows, &new_keys, target);
+            }
+            match touched.get_mut(&target) {
+                // counted at the end, once the net change is known
+                Some((_, flags)) => flags.push(changed),
+                None if changed => ctx.summary.updated += 1,
+                None => ctx.summary.unchanged += 1,
             }
         }
         if rows_in_file == 0 {
-            bail!(
-                "{}:{}: no data rows (header only)",
-                input.src.name,
-                input.src.header_line
-            );
+            bail!("{}:{}: no data rows (header only)", input.src.name, input.src.header_line);
         }
         done_bytes += input.src.size.unwrap_or(0);
     }
@@ -771,24 +842,25 @@ fn import_customers(
     }
     // an archive record counts as updated only when it differs in the end
     // (besides `updated` itself): re-importing a file changes nothing
-    let mut touched: Vec<(usize, (Vec<String>, Vec<bool>))> = touched.into_iter().collect();
+    let mut touched: Vec<(usize, (Record, Vec<bool>))> = touched.into_iter().collect();
     touched.sort_by_key(|(i, _)| *i);
     for (i, (original, flags)) in touched {
-        let row = &mut table.rows[i];
-        let fields: Vec<&str> = (0..row.len())
-            .filter(|&c| c != c_updated && cell(row, c) != cell(&original, c))
+        let row = &table.rows[i];
+        let fields: Vec<&str> = (0..row.len().max(original.len()))
+            .filter(|&c| c != c_updated && row.get(c) != original.get(c))
             .map(|c| table.columns[c].as_str())
             .collect();
         if fields.is_empty() {
-            *row = original;
             ctx.summary.unchanged += flags.len() as u64;
+            table.rows[i] = original;
         } else {
             changed_any = true;
             let n = flags.iter().filter(|f| **f).count() as u64;
             ctx.summary.updated += n;
             ctx.summary.unchanged += flags.len() as u64 - n;
-            let id = cell(row, c_id).to_string();
-            ctx.change(|| format!("update customers {id}: {}", fields.join(", ")));
+            let id = row.get(c_id).to_string();
+            let fields = fields.join(", ");
+            ctx.change(|| format!("update customers {id}: {fields}"));
         }
     }
     // rows are matched before numbers are given: only now do new customers
@@ -798,29 +870,25 @@ fn import_customers(
         let mut next = table
             .rows
             .iter()
-            .filter_map(|r| {
-                r.get(c_id)?
-                    .strip_prefix(prefix.as_str())?
-                    .parse::<u64>()
-                    .ok()
-            })
+            .filter_map(|r| r.get(c_id).strip_prefix(prefix.as_str())?.parse::<u64>().ok())
             .max()
             .unwrap_or(0)
             + 1;
         for r in table.rows[archived..].iter_mut() {
-            if r[c_id].is_empty() {
-                r[c_id] = format!("{prefix}{next:0width$}", width = settings.archive.id_width);
+            if r.get(c_id).is_empty() {
+                *r = r.with(c_id, &format!("{prefix}{next:0width$}", width = settings.archive.id_width));
                 next += 1;
             }
         }
     }
     for r in &table.rows[archived..] {
-        ctx.change(|| format!("add customers {} {}", r[c_id], r[c_name]));
+        ctx.change(|| format!("add customers {} {}", r.get(c_id), r.get(c_name)));
     }
     Ok(changed_any)
 }
 
 /// Finds the archive number of the customer a transaction or follow-up names.
+#[derive(Default)]
 struct Resolver {
     enabled: bool,
     ids: HashSet<String>,
@@ -829,27 +897,30 @@ struct Resolver {
 }
 
 impl Resolver {
-    fn new(t: &Table, enabled: bool) -> Resolver {
-        let (ci, cc, cn) = (t.col("id"), t.col("credit_code"), t.col("id_number"));
+    fn from_table(t: &Table) -> Resolver {
+        let c = |n: &str| column_index(&t.columns, n);
+        let (ci, cc, cn) = (c("id"), c("credit_code"), c("id_number"));
         let mut r = Resolver {
-            enabled,
-            ids: HashSet::with_capacity(t.rows.len()),
-            by_credit: HashMap::new(),
-            by_idno: HashMap::new(),
+            enabled: true,
+            ..Resolver::default()
         };
         for row in &t.rows {
-            let Some(id) = ci.and_then(|i| row.get(i)).filter(|v| !v.is_empty()) else {
-                continue;
-            };
-            if let Some(v) = cc.and_then(|i| row.get(i)).filter(|v| !v.is_empty()) {
-                r.by_credit.entry(v.clone()).or_insert_with(|| id.clone());
-            }
-            if let Some(v) = cn.and_then(|i| row.get(i)).filter(|v| !v.is_empty()) {
-                r.by_idno.entry(v.clone()).or_insert_with(|| id.clone());
-            }
-            r.ids.insert(id.clone());
+            r.add(cell(row, ci), cell(row, cc), cell(row, cn));
         }
         r
+    }
+
+    fn add(&mut self, id: &str, credit: &str, idno: &str) {
+        if id.is_empty() {
+            return;
+        }
+        if !credit.is_empty() {
+            self.by_credit.entry(credit.to_string()).or_insert_with(|| id.to_string());
+        }
+        if !idno.is_empty() {
+            self.by_idno.entry(idno.to_string()).or_insert_with(|| id.to_string());
+        }
+        self.ids.insert(id.to_string());
     }
 
     /// The customer's archive number, or why there is none.
@@ -900,8 +971,8 @@ fn column_index(columns: &[String], name: &str) -> usize {
     columns.iter().position(|c| c == name).unwrap_or(usize::MAX)
 }
 
-fn cell(row: &[String], i: usize) -> &str {
-    row.get(i).map(|s| s.as_str()).unwrap_or("")
+fn cell<R: Cells + ?Sized>(row: &R, i: usize) -> &str {
+    row.cell(i)
 }
 
 /// Merge non-empty values of `update` into `row`; true when anything changed.
@@ -939,7 +1010,7 @@ fn import_transactions(
         Some(r) => r.columns.clone(),
         None => kind.column_names(),
     };
-    let mut archived_ids: HashSet<Box<str>> = HashSet::new();
+    let mut archived_ids: HashSet<Box<str>> = HashSet::default();
     let mut archived_rows = 0u64;
     if let Some(r) = archive_reader.as_mut() {
         let ci = column_index(&r.columns, "id");
@@ -998,9 +1069,9 @@ fn import_transactions(
         (Some(p), false) => Staged::new(p)?,
         _ => Staged::new(&std::env::temp_dir().join("dangan-spill"))?,
     };
-    let mut new_ids: HashSet<Box<str>> = HashSet::new();
-    let mut updates: HashMap<Box<str>, Vec<Vec<String>>> = HashMap::new();
-    let mut derived: HashMap<u64, u32> = HashMap::new();
+    let mut new_ids: HashSet<Box<str>> = HashSet::default();
+    let mut updates: HashMap<Box<str>, Vec<Vec<String>>> = HashMap::default();
+    let mut derived: HashMap<u64, u32> = HashMap::default();
     {
         let mut buf = BufWriter::with_capacity(1 << 20, spill.file());
         if bom {
@@ -1020,30 +1091,31 @@ fn import_transactions(
                     fsutil::checkpoint()?;
                     progress.tick("transactions", done_bytes + input.src.bytes_read());
                 }
-                let (mut t, problems) = normalise_row(&input, &slots, width, &row, ctx);
+                let mut n = normalise_row(&input, &slots, width, row, ctx);
                 // required values: a date, an amount, a known kind, a customer
                 let mut reasons = Vec::new();
-                for (col, why) in &problems {
+                for (col, why) in &n.problems {
                     if matches!(col.as_str(), "date" | "amount" | "kind") {
-                        reasons.push(format!("{col}: {:?} {why}", t[c(col)]));
+                        reasons.push(format!("{col}: {:?} {why}", n.values[c(col)]));
                     }
                 }
-                if t[c_date].is_empty() {
+                if n.values[c_date].is_empty() {
                     reasons.push("no date".into());
                 }
-                if t[c_amount].is_empty() {
+                if n.values[c_amount].is_empty() {
                     reasons.push("no amount".into());
                 }
-                match resolver.resolve(&t[c_cust], cell(&t, c_credit), cell(&t, c_idno)) {
-                    Ok(id) => t[c_cust] = id,
+                match resolver.resolve(&n.values[c_cust], cell(&n.values, c_credit), cell(&n.values, c_idno)) {
+                    Ok(id) => n.values[c_cust] = id,
                     Err(why) => reasons.push(why),
                 }
                 if !reasons.is_empty() {
-                    ctx.rejects
-                        .add(&mut ctx.summary, &input, &row, reasons.join("; "));
+                    let raw = n.raw(&slots);
+                    ctx.rejects.add(&mut ctx.summary, &input, &raw, reasons.join("; "));
                     continue;
                 }
-                warn_problems(ctx, &input, &row, &t, &slots, &problems);
+                warn_problems(ctx, &input, &n, &slots);
+                let mut t = n.values;
                 if t[c_kind].is_empty() {
                     t[c_kind] = "sale".into();
                 }
@@ -1124,7 +1196,7 @@ fn import_transactions(
                 while let Some(mut row) = r.next_row()? {
                     row.resize(width, String::new());
                     apply(&mut row, ctx);
-                    tw.write(&row)?;
+                    tw.write(row.iter().map(String::as_str))?;
                 }
             }
             let mut sr = csv::ReaderBuilder::new()
@@ -1134,7 +1206,7 @@ fn import_transactions(
             while sr.read_record(&mut rec)? {
                 let mut row: Vec<String> = rec.iter().map(str::to_string).collect();
                 apply(&mut row, ctx);
-                tw.write(&row)?;
+                tw.write(row.iter().map(String::as_str))?;
             }
             tw.finish()?;
             Ok(())
@@ -1177,13 +1249,7 @@ fn import_followups(
         archive.read_table(kind)?
     };
     let canonical = kind.columns().len();
-    let signature = |r: &[String]| {
-        r.iter()
-            .take(canonical)
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join("\u{1f}")
-    };
+    let signature = |r: &dyn Cells| (0..canonical).map(|i| r.cell(i)).collect::<Vec<_>>().join("\u{1f}");
     let mut seen: HashSet<String> = table.rows.iter().map(|r| signature(r)).collect();
     let mut added = 0u64;
     for mut input in inputs {
@@ -1205,23 +1271,24 @@ fn import_followups(
                 progress.tick("followups", input.src.bytes_read());
             }
             let width = table.columns.len();
-            let (mut r, problems) = normalise_row(&input, &slots, width, &row, ctx);
+            let mut n = normalise_row(&input, &slots, width, row, ctx);
             let mut reasons = Vec::new();
-            if let Some((_, why)) = problems.iter().find(|(c, _)| c == "date") {
+            if let Some((_, why)) = n.problems.iter().find(|(c, _)| c == "date") {
                 reasons.push(format!("date: {why}"));
-            } else if r[c_date].is_empty() {
+            } else if n.values[c_date].is_empty() {
                 reasons.push("no date".into());
             }
-            match resolver.resolve(&r[c_cust], cell(&r, c_credit), cell(&r, c_idno)) {
-                Ok(id) => r[c_cust] = id,
+            match resolver.resolve(&n.values[c_cust], cell(&n.values, c_credit), cell(&n.values, c_idno)) {
+                Ok(id) => n.values[c_cust] = id,
                 Err(why) => reasons.push(why),
             }
             if !reasons.is_empty() {
                 ctx.rejects
-                    .add(&mut ctx.summary, &input, &row, reasons.join("; "));
+                    .add(&mut ctx.summary, &input, &n.raw(&slots), reasons.join("; "));
                 continue;
             }
-            warn_problems(ctx, &input, &row, &r, &slots, &problems);
+            warn_problems(ctx, &input, &n, &slots);
+            let r = n.values;
             if !seen.insert(signature(&r)) {
                 ctx.summary.unchanged += 1;
                 continue;
@@ -1230,7 +1297,7 @@ fn import_followups(
             added += 1;
             let (cust, date) = (r[c_cust].clone(), r[c_date].clone());
             ctx.change(|| format!("add followups {cust} {date}"));
-            table.rows.push(r);
+            table.rows.push(Record::new(&r));
         }
         if rows_in_file == 0 {
             bail!(
