@@ -279,6 +279,16 @@ impl ArchiveReader {
         ))
     }
 
+    /// Call `f` with the values of the named columns of every row (a fast scan
+    /// that builds no other value).
+    pub fn for_each_columns(&mut self, names: &[&str], f: impl FnMut(&[&str])) -> Result<()> {
+        let idx: Vec<Option<usize>> = names
+            .iter()
+            .map(|n| self.columns.iter().position(|c| c == n).and_then(|p| self.map[p]))
+            .collect();
+        self.src.for_each_projected(&idx, f)
+    }
+
     pub fn source_name(&self) -> &str {
         &self.src.name
     }

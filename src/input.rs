@@ -4,10 +4,8 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use encoding_rs::Encoding;
-use std::cell::Cell;
 use std::io::{BufReader, Read};
 use std::path::Path;
-use std::rc::Rc;
 
 /// The longest line (bytes between two newlines) a text file may have. Longer
 /// lines are refused while reading, so memory stays bounded.
@@ -55,9 +53,8 @@ pub struct Source {
 
 enum Rows {
     Csv {
-        rdr: csv::Reader<Box<dyn Read>>,
+        rdr: csv::Reader<CountingReader>,
         rec: csv::StringRecord,
-        counter: Counter,
         /// line of the last record when one of its values spans lines
         last_had_newline: Option<u64>,
         /// lines end in CRLF: the csv crate then reports a record's line one
@@ -67,52 +64,40 @@ enum Rows {
     Mem(std::vec::IntoIter<Row>),
 }
 
-/// Shared counts kept by [`CountingReader`]: bytes read and `"` seen.
-#[derive(Clone, Default)]
-struct Counter {
-    bytes: Rc<Cell<u64>>,
-    quotes: Rc<Cell<u64>>,
-    line: Rc<Cell<u64>>,
-}
-
 /// Counts bytes, quotes and lines as the CSV parser pulls them, and refuses a
 /// line longer than [`MAX_LINE_BYTES`] before the parser buffers it.
-struct CountingReader<R> {
-    inner: R,
-    counter: Counter,
+pub struct CountingReader {
+    inner: Box<dyn Read + Send>,
+    bytes: u64,
+    quotes: u64,
+    line: u64,
     since_newline: u64,
 }
 
-impl<R: Read> Read for CountingReader<R> {
+impl Read for CountingReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut quotes = 0u64;
-        let mut lines = 0u64;
-        for &b in &buf[..n] {
-            match b {
-                b'"' => quotes += 1,
-                b'\n' => {
-                    lines += 1;
-                    self.since_newline = 0;
-                    continue;
-                }
-                _ => {}
-            }
-            self.since_newline += 1;
-        }
+        let chunk = &buf[..n];
+        // counting with iterator adaptors lets the compiler vectorise
+        let quotes = chunk.iter().filter(|&&b| b == b'"').count() as u64;
+        let lines = chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.since_newline = match chunk.iter().rposition(|&b| b == b'\n') {
+            Some(pos) => (n - pos - 1) as u64,
+            None => self.since_newline + n as u64,
+        };
         if self.since_newline > MAX_LINE_BYTES {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
                 format!(
                     "line {} is longer than {} MiB; refusing to read it",
-                    self.counter.line.get() + lines + 1,
+                    self.line + lines + 1,
                     MAX_LINE_BYTES / 1024 / 1024
                 ),
             ));
         }
-        self.counter.bytes.set(self.counter.bytes.get() + n as u64);
-        self.counter.quotes.set(self.counter.quotes.get() + quotes);
-        self.counter.line.set(self.counter.line.get() + lines);
+        self.bytes += n as u64;
+        self.quotes += quotes;
+        self.line += lines;
         Ok(n)
     }
 }
@@ -166,7 +151,7 @@ impl Source {
         };
         let file = std::fs::File::open(p)
             .map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
-        let reader: Box<dyn Read> = if encoding == encoding_rs::UTF_8 {
+        let reader: Box<dyn Read + Send> = if encoding == encoding_rs::UTF_8 {
             Box::new(BufReader::with_capacity(1 << 20, file))
         } else {
             Box::new(
@@ -216,24 +201,25 @@ impl Source {
         }
         let delimiter = sniff_delimiter(trimmed, "");
         let crlf = first_line_crlf(trimmed);
-        let reader: Box<dyn Read> = Box::new(std::io::Cursor::new(trimmed.as_bytes().to_vec()));
+        let reader: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(trimmed.as_bytes().to_vec()));
         Source::csv(name, reader, delimiter, crlf, encoding.name(), size)
     }
 
     fn csv(
         name: String,
-        reader: Box<dyn Read>,
+        reader: Box<dyn Read + Send>,
         delimiter: u8,
         crlf: bool,
         encoding: &'static str,
         size: Option<u64>,
     ) -> Result<Source> {
-        let counter = Counter::default();
-        let reader: Box<dyn Read> = Box::new(CountingReader {
+        let reader = CountingReader {
             inner: reader,
-            counter: counter.clone(),
+            bytes: 0,
+            quotes: 0,
+            line: 0,
             since_newline: 0,
-        });
+        };
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(false)
@@ -268,7 +254,6 @@ impl Source {
             rows: Rows::Csv {
                 rdr,
                 rec,
-                counter,
                 last_had_newline: None,
                 crlf,
             },
@@ -291,9 +276,47 @@ impl Source {
     /// Bytes consumed so far (text files), for progress bars.
     pub fn bytes_read(&self) -> u64 {
         match &self.rows {
-            Rows::Csv { counter, .. } => counter.bytes.get(),
+            Rows::Csv { rdr, .. } => rdr.get_ref().bytes,
             Rows::Mem(_) => 0,
         }
+    }
+
+    /// Call `f` with only the values at `idx` (`None`: empty) of every row,
+    /// without building the other values: a fast scan of a few columns.
+    pub fn for_each_projected(&mut self, idx: &[Option<usize>], mut f: impl FnMut(&[&str])) -> Result<()> {
+        match &mut self.rows {
+            Rows::Mem(it) => {
+                for row in it {
+                    let vals: Vec<&str> = idx.iter().map(|i| i.and_then(|i| row.values.get(i)).map_or("", |v| v.as_str())).collect();
+                    f(&vals);
+                }
+            }
+            Rows::Csv { rdr, crlf, .. } => {
+                let mut rec = csv::ByteRecord::new();
+                let width = self.headers.len();
+                let name = &self.name;
+                while rdr.read_byte_record(&mut rec).map_err(|e| csv_error(name, e))? {
+                    let line = rec.position().map(|p| p.line()).unwrap_or(0) + u64::from(*crlf);
+                    if rec.len() != width {
+                        if rec.iter().all(|v| v.is_empty()) {
+                            continue;
+                        }
+                        bail!("{name}:{line}: row has {} values but the header has {width} columns", rec.len());
+                    }
+                    let mut vals: Vec<&str> = Vec::with_capacity(idx.len());
+                    for i in idx {
+                        let v = match i.and_then(|i| rec.get(i)) {
+                            Some(b) => std::str::from_utf8(b)
+                                .map_err(|_| anyhow!("{name}:{line}: undecodable byte sequence (not valid UTF-8)"))?,
+                            None => "",
+                        };
+                        vals.push(v);
+                    }
+                    f(&vals);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The next non-blank row, or `None` at the end. Ragged rows, an unclosed
@@ -306,7 +329,6 @@ impl Source {
             Rows::Csv {
                 rdr,
                 rec,
-                counter,
                 last_had_newline,
                 crlf,
             } => loop {
@@ -314,7 +336,7 @@ impl Source {
                 let line = rec.position().map(|p| p.line()).unwrap_or(0) + u64::from(*crlf);
                 if !more {
                     if let Some(l) = *last_had_newline
-                        && counter.quotes.get() % 2 == 1
+                        && rdr.get_ref().quotes % 2 == 1
                     {
                         bail!(
                             "{name}:{l}: a quote opened on this line is never closed (the rest of the file was read as one value)"
@@ -329,7 +351,7 @@ impl Source {
                     bail!(
                         "{name}:{line}: row has {} values but the header has {width} columns{}",
                         rec.len(),
-                        if counter.quotes.get() % 2 == 1 {
+                        if rdr.get_ref().quotes % 2 == 1 {
                             " (a quote may be left open)"
                         } else {
                             ""
@@ -462,39 +484,38 @@ fn check_not_binary(name: &str, head: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Detect the encoding of a file on disk by streaming it once.
+/// How much of a file is read to tell UTF-8 from GB18030. A later invalid
+/// byte is still caught: the CSV reader checks every value, and says to give
+/// `--encoding` then.
+const SNIFF_BYTES: usize = 4 << 20;
+
+/// Detect the encoding of a file on disk from its first [`SNIFF_BYTES`].
 fn detect_file_encoding(name: &str, path: &Path, head: &[u8]) -> Result<&'static Encoding> {
     if let Some((enc, _)) = Encoding::for_bom(head) {
         return Ok(enc);
     }
     check_not_binary(name, head)?;
     let mut f = std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?;
-    let mut buf = vec![0u8; 1 << 20];
-    let mut carry = 0usize;
-    loop {
-        let n = f
-            .read(&mut buf[carry..])
-            .with_context(|| format!("{name}: cannot read"))?;
-        let len = carry + n;
-        if n == 0 {
-            if carry == 0 {
-                return Ok(encoding_rs::UTF_8);
+    let mut buf = vec![0u8; SNIFF_BYTES];
+    let got = read_up_to(&mut f, &mut buf).with_context(|| format!("{name}: cannot read"))?;
+    buf.truncate(got);
+    let whole = got < SNIFF_BYTES;
+    match std::str::from_utf8(&buf) {
+        Ok(_) => Ok(encoding_rs::UTF_8),
+        // a character cut by the end of the sample
+        Err(e) if !whole && e.error_len().is_none() => Ok(encoding_rs::UTF_8),
+        Err(_) if whole => detect_encoding(name, &buf),
+        Err(_) => {
+            // GB18030 if the sample decodes cleanly (a cut character at its end aside)
+            let mut dec = encoding_rs::GB18030.new_decoder_without_bom_handling();
+            let mut out = String::with_capacity(buf.len() * 2);
+            let (res, _) = dec.decode_to_string_without_replacement(&buf, &mut out, false);
+            match res {
+                encoding_rs::DecoderResult::Malformed(_, _) => detect_encoding(name, &buf),
+                _ => Ok(encoding_rs::GB18030),
             }
-            break; // truncated multi-byte sequence at the end
-        }
-        match std::str::from_utf8(&buf[..len]) {
-            Ok(_) => carry = 0,
-            Err(e) if e.error_len().is_none() => {
-                let valid = e.valid_up_to();
-                buf.copy_within(valid..len, 0);
-                carry = len - valid;
-            }
-            Err(_) => break,
         }
     }
-    // not UTF-8: GB18030 if the whole file decodes cleanly
-    let bytes = std::fs::read(path).with_context(|| format!("{name}: cannot read"))?;
-    detect_encoding(name, &bytes)
 }
 
 fn first_line_crlf(text: &str) -> bool {

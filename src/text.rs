@@ -64,7 +64,7 @@ pub fn name_key(s: &str) -> String {
             '）' => ')',
             _ => c,
         })
-        .flat_map(|c| c.to_lowercase())
+        .map(|c| c.to_ascii_lowercase())
         .collect()
 }
 

@@ -68,9 +68,21 @@ pub struct ImportResult {
 const NOTE_CAP: usize = 50;
 const CHECK_EVERY: u64 = 1 << 14;
 
-/// One input file with its table and where each of its columns goes.
+/// One input file: its rows, and what is known of it.
 struct Input {
+    meta: Meta,
     src: Source,
+}
+
+/// What an input's rows are read with: its name, headers, table, and where
+/// each of its columns goes.
+#[derive(Clone)]
+struct Meta {
+    name: String,
+    headers: Vec<String>,
+    header_line: u64,
+    size: Option<u64>,
+    from_xlsx: bool,
     table: TableKind,
     /// column name (canonical, lookup key or extra) per source column
     targets: Vec<String>,
@@ -112,10 +124,9 @@ struct Rejects {
 }
 
 impl Rejects {
-    fn add(&mut self, ctx_summary: &mut Summary, input: &Input, row: &Row, reason: String) {
+    fn add(&mut self, ctx_summary: &mut Summary, input: &Meta, row: &Row, reason: String) {
         ctx_summary.rejected += 1;
         let cells = input
-            .src
             .headers
             .iter()
             .zip(&row.values)
@@ -131,7 +142,7 @@ impl Rejects {
             })
             .collect();
         self.rows
-            .push((input.src.name.clone(), row.line, input.table, reason, cells));
+            .push((input.name.clone(), row.line, input.table, reason, cells));
     }
 
     fn write(&self, path: &Path) -> Result<()> {
@@ -210,7 +221,7 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
         inputs.push(open_input(f, opts, &aliases)?);
     }
     if output_mode {
-        let tables: HashSet<TableKind> = inputs.iter().map(|i| i.table).collect();
+        let tables: HashSet<TableKind> = inputs.iter().map(|i| i.meta.table).collect();
         if tables.len() > 1 {
             bail!(
                 "--output writes one table, but the files hold {}: import them separately",
@@ -230,7 +241,7 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     let by_table = |t: TableKind, inputs: &mut Vec<Input>| -> Vec<Input> {
         let (mine, rest): (Vec<Input>, Vec<Input>) = std::mem::take(inputs)
             .into_iter()
-            .partition(|i| i.table == t);
+            .partition(|i| i.meta.table == t);
         *inputs = rest;
         mine
     };
@@ -276,18 +287,14 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
             resolver = Some(Resolver::from_table(&customers));
         }
     }
-    let needs_resolver = inputs.iter().any(|i| i.table != TableKind::Customers);
+    let needs_resolver = inputs.iter().any(|i| i.meta.table != TableKind::Customers);
     let resolver = match resolver {
         Some(r) => r,
         None if needs_resolver && archive_dir.is_dir() => {
             // stream the archive's customers: only their keys are kept
             let mut r = Resolver::default();
             if let Some(mut rd) = archive.open_table(TableKind::Customers)? {
-                let c = |n: &str| column_index(&rd.columns, n);
-                let (ci, cc, cn) = (c("id"), c("credit_code"), c("id_number"));
-                while let Some(row) = rd.next_row()? {
-                    r.add(cell(&row, ci), cell(&row, cc), cell(&row, cn));
-                }
+                rd.for_each_columns(&["id", "credit_code", "id_number"], |v| r.add(v[0], v[1], v[2]))?;
             }
             // a clean-up with --output and no archive checks no references
             r.enabled = !output_mode || !r.ids.is_empty();
@@ -452,10 +459,17 @@ fn open_input(
     }
     let kinds = targets.iter().map(|t| value_kind(table, t)).collect();
     Ok(Input {
+        meta: Meta {
+            name: src.name.clone(),
+            headers: src.headers.clone(),
+            header_line: src.header_line,
+            size: src.size,
+            from_xlsx: src.format == crate::input::SourceFormat::Workbook,
+            table,
+            targets,
+            kinds,
+        },
         src,
-        table,
-        targets,
-        kinds,
     })
 }
 
@@ -493,10 +507,15 @@ impl Normalised {
     }
 }
 
+#[derive(Default)]
+struct Counts {
+    normalised: u64,
+    rounded: u64,
+}
+
 /// Normalise one incoming row into the table layout. Values that cannot be
 /// normalised are kept as they were and reported.
-fn normalise_row(input: &Input, slots: &[usize], width: usize, row: Row, ctx: &mut Ctx) -> Normalised {
-    let from_xlsx = input.src.format == crate::input::SourceFormat::Workbook;
+fn normalise_row(meta: &Meta, slots: &[usize], width: usize, row: Row, counts: &mut Counts) -> Normalised {
     let mut n = Normalised {
         line: row.line,
         values: vec![String::new(); width],
@@ -505,24 +524,109 @@ fn normalise_row(input: &Input, slots: &[usize], width: usize, row: Row, ctx: &m
     };
     for (j, mut value) in row.values.into_iter().enumerate() {
         // extra columns (kind None) are kept exactly
-        if let Some(kind) = input.kinds[j] {
-            let f = crate::normalize::normalise_in_place(kind, &mut value, from_xlsx);
+        if let Some(kind) = meta.kinds[j] {
+            let f = crate::normalize::normalise_in_place(kind, &mut value, meta.from_xlsx);
             if let Some(orig) = f.original {
                 if !value.is_empty() {
-                    ctx.summary.values_normalised += 1;
+                    counts.normalised += 1;
                 }
                 n.originals.push((j, orig));
             }
             if f.rounded {
-                ctx.summary.amounts_rounded += 1;
+                counts.rounded += 1;
             }
             if let Some(p) = f.problem {
-                n.problems.push((input.targets[j].clone(), p));
+                n.problems.push((meta.targets[j].clone(), p));
             }
         }
         n.values[slots[j]] = value;
     }
     n
+}
+
+const BATCH_ROWS: usize = 2048;
+
+struct Batch {
+    rows: Vec<Normalised>,
+    counts: Counts,
+    bytes: u64,
+}
+
+/// The rows of an input, parsed and normalised on a second thread while the
+/// caller merges, resolves and writes (the two halves take about as long).
+struct RowStream {
+    rx: std::sync::mpsc::Receiver<Result<Batch>>,
+    cur: std::vec::IntoIter<Normalised>,
+    counts: Counts,
+    bytes: u64,
+}
+
+impl RowStream {
+    fn spawn(mut src: Source, meta: Meta, slots: Vec<usize>, width: usize) -> RowStream {
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        std::thread::spawn(move || {
+            loop {
+                let mut b = Batch {
+                    rows: Vec::with_capacity(BATCH_ROWS),
+                    counts: Counts::default(),
+                    bytes: 0,
+                };
+                let mut done = false;
+                while b.rows.len() < BATCH_ROWS {
+                    match src.next_row() {
+                        Ok(Some(row)) => b.rows.push(normalise_row(&meta, &slots, width, row, &mut b.counts)),
+                        Ok(None) => {
+                            done = true;
+                            break;
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+                b.bytes = src.bytes_read();
+                // a closed channel means the importer stopped: so do we
+                if tx.send(Ok(b)).is_err() || done {
+                    return;
+                }
+            }
+        });
+        RowStream {
+            rx,
+            cur: Vec::new().into_iter(),
+            counts: Counts::default(),
+            bytes: 0,
+        }
+    }
+
+    /// Add the counts of normalised and rounded values to the summary.
+    fn finish(self, summary: &mut Summary) {
+        summary.values_normalised += self.counts.normalised;
+        summary.amounts_rounded += self.counts.rounded;
+    }
+}
+
+impl Iterator for RowStream {
+    type Item = Result<Normalised>;
+
+    fn next(&mut self) -> Option<Result<Normalised>> {
+        loop {
+            if let Some(n) = self.cur.next() {
+                return Some(Ok(n));
+            }
+            match self.rx.recv() {
+                Ok(Ok(b)) => {
+                    self.counts.normalised += b.counts.normalised;
+                    self.counts.rounded += b.counts.rounded;
+                    self.bytes = b.bytes;
+                    self.cur = b.rows.into_iter();
+                }
+                Ok(Err(e)) => return Some(Err(e)),
+                Err(_) => return None,
+            }
+        }
+    }
 }
 
 fn shown(col: &str, v: &str) -> String {
@@ -533,13 +637,13 @@ fn shown(col: &str, v: &str) -> String {
     }
 }
 
-fn warn_problems(ctx: &mut Ctx, input: &Input, n: &Normalised, slots: &[usize]) {
+fn warn_problems(ctx: &mut Ctx, input: &Meta, n: &Normalised, slots: &[usize]) {
     for (col, why) in &n.problems {
         let j = input.targets.iter().position(|t| t == col).unwrap_or(0);
         let v = &n.values[slots[j]];
         ctx.warn(format!(
             "{}:{}: column {col}: {:?} kept as it was: {why}",
-            input.src.name,
+            input.name,
             n.line,
             shown(col, v)
         ));
@@ -750,18 +854,18 @@ fn import_customers(
             id.to_string()
         }
     };
-    for mut input in inputs {
+    for Input { meta: input, src } in inputs {
         let slots: Vec<usize> = input.targets.iter().map(|t| table.ensure_col(t)).collect();
         let mut rows_in_file = 0u64;
-        while let Some(row) = input.src.next_row()? {
+        let mut stream = RowStream::spawn(src, input.clone(), slots.clone(), table.columns.len());
+        while let Some(n) = stream.next() {
+            let mut n = n?;
             rows_in_file += 1;
             ctx.summary.read += 1;
             if ctx.summary.read % CHECK_EVERY == 0 {
                 fsutil::checkpoint()?;
-                progress.tick("customers", done_bytes + input.src.bytes_read());
+                progress.tick("customers", done_bytes + stream.bytes);
             }
-            let width = table.columns.len();
-            let mut n = normalise_row(&input, &slots, width, row, ctx);
             let keys = row_keys(&kc, &n.values);
             let found = index.find(&kc, &table.rows, &keys);
             if found.len() > 1 {
@@ -802,7 +906,7 @@ fn import_customers(
                     continue;
                 }
                 OnDuplicate::Error => {
-                    dup_errors.push(format!("{}:{}: same customer as {} (by {key})", input.src.name, n.line, label(target, table)));
+                    dup_errors.push(format!("{}:{}: same customer as {} (by {key})", input.name, n.line, label(target, table)));
                     continue;
                 }
                 OnDuplicate::Merge => {}
@@ -828,9 +932,10 @@ fn import_customers(
             }
         }
         if rows_in_file == 0 {
-            bail!("{}:{}: no data rows (header only)", input.src.name, input.src.header_line);
+            bail!("{}:{}: no data rows (header only)", input.name, input.header_line);
         }
-        done_bytes += input.src.size.unwrap_or(0);
+        stream.finish(&mut ctx.summary);
+        done_bytes += input.size.unwrap_or(0);
     }
     if !dup_errors.is_empty() {
         let n = dup_errors.len();
@@ -1022,7 +1127,7 @@ fn import_transactions(
     let slots: Vec<Vec<usize>> = inputs
         .iter()
         .map(|i| {
-            i.targets
+            i.meta.targets
                 .iter()
                 .map(|t| match columns.iter().position(|c| c == t) {
                     Some(p) => p,
@@ -1082,16 +1187,17 @@ fn import_transactions(
             .from_writer(buf);
         w.write_record(&columns)?;
         let mut done_bytes = 0;
-        for (mut input, slots) in inputs.into_iter().zip(slots) {
+        for (Input { meta: input, src }, slots) in inputs.into_iter().zip(slots) {
             let mut rows_in_file = 0u64;
-            while let Some(row) = input.src.next_row()? {
+            let mut stream = RowStream::spawn(src, input.clone(), slots.clone(), width);
+            while let Some(n) = stream.next() {
+                let mut n = n?;
                 rows_in_file += 1;
                 ctx.summary.read += 1;
                 if ctx.summary.read % CHECK_EVERY == 0 {
                     fsutil::checkpoint()?;
-                    progress.tick("transactions", done_bytes + input.src.bytes_read());
+                    progress.tick("transactions", done_bytes + stream.bytes);
                 }
-                let mut n = normalise_row(&input, &slots, width, row, ctx);
                 // required values: a date, an amount, a known kind, a customer
                 let mut reasons = Vec::new();
                 for (col, why) in &n.problems {
@@ -1143,13 +1249,10 @@ fn import_transactions(
                 w.write_record(&t)?;
             }
             if rows_in_file == 0 {
-                bail!(
-                    "{}:{}: no data rows (header only)",
-                    input.src.name,
-                    input.src.header_line
-                );
+                bail!("{}:{}: no data rows (header only)", input.name, input.header_line);
             }
-            done_bytes += input.src.size.unwrap_or(0);
+            stream.finish(&mut ctx.summary);
+            done_bytes += input.size.unwrap_or(0);
         }
         w.flush()?;
     }
@@ -1252,7 +1355,7 @@ fn import_followups(
     let signature = |r: &dyn Cells| (0..canonical).map(|i| r.cell(i)).collect::<Vec<_>>().join("\u{1f}");
     let mut seen: HashSet<String> = table.rows.iter().map(|r| signature(r)).collect();
     let mut added = 0u64;
-    for mut input in inputs {
+    for Input { meta: input, src } in inputs {
         let slots: Vec<usize> = input.targets.iter().map(|t| table.ensure_col(t)).collect();
         let (c_cust, c_date) = (
             column_index(&table.columns, "customer_id"),
@@ -1263,15 +1366,15 @@ fn import_followups(
             column_index(&table.columns, "id_number"),
         );
         let mut rows_in_file = 0u64;
-        while let Some(row) = input.src.next_row()? {
+        let mut stream = RowStream::spawn(src, input.clone(), slots.clone(), table.columns.len());
+        while let Some(n) = stream.next() {
+            let mut n = n?;
             rows_in_file += 1;
             ctx.summary.read += 1;
             if ctx.summary.read % CHECK_EVERY == 0 {
                 fsutil::checkpoint()?;
-                progress.tick("followups", input.src.bytes_read());
+                progress.tick("followups", stream.bytes);
             }
-            let width = table.columns.len();
-            let mut n = normalise_row(&input, &slots, width, row, ctx);
             let mut reasons = Vec::new();
             if let Some((_, why)) = n.problems.iter().find(|(c, _)| c == "date") {
                 reasons.push(format!("date: {why}"));
@@ -1300,12 +1403,9 @@ fn import_followups(
             table.rows.push(Record::new(&r));
         }
         if rows_in_file == 0 {
-            bail!(
-                "{}:{}: no data rows (header only)",
-                input.src.name,
-                input.src.header_line
-            );
+            bail!("{}:{}: no data rows (header only)", input.name, input.header_line);
         }
+        stream.finish(&mut ctx.summary);
     }
     if added == 0 && opts.output.is_none() {
         return Ok(None);
