@@ -26,13 +26,18 @@ if [ ! -x bench-data/venv/bin/python ]; then
   bench-data/venv/bin/pip install --quiet pandas duckdb
 fi
 
-measure() { # label, command...: prints seconds and peak RSS (MiB)
+measure() { # label, command...: prints seconds, peak RSS (MiB) and what the command printed
   local label=$1; shift
   local log; log=$(mktemp)
-  /usr/bin/time -f "%e %M" -o "$log" "$@" >/dev/null 2>"$log.err" || { cat "$log.err"; exit 1; }
-  read -r secs kb < "$log"
-  printf '%s\t%s\t%d\n' "$label" "$secs" $((kb / 1024))
-  rm -f "$log" "$log.err"
+  local rc=0
+  /usr/bin/time -f "%e %M" -o "$log" "$@" >"$log.out" 2>"$log.err" || rc=$?
+  # dangan exits 1 when rows were rejected; anything else is a failure
+  if [ "$rc" -gt 1 ]; then cat "$log.err"; exit 1; fi
+  read -r secs kb < <(tail -n 1 "$log")
+  local summary; summary=$(tr -d ' \n' < "$log.out")
+  case "$summary" in "{"*) ;; *) summary="" ;; esac
+  printf '%s\t%s\t%d\t%s\n' "$label" "$secs" $((kb / 1024)) "$summary"
+  rm -f "$log" "$log.out" "$log.err"
 }
 
 cust_bytes=$(stat -c %s "$DATA/customers_export.csv")
@@ -42,11 +47,11 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(rustc 
 
 ARCH=$(mktemp -d bench-data/archive.XXXX)
 trap 'rm -rf "$ARCH"' EXIT
-echo -e "step\tseconds\tpeak_MiB"
+echo -e "step\tseconds\tpeak_MiB\tsummary"
 measure "dangan import customers" $BIN import "$DATA/customers_export.csv" --archive "$ARCH" --quiet --format json
 measure "dangan import transactions" $BIN import "$DATA/transactions_export.csv" --archive "$ARCH" --quiet --format json
 measure "dangan re-import transactions (all unchanged)" $BIN import "$DATA/transactions_export.csv" --archive "$ARCH" --quiet --format json
 measure "pandas read+write customers" bench-data/venv/bin/python -c "import pandas as pd; pd.read_csv('$DATA/customers_export.csv', dtype=str).to_csv('$ARCH/p.csv', index=False)"
 measure "pandas read+write transactions" bench-data/venv/bin/python -c "import pandas as pd; pd.read_csv('$DATA/transactions_export.csv', dtype=str).to_csv('$ARCH/p.csv', index=False)"
-measure "duckdb read+write transactions" bench-data/venv/bin/python -c "import duckdb; duckdb.sql(\"COPY (SELECT * FROM read_csv('$DATA/transactions_export.csv', all_varchar=true)) TO '$ARCH/d.csv' (HEADER)\")"
+measure "duckdb read+write transactions" bench-data/venv/bin/python -c "import duckdb; duckdb.sql('SET enable_progress_bar=false'); duckdb.sql(\"COPY (SELECT * FROM read_csv('$DATA/transactions_export.csv', all_varchar=true)) TO '$ARCH/d.csv' (HEADER)\")"
 wc -l "$ARCH/customers.csv" "$ARCH/transactions.csv"

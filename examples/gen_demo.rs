@@ -242,7 +242,8 @@ fn main() -> anyhow::Result<()> {
         )
         .unwrap_or(start);
         let (id_number, birthday) = if kind == "individual" {
-            let first = format!("{code}0102{}{:03}", birth.format("%Y%m%d"), rng.below(1000));
+            // county and sequence digits from the row number: unique numbers
+            let first = format!("{code}{:04}{}{:03}", (i / 1000) % 10000, birth.format("%Y%m%d"), i % 1000);
             let check = id_number_check(&first).unwrap_or('0');
             (
                 format!("{first}{check}"),

@@ -1080,6 +1080,19 @@ fn cell<R: Cells + ?Sized>(row: &R, i: usize) -> &str {
     row.cell(i)
 }
 
+/// A hash of a row's values up to its last non-empty one (so a row padded with
+/// empty extra columns hashes as before).
+fn row_hash<S: AsRef<str>>(values: &[S]) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let end = values.iter().rposition(|v| !v.as_ref().is_empty()).map_or(0, |p| p + 1);
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    for v in &values[..end] {
+        h.write(v.as_ref().as_bytes());
+        h.write_u8(0xff);
+    }
+    h.finish()
+}
+
 /// Merge non-empty values of `update` into `row`; true when anything changed.
 fn merge_into(row: &mut Vec<String>, update: &[String]) -> bool {
     if row.len() < update.len() {
@@ -1115,14 +1128,18 @@ fn import_transactions(
         Some(r) => r.columns.clone(),
         None => kind.column_names(),
     };
-    let mut archived_ids: HashSet<Box<str>> = HashSet::default();
+    // id → hash of the archived row: an incoming row identical to its archived
+    // row (the common re-import) is recognised without keeping either
+    let mut archived: HashMap<Box<str>, u64> = HashMap::default();
     let mut archived_rows = 0u64;
     if let Some(r) = archive_reader.as_mut() {
         let ci = column_index(&r.columns, "id");
-        while let Some(row) = r.next_row()? {
+        let names: Vec<String> = r.columns.clone();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        r.for_each_columns(&names, |v| {
             archived_rows += 1;
-            archived_ids.insert(cell(&row, ci).into());
-        }
+            archived.insert(v[ci].into(), row_hash(v));
+        })?;
     }
     let slots: Vec<Vec<usize>> = inputs
         .iter()
@@ -1239,7 +1256,14 @@ fn import_transactions(
                     };
                 }
                 let id: &str = &t[c_id];
-                if archived_ids.contains(id) || new_ids.contains(id) {
+                if let Some(&h) = archived.get(id)
+                    && !updates.contains_key(id)
+                    && row_hash(&t) == h
+                {
+                    ctx.summary.unchanged += 1;
+                    continue;
+                }
+                if archived.contains_key(id) || new_ids.contains(id) {
                     updates.entry(id.into()).or_default().push(t);
                     continue;
                 }
@@ -1257,6 +1281,10 @@ fn import_transactions(
         w.flush()?;
     }
     drop(new_ids);
+    drop(archived);
+    if updates.is_empty() && ctx.summary.added == 0 {
+        return Ok(None); // nothing new, nothing changed: the file stays as it is
+    }
 
     // pass C: the final file = archive rows (with updates) + spilled rows
     let fast = archived_rows == 0
