@@ -243,7 +243,12 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(start);
         let (id_number, birthday) = if kind == "individual" {
             // county and sequence digits from the row number: unique numbers
-            let first = format!("{code}{:04}{}{:03}", (i / 1000) % 10000, birth.format("%Y%m%d"), i % 1000);
+            let first = format!(
+                "{code}{:04}{}{:03}",
+                (i / 1000) % 10000,
+                birth.format("%Y%m%d"),
+                i % 1000
+            );
             let check = id_number_check(&first).unwrap_or('0');
             (
                 format!("{first}{check}"),

@@ -284,7 +284,12 @@ impl ArchiveReader {
     pub fn for_each_columns(&mut self, names: &[&str], f: impl FnMut(&[&str])) -> Result<()> {
         let idx: Vec<Option<usize>> = names
             .iter()
-            .map(|n| self.columns.iter().position(|c| c == n).and_then(|p| self.map[p]))
+            .map(|n| {
+                self.columns
+                    .iter()
+                    .position(|c| c == n)
+                    .and_then(|p| self.map[p])
+            })
             .collect();
         self.src.for_each_projected(&idx, f)
     }
@@ -297,7 +302,7 @@ impl ArchiveReader {
 /// Writes rows of a table in one store format.
 pub enum TableWriter<W: Write> {
     Csv {
-        w: csv::Writer<W>,
+        w: Box<csv::Writer<W>>,
         width: usize,
     },
     Yaml {
@@ -324,7 +329,7 @@ impl<W: Write> TableWriter<W> {
                     .from_writer(out);
                 w.write_record(columns)?;
                 TableWriter::Csv {
-                    w,
+                    w: Box::new(w),
                     width: columns.len(),
                 }
             }

@@ -201,7 +201,8 @@ impl Source {
         }
         let delimiter = sniff_delimiter(trimmed, "");
         let crlf = first_line_crlf(trimmed);
-        let reader: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(trimmed.as_bytes().to_vec()));
+        let reader: Box<dyn Read + Send> =
+            Box::new(std::io::Cursor::new(trimmed.as_bytes().to_vec()));
         Source::csv(name, reader, delimiter, crlf, encoding.name(), size)
     }
 
@@ -283,11 +284,18 @@ impl Source {
 
     /// Call `f` with only the values at `idx` (`None`: empty) of every row,
     /// without building the other values: a fast scan of a few columns.
-    pub fn for_each_projected(&mut self, idx: &[Option<usize>], mut f: impl FnMut(&[&str])) -> Result<()> {
+    pub fn for_each_projected(
+        &mut self,
+        idx: &[Option<usize>],
+        mut f: impl FnMut(&[&str]),
+    ) -> Result<()> {
         match &mut self.rows {
             Rows::Mem(it) => {
                 for row in it {
-                    let vals: Vec<&str> = idx.iter().map(|i| i.and_then(|i| row.values.get(i)).map_or("", |v| v.as_str())).collect();
+                    let vals: Vec<&str> = idx
+                        .iter()
+                        .map(|i| i.and_then(|i| row.values.get(i)).map_or("", |v| v.as_str()))
+                        .collect();
                     f(&vals);
                 }
             }
@@ -295,19 +303,28 @@ impl Source {
                 let mut rec = csv::ByteRecord::new();
                 let width = self.headers.len();
                 let name = &self.name;
-                while rdr.read_byte_record(&mut rec).map_err(|e| csv_error(name, e))? {
+                while rdr
+                    .read_byte_record(&mut rec)
+                    .map_err(|e| csv_error(name, e))?
+                {
                     let line = rec.position().map(|p| p.line()).unwrap_or(0) + u64::from(*crlf);
                     if rec.len() != width {
                         if rec.iter().all(|v| v.is_empty()) {
                             continue;
                         }
-                        bail!("{name}:{line}: row has {} values but the header has {width} columns", rec.len());
+                        bail!(
+                            "{name}:{line}: row has {} values but the header has {width} columns",
+                            rec.len()
+                        );
                     }
                     let mut vals: Vec<&str> = Vec::with_capacity(idx.len());
                     for i in idx {
                         let v = match i.and_then(|i| rec.get(i)) {
-                            Some(b) => std::str::from_utf8(b)
-                                .map_err(|_| anyhow!("{name}:{line}: undecodable byte sequence (not valid UTF-8)"))?,
+                            Some(b) => std::str::from_utf8(b).map_err(|_| {
+                                anyhow!(
+                                    "{name}:{line}: undecodable byte sequence (not valid UTF-8)"
+                                )
+                            })?,
                             None => "",
                         };
                         vals.push(v);

@@ -175,15 +175,19 @@ pub fn normalise_in_place(kind: ValueKind, value: &mut String, from_xlsx: bool) 
 
 fn plain_text(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.first().is_some_and(|c| c.is_ascii_whitespace()) || b.last().is_some_and(|c| c.is_ascii_whitespace()) {
+    if b.first().is_some_and(|c| c.is_ascii_whitespace())
+        || b.last().is_some_and(|c| c.is_ascii_whitespace())
+    {
         return false;
     }
     if s.is_ascii() {
-        return !b.windows(2).any(|w| w[0] == b' ' && w[1] == b' ') && !b.iter().any(|&c| c == b'\t' || c == b'\n' || c == b'\r');
+        return !b.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
+            && !b.iter().any(|&c| c == b'\t' || c == b'\n' || c == b'\r');
     }
     let mut prev_space = false;
     for c in s.chars() {
-        if matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '\u{3000}' | '\u{a0}' | '\t' | '\n' | '\r') {
+        if matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '\u{3000}' | '\u{a0}' | '\t' | '\n' | '\r')
+        {
             return false;
         }
         if c == ' ' && prev_space {
@@ -207,7 +211,9 @@ fn already_clean(kind: ValueKind, v: &str) -> bool {
     let b = v.as_bytes();
     match kind {
         ValueKind::Text => plain_text(v),
-        ValueKind::Code => b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.' | b'/')),
+        ValueKind::Code => b.iter().all(|c| {
+            c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.' | b'/')
+        }),
         ValueKind::Money => {
             let digits = b.strip_prefix(b"-").unwrap_or(b);
             digits.len() >= 4
@@ -231,29 +237,48 @@ fn already_clean(kind: ValueKind, v: &str) -> bool {
                 && crate::dates::parse_date(v).is_some()
         }
         ValueKind::Mobile => b.len() == 11 && b[0] == b'1' && all_digits(b),
-        ValueKind::IdNumber => b.len() == 18 && all_digits(&b[..17]) && (b[17].is_ascii_digit() || b[17] == b'X'),
-        ValueKind::CreditCode => b.len() == 18 && b.iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()),
+        ValueKind::IdNumber => {
+            b.len() == 18 && all_digits(&b[..17]) && (b[17].is_ascii_digit() || b[17] == b'X')
+        }
+        ValueKind::CreditCode => {
+            b.len() == 18
+                && b.iter()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        }
         ValueKind::Region => PROVINCES.iter().any(|(_, full)| *full == v),
         ValueKind::Enum(set) => set.iter().any(|(canon, _)| *canon == v),
-        ValueKind::Rating => b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'+' || *c == b'-'),
+        ValueKind::Rating => b
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'+' || *c == b'-'),
         ValueKind::Phone => {
             // 0AA-NNNNNNNN or 0AAA-NNNNNNN[N], an optional -EXT
             let mut parts = v.split('-');
-            let (Some(area), Some(num)) = (parts.next(), parts.next()) else { return false };
-            let ext_ok = parts.next().is_none_or(|e| all_digits(e.as_bytes())) && parts.next().is_none();
-            let area_len = if area.starts_with("010") || area.starts_with("02") { 3 } else { 4 };
+            let (Some(area), Some(num)) = (parts.next(), parts.next()) else {
+                return false;
+            };
+            let ext_ok =
+                parts.next().is_none_or(|e| all_digits(e.as_bytes())) && parts.next().is_none();
+            let area_len = if area.starts_with("010") || area.starts_with("02") {
+                3
+            } else {
+                4
+            };
             area.len() == area_len
                 && area.starts_with('0')
                 && all_digits(area.as_bytes())
                 && all_digits(num.as_bytes())
-                && (area.len() + num.len() == 11 || area.len() + num.len() == 12 || area.len() + num.len() == 10)
+                && (area.len() + num.len() == 11
+                    || area.len() + num.len() == 12
+                    || area.len() + num.len() == 10)
                 && ext_ok
         }
         ValueKind::Email => {
             v.is_ascii()
                 && !b.iter().any(|c| c.is_ascii_whitespace())
                 && v.matches('@').count() == 1
-                && v.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.bytes().any(|c| c.is_ascii_uppercase()))
+                && v.split_once('@').is_some_and(|(u, d)| {
+                    !u.is_empty() && d.contains('.') && !d.bytes().any(|c| c.is_ascii_uppercase())
+                })
         }
         ValueKind::Tags => {
             plain_text(v)

@@ -460,3 +460,35 @@ fn table_is_recognised_or_asked_for() {
         .code(1) // no name: rejected
         .stdout("id,name,kind,industry,region,city,address,contact,mobile,phone,email,id_number,credit_code,birthday,owner,credit_limit,credit_rating,status,tags,created,updated,notes,foo,bar\n");
 }
+
+#[test]
+fn the_readme_first_command_on_the_demo_archive() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
+    let before = snapshot(&demo);
+    let out = dangan()
+        .args([
+            "import",
+            "examples/new_customers.csv",
+            "--archive",
+            "examples/demo",
+            "--dry-run",
+            "--format",
+            "json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), summary(3, 2, 1, 0, 0, 14, 0));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("would update customers C000003: credit_limit, credit_rating, notes"),
+        "{err}"
+    );
+    assert!(
+        err.contains("would add customers C000301 杭州博雅美容有限公司"),
+        "{err}"
+    );
+    assert!(err.contains("would add customers C000302 马超"), "{err}");
+    assert_eq!(snapshot(&demo), before);
+}

@@ -116,11 +116,20 @@ impl Ctx {
     }
 }
 
+struct Rejected {
+    file: String,
+    line: u64,
+    table: TableKind,
+    reason: String,
+    /// (column of the rejects file, value as read)
+    cells: Vec<(usize, String)>,
+}
+
 /// Rejected rows, written as a CSV for people (UTF-8 BOM, formulas neutralised).
 #[derive(Default)]
 struct Rejects {
     headers: Vec<String>,
-    rows: Vec<(String, u64, TableKind, String, Vec<(usize, String)>)>,
+    rows: Vec<Rejected>,
 }
 
 impl Rejects {
@@ -141,8 +150,13 @@ impl Rejects {
                 (pos, v.clone())
             })
             .collect();
-        self.rows
-            .push((input.name.clone(), row.line, input.table, reason, cells));
+        self.rows.push(Rejected {
+            file: input.name.clone(),
+            line: row.line,
+            table: input.table,
+            reason,
+            cells,
+        });
     }
 
     fn write(&self, path: &Path) -> Result<()> {
@@ -157,7 +171,14 @@ impl Rejects {
             ];
             head.extend(self.headers.iter().cloned());
             w.write_record(&head)?;
-            for (file, line, table, reason, cells) in &self.rows {
+            for Rejected {
+                file,
+                line,
+                table,
+                reason,
+                cells,
+            } in &self.rows
+            {
                 let mut rec = vec![
                     file.clone(),
                     line.to_string(),
@@ -294,7 +315,9 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
             // stream the archive's customers: only their keys are kept
             let mut r = Resolver::default();
             if let Some(mut rd) = archive.open_table(TableKind::Customers)? {
-                rd.for_each_columns(&["id", "credit_code", "id_number"], |v| r.add(v[0], v[1], v[2]))?;
+                rd.for_each_columns(&["id", "credit_code", "id_number"], |v| {
+                    r.add(v[0], v[1], v[2])
+                })?;
             }
             // a clean-up with --output and no archive checks no references
             r.enabled = !output_mode || !r.ids.is_empty();
@@ -304,20 +327,18 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     };
 
     let tx_inputs = by_table(TableKind::Transactions, &mut inputs);
-    if !tx_inputs.is_empty() {
-        if let Some(s) =
+    if !tx_inputs.is_empty()
+        && let Some(s) =
             import_transactions(&archive, tx_inputs, &resolver, opts, &mut ctx, &progress)?
-        {
-            staged.push(s);
-        }
+    {
+        staged.push(s);
     }
     let fu_inputs = by_table(TableKind::Followups, &mut inputs);
-    if !fu_inputs.is_empty() {
-        if let Some(s) =
+    if !fu_inputs.is_empty()
+        && let Some(s) =
             import_followups(&archive, fu_inputs, &resolver, opts, &mut ctx, &progress)?
-        {
-            staged.push(s);
-        }
+    {
+        staged.push(s);
     }
     progress.finish();
 
@@ -355,7 +376,7 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
             .rows
             .iter()
             .take(10)
-            .map(|(file, line, _, reason, _)| format!("{file}:{line}: {reason}"))
+            .map(|r| format!("{}:{}: {}", r.file, r.line, r.reason))
             .collect(),
     })
 }
@@ -503,7 +524,10 @@ impl Normalised {
         for (j, v) in &self.originals {
             values[*j] = v.clone();
         }
-        Row { line: self.line, values }
+        Row {
+            line: self.line,
+            values,
+        }
     }
 }
 
@@ -515,7 +539,13 @@ struct Counts {
 
 /// Normalise one incoming row into the table layout. Values that cannot be
 /// normalised are kept as they were and reported.
-fn normalise_row(meta: &Meta, slots: &[usize], width: usize, row: Row, counts: &mut Counts) -> Normalised {
+fn normalise_row(
+    meta: &Meta,
+    slots: &[usize],
+    width: usize,
+    row: Row,
+    counts: &mut Counts,
+) -> Normalised {
     let mut n = Normalised {
         line: row.line,
         values: vec![String::new(); width],
@@ -574,7 +604,10 @@ impl RowStream {
                 let mut done = false;
                 while b.rows.len() < BATCH_ROWS {
                     match src.next_row() {
-                        Ok(Some(row)) => b.rows.push(normalise_row(&meta, &slots, width, row, &mut b.counts)),
+                        Ok(Some(row)) => {
+                            b.rows
+                                .push(normalise_row(&meta, &slots, width, row, &mut b.counts))
+                        }
                         Ok(None) => {
                             done = true;
                             break;
@@ -766,7 +799,10 @@ impl CustIndex {
                     if self.overflow[k].contains_key(key.as_str()) {
                         continue;
                     }
-                    if !row_keys(kc, &rows[holder as usize])[k].as_deref().is_some_and(|hk| key_hash(hk) == key_hash(key)) {
+                    if row_keys(kc, &rows[holder as usize])[k]
+                        .as_deref()
+                        .is_none_or(|hk| key_hash(hk) != key_hash(key))
+                    {
                         // the holder's key changed in a merge: the slot is free again
                         e.insert(idx as u32);
                     } else {
@@ -778,7 +814,12 @@ impl CustIndex {
     }
 
     /// Distinct customers matched, each with the key that matched it first.
-    fn find(&self, kc: &KeyCols, rows: &[Record], keys: &[Option<String>; 4]) -> Vec<(usize, &'static str)> {
+    fn find(
+        &self,
+        kc: &KeyCols,
+        rows: &[Record],
+        keys: &[Option<String>; 4],
+    ) -> Vec<(usize, &'static str)> {
         let mut found: Vec<(usize, &'static str)> = Vec::new();
         for (k, key) in keys.iter().enumerate() {
             let Some(key) = key else { continue };
@@ -786,7 +827,12 @@ impl CustIndex {
                 .get(&key_hash(key))
                 .copied()
                 .filter(|&i| Self::row_has(kc, rows, i, k, key))
-                .or_else(|| self.overflow[k].get(key.as_str()).copied().filter(|&i| Self::row_has(kc, rows, i, k, key)));
+                .or_else(|| {
+                    self.overflow[k]
+                        .get(key.as_str())
+                        .copied()
+                        .filter(|&i| Self::row_has(kc, rows, i, k, key))
+                });
             if let Some(i) = hit
                 && !found.iter().any(|(f, _)| *f == i as usize)
             {
@@ -862,23 +908,36 @@ fn import_customers(
             let mut n = n?;
             rows_in_file += 1;
             ctx.summary.read += 1;
-            if ctx.summary.read % CHECK_EVERY == 0 {
+            if ctx.summary.read.is_multiple_of(CHECK_EVERY) {
                 fsutil::checkpoint()?;
                 progress.tick("customers", done_bytes + stream.bytes);
             }
             let keys = row_keys(&kc, &n.values);
             let found = index.find(&kc, &table.rows, &keys);
             if found.len() > 1 {
-                let list: Vec<String> = found.iter().map(|(i, k)| format!("{} (by {k})", label(*i, table))).collect();
+                let list: Vec<String> = found
+                    .iter()
+                    .map(|(i, k)| format!("{} (by {k})", label(*i, table)))
+                    .collect();
                 let raw = n.raw(&slots);
-                ctx.rejects.add(&mut ctx.summary, &input, &raw, format!("matches more than one customer: {}", list.join(", ")));
+                ctx.rejects.add(
+                    &mut ctx.summary,
+                    &input,
+                    &raw,
+                    format!("matches more than one customer: {}", list.join(", ")),
+                );
                 continue;
             }
             warn_problems(ctx, &input, &n, &slots);
             let Some(&(target, key)) = found.first() else {
                 if n.values[c_name].is_empty() {
                     let raw = n.raw(&slots);
-                    ctx.rejects.add(&mut ctx.summary, &input, &raw, "no name (客户名称 is required)".into());
+                    ctx.rejects.add(
+                        &mut ctx.summary,
+                        &input,
+                        &raw,
+                        "no name (客户名称 is required)".into(),
+                    );
                     continue;
                 }
                 for c in [c_created, c_updated] {
@@ -895,7 +954,9 @@ fn import_customers(
             let existing_id = table.rows[target].get(c_id);
             let incoming_id = n.values[c_id].as_str();
             if !incoming_id.is_empty() && !existing_id.is_empty() && incoming_id != existing_id {
-                let reason = format!("archive number {incoming_id} conflicts with customer {existing_id}, matched by {key}");
+                let reason = format!(
+                    "archive number {incoming_id} conflicts with customer {existing_id}, matched by {key}"
+                );
                 let raw = n.raw(&slots);
                 ctx.rejects.add(&mut ctx.summary, &input, &raw, reason);
                 continue;
@@ -906,7 +967,12 @@ fn import_customers(
                     continue;
                 }
                 OnDuplicate::Error => {
-                    dup_errors.push(format!("{}:{}: same customer as {} (by {key})", input.name, n.line, label(target, table)));
+                    dup_errors.push(format!(
+                        "{}:{}: same customer as {} (by {key})",
+                        input.name,
+                        n.line,
+                        label(target, table)
+                    ));
                     continue;
                 }
                 OnDuplicate::Merge => {}
@@ -932,7 +998,11 @@ fn import_customers(
             }
         }
         if rows_in_file == 0 {
-            bail!("{}:{}: no data rows (header only)", input.name, input.header_line);
+            bail!(
+                "{}:{}: no data rows (header only)",
+                input.name,
+                input.header_line
+            );
         }
         stream.finish(&mut ctx.summary);
         done_bytes += input.size.unwrap_or(0);
@@ -975,13 +1045,21 @@ fn import_customers(
         let mut next = table
             .rows
             .iter()
-            .filter_map(|r| r.get(c_id).strip_prefix(prefix.as_str())?.parse::<u64>().ok())
+            .filter_map(|r| {
+                r.get(c_id)
+                    .strip_prefix(prefix.as_str())?
+                    .parse::<u64>()
+                    .ok()
+            })
             .max()
             .unwrap_or(0)
             + 1;
         for r in table.rows[archived..].iter_mut() {
             if r.get(c_id).is_empty() {
-                *r = r.with(c_id, &format!("{prefix}{next:0width$}", width = settings.archive.id_width));
+                *r = r.with(
+                    c_id,
+                    &format!("{prefix}{next:0width$}", width = settings.archive.id_width),
+                );
                 next += 1;
             }
         }
@@ -1020,10 +1098,14 @@ impl Resolver {
             return;
         }
         if !credit.is_empty() {
-            self.by_credit.entry(credit.to_string()).or_insert_with(|| id.to_string());
+            self.by_credit
+                .entry(credit.to_string())
+                .or_insert_with(|| id.to_string());
         }
         if !idno.is_empty() {
-            self.by_idno.entry(idno.to_string()).or_insert_with(|| id.to_string());
+            self.by_idno
+                .entry(idno.to_string())
+                .or_insert_with(|| id.to_string());
         }
         self.ids.insert(id.to_string());
     }
@@ -1080,11 +1162,17 @@ fn cell<R: Cells + ?Sized>(row: &R, i: usize) -> &str {
     row.cell(i)
 }
 
+/// Writes a whole table to a sink, counting what it changed.
+type WriteBody<'a> = Box<dyn FnMut(&mut dyn Write, &mut Ctx) -> Result<()> + 'a>;
+
 /// A hash of a row's values up to its last non-empty one (so a row padded with
 /// empty extra columns hashes as before).
 fn row_hash<S: AsRef<str>>(values: &[S]) -> u64 {
     use std::hash::{BuildHasher, Hasher};
-    let end = values.iter().rposition(|v| !v.as_ref().is_empty()).map_or(0, |p| p + 1);
+    let end = values
+        .iter()
+        .rposition(|v| !v.as_ref().is_empty())
+        .map_or(0, |p| p + 1);
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
     for v in &values[..end] {
         h.write(v.as_ref().as_bytes());
@@ -1144,7 +1232,8 @@ fn import_transactions(
     let slots: Vec<Vec<usize>> = inputs
         .iter()
         .map(|i| {
-            i.meta.targets
+            i.meta
+                .targets
                 .iter()
                 .map(|t| match columns.iter().position(|c| c == t) {
                     Some(p) => p,
@@ -1211,7 +1300,7 @@ fn import_transactions(
                 let mut n = n?;
                 rows_in_file += 1;
                 ctx.summary.read += 1;
-                if ctx.summary.read % CHECK_EVERY == 0 {
+                if ctx.summary.read.is_multiple_of(CHECK_EVERY) {
                     fsutil::checkpoint()?;
                     progress.tick("transactions", done_bytes + stream.bytes);
                 }
@@ -1228,13 +1317,18 @@ fn import_transactions(
                 if n.values[c_amount].is_empty() {
                     reasons.push("no amount".into());
                 }
-                match resolver.resolve(&n.values[c_cust], cell(&n.values, c_credit), cell(&n.values, c_idno)) {
+                match resolver.resolve(
+                    &n.values[c_cust],
+                    cell(&n.values, c_credit),
+                    cell(&n.values, c_idno),
+                ) {
                     Ok(id) => n.values[c_cust] = id,
                     Err(why) => reasons.push(why),
                 }
                 if !reasons.is_empty() {
                     let raw = n.raw(&slots);
-                    ctx.rejects.add(&mut ctx.summary, &input, &raw, reasons.join("; "));
+                    ctx.rejects
+                        .add(&mut ctx.summary, &input, &raw, reasons.join("; "));
                     continue;
                 }
                 warn_problems(ctx, &input, &n, &slots);
@@ -1273,7 +1367,11 @@ fn import_transactions(
                 w.write_record(&t)?;
             }
             if rows_in_file == 0 {
-                bail!("{}:{}: no data rows (header only)", input.name, input.header_line);
+                bail!(
+                    "{}:{}: no data rows (header only)",
+                    input.name,
+                    input.header_line
+                );
             }
             stream.finish(&mut ctx.summary);
             done_bytes += input.size.unwrap_or(0);
@@ -1315,33 +1413,32 @@ fn import_transactions(
             }
         }
     };
-    let mut body: Box<dyn FnMut(&mut dyn Write, &mut Ctx) -> Result<()>> =
-        Box::new(|w: &mut dyn Write, ctx: &mut Ctx| {
-            let mut tw = TableWriter::new(w, format, &columns, bom)?;
-            if let Some((path, _)) = if output_mode {
-                None
-            } else {
-                archive.table_file(kind)?
-            } {
-                let mut r = crate::archive::ArchiveReader::open(&path, kind)?;
-                while let Some(mut row) = r.next_row()? {
-                    row.resize(width, String::new());
-                    apply(&mut row, ctx);
-                    tw.write(row.iter().map(String::as_str))?;
-                }
-            }
-            let mut sr = csv::ReaderBuilder::new()
-                .has_headers(true)
-                .from_path(spill.path())?;
-            let mut rec = csv::StringRecord::new();
-            while sr.read_record(&mut rec)? {
-                let mut row: Vec<String> = rec.iter().map(str::to_string).collect();
+    let mut body: WriteBody = Box::new(|w: &mut dyn Write, ctx: &mut Ctx| {
+        let mut tw = TableWriter::new(w, format, &columns, bom)?;
+        if let Some((path, _)) = if output_mode {
+            None
+        } else {
+            archive.table_file(kind)?
+        } {
+            let mut r = crate::archive::ArchiveReader::open(&path, kind)?;
+            while let Some(mut row) = r.next_row()? {
+                row.resize(width, String::new());
                 apply(&mut row, ctx);
                 tw.write(row.iter().map(String::as_str))?;
             }
-            tw.finish()?;
-            Ok(())
-        });
+        }
+        let mut sr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_path(spill.path())?;
+        let mut rec = csv::StringRecord::new();
+        while sr.read_record(&mut rec)? {
+            let mut row: Vec<String> = rec.iter().map(str::to_string).collect();
+            apply(&mut row, ctx);
+            tw.write(row.iter().map(String::as_str))?;
+        }
+        tw.finish()?;
+        Ok(())
+    });
     match (&target, opts.dry_run) {
         (Target::Stdout, _) => {
             let mut out = std::io::stdout().lock();
@@ -1380,7 +1477,12 @@ fn import_followups(
         archive.read_table(kind)?
     };
     let canonical = kind.columns().len();
-    let signature = |r: &dyn Cells| (0..canonical).map(|i| r.cell(i)).collect::<Vec<_>>().join("\u{1f}");
+    let signature = |r: &dyn Cells| {
+        (0..canonical)
+            .map(|i| r.cell(i))
+            .collect::<Vec<_>>()
+            .join("\u{1f}")
+    };
     let mut seen: HashSet<String> = table.rows.iter().map(|r| signature(r)).collect();
     let mut added = 0u64;
     for Input { meta: input, src } in inputs {
@@ -1399,7 +1501,7 @@ fn import_followups(
             let mut n = n?;
             rows_in_file += 1;
             ctx.summary.read += 1;
-            if ctx.summary.read % CHECK_EVERY == 0 {
+            if ctx.summary.read.is_multiple_of(CHECK_EVERY) {
                 fsutil::checkpoint()?;
                 progress.tick("followups", stream.bytes);
             }
@@ -1409,7 +1511,11 @@ fn import_followups(
             } else if n.values[c_date].is_empty() {
                 reasons.push("no date".into());
             }
-            match resolver.resolve(&n.values[c_cust], cell(&n.values, c_credit), cell(&n.values, c_idno)) {
+            match resolver.resolve(
+                &n.values[c_cust],
+                cell(&n.values, c_credit),
+                cell(&n.values, c_idno),
+            ) {
                 Ok(id) => n.values[c_cust] = id,
                 Err(why) => reasons.push(why),
             }
@@ -1431,7 +1537,11 @@ fn import_followups(
             table.rows.push(Record::new(&r));
         }
         if rows_in_file == 0 {
-            bail!("{}:{}: no data rows (header only)", input.name, input.header_line);
+            bail!(
+                "{}:{}: no data rows (header only)",
+                input.name,
+                input.header_line
+            );
         }
         stream.finish(&mut ctx.summary);
     }
