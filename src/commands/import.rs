@@ -22,6 +22,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub struct ImportOptions {
     pub files: Vec<String>,
@@ -309,7 +310,7 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
         }
     }
     let needs_resolver = inputs.iter().any(|i| i.meta.table != TableKind::Customers);
-    let resolver = match resolver {
+    let resolver = Arc::new(match resolver {
         Some(r) => r,
         None if needs_resolver && archive_dir.is_dir() => {
             // stream the archive's customers: only their keys are kept
@@ -324,7 +325,7 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
             r
         }
         None => Resolver::default(),
-    };
+    });
 
     let tx_inputs = by_table(TableKind::Transactions, &mut inputs);
     if !tx_inputs.is_empty()
@@ -515,6 +516,8 @@ struct Normalised {
     problems: Vec<(String, String)>,
     /// (source column, value as read) of the values normalisation changed
     originals: Vec<(usize, String)>,
+    /// why the row cannot be imported (filled by the table's check)
+    reasons: Vec<String>,
 }
 
 impl Normalised {
@@ -551,6 +554,7 @@ fn normalise_row(
         values: vec![String::new(); width],
         problems: Vec::new(),
         originals: Vec::new(),
+        reasons: Vec::new(),
     };
     for (j, mut value) in row.values.into_iter().enumerate() {
         // extra columns (kind None) are kept exactly
@@ -591,8 +595,12 @@ struct RowStream {
     bytes: u64,
 }
 
+/// A table's own per-row work that needs no shared state (checks, lookups in
+/// read-only maps), done on the reader thread too.
+type Check = Arc<dyn Fn(&mut Normalised) + Send + Sync>;
+
 impl RowStream {
-    fn spawn(mut src: Source, meta: Meta, slots: Vec<usize>, width: usize) -> RowStream {
+    fn spawn(mut src: Source, meta: Meta, slots: Vec<usize>, width: usize, check: Option<Check>) -> RowStream {
         let (tx, rx) = std::sync::mpsc::sync_channel(4);
         std::thread::spawn(move || {
             loop {
@@ -605,8 +613,11 @@ impl RowStream {
                 while b.rows.len() < BATCH_ROWS {
                     match src.next_row() {
                         Ok(Some(row)) => {
-                            b.rows
-                                .push(normalise_row(&meta, &slots, width, row, &mut b.counts))
+                            let mut n = normalise_row(&meta, &slots, width, row, &mut b.counts);
+                            if let Some(check) = &check {
+                                check(&mut n);
+                            }
+                            b.rows.push(n);
                         }
                         Ok(None) => {
                             done = true;
@@ -903,7 +914,7 @@ fn import_customers(
     for Input { meta: input, src } in inputs {
         let slots: Vec<usize> = input.targets.iter().map(|t| table.ensure_col(t)).collect();
         let mut rows_in_file = 0u64;
-        let mut stream = RowStream::spawn(src, input.clone(), slots.clone(), table.columns.len());
+        let mut stream = RowStream::spawn(src, input.clone(), slots.clone(), table.columns.len(), None);
         while let Some(n) = stream.next() {
             let mut n = n?;
             rows_in_file += 1;
@@ -1110,17 +1121,14 @@ impl Resolver {
         self.ids.insert(id.to_string());
     }
 
-    /// The customer's archive number, or why there is none.
-    fn resolve(&self, customer_id: &str, credit: &str, idno: &str) -> Result<String, String> {
+    /// The customer's archive number when it differs from `customer_id`
+    /// (`None`: `customer_id` is right), or why there is none.
+    fn resolve(&self, customer_id: &str, credit: &str, idno: &str) -> Result<Option<String>, String> {
         if !self.enabled {
-            return if customer_id.is_empty() {
-                Err("no customer_id".into())
-            } else {
-                Ok(customer_id.to_string())
-            };
+            return if customer_id.is_empty() { Err("no customer_id".into()) } else { Ok(None) };
         }
         if self.ids.contains(customer_id) {
-            return Ok(customer_id.to_string());
+            return Ok(None);
         }
         for (map, key) in [
             (&self.by_credit, credit),
@@ -1131,7 +1139,7 @@ impl Resolver {
             if !key.is_empty()
                 && let Some(id) = map.get(key)
             {
-                return Ok(id.clone());
+                return Ok(Some(id.clone()));
             }
         }
         let named: Vec<String> = [
@@ -1199,7 +1207,7 @@ fn merge_into(row: &mut Vec<String>, update: &[String]) -> bool {
 fn import_transactions(
     archive: &Archive,
     inputs: Vec<Input>,
-    resolver: &Resolver,
+    resolver: &Arc<Resolver>,
     opts: &ImportOptions,
     ctx: &mut Ctx,
     progress: &Progress,
@@ -1295,40 +1303,42 @@ fn import_transactions(
         let mut done_bytes = 0;
         for (Input { meta: input, src }, slots) in inputs.into_iter().zip(slots) {
             let mut rows_in_file = 0u64;
-            let mut stream = RowStream::spawn(src, input.clone(), slots.clone(), width);
+            let check: Check = {
+                let resolver = Arc::clone(resolver);
+                let (c_date, c_amount, c_cust, c_credit, c_idno) = (c_date, c_amount, c_cust, c_credit, c_idno);
+                let required: Vec<(String, usize)> = ["date", "amount", "kind"].iter().map(|n| (n.to_string(), c(n))).collect();
+                Arc::new(move |n: &mut Normalised| {
+                    // required values: a date, an amount, a known kind, a customer
+                    for (col, why) in &n.problems {
+                        if let Some((_, i)) = required.iter().find(|(r, _)| r == col) {
+                            n.reasons.push(format!("{col}: {:?} {why}", n.values[*i]));
+                        }
+                    }
+                    if n.values[c_date].is_empty() {
+                        n.reasons.push("no date".into());
+                    }
+                    if n.values[c_amount].is_empty() {
+                        n.reasons.push("no amount".into());
+                    }
+                    match resolver.resolve(&n.values[c_cust], cell(&n.values, c_credit), cell(&n.values, c_idno)) {
+                        Ok(Some(id)) => n.values[c_cust] = id,
+                        Ok(None) => {}
+                        Err(why) => n.reasons.push(why),
+                    }
+                })
+            };
+            let mut stream = RowStream::spawn(src, input.clone(), slots.clone(), width, Some(check));
             while let Some(n) = stream.next() {
-                let mut n = n?;
+                let n = n?;
                 rows_in_file += 1;
                 ctx.summary.read += 1;
                 if ctx.summary.read.is_multiple_of(CHECK_EVERY) {
                     fsutil::checkpoint()?;
                     progress.tick("transactions", done_bytes + stream.bytes);
                 }
-                // required values: a date, an amount, a known kind, a customer
-                let mut reasons = Vec::new();
-                for (col, why) in &n.problems {
-                    if matches!(col.as_str(), "date" | "amount" | "kind") {
-                        reasons.push(format!("{col}: {:?} {why}", n.values[c(col)]));
-                    }
-                }
-                if n.values[c_date].is_empty() {
-                    reasons.push("no date".into());
-                }
-                if n.values[c_amount].is_empty() {
-                    reasons.push("no amount".into());
-                }
-                match resolver.resolve(
-                    &n.values[c_cust],
-                    cell(&n.values, c_credit),
-                    cell(&n.values, c_idno),
-                ) {
-                    Ok(id) => n.values[c_cust] = id,
-                    Err(why) => reasons.push(why),
-                }
-                if !reasons.is_empty() {
+                if !n.reasons.is_empty() {
                     let raw = n.raw(&slots);
-                    ctx.rejects
-                        .add(&mut ctx.summary, &input, &raw, reasons.join("; "));
+                    ctx.rejects.add(&mut ctx.summary, &input, &raw, n.reasons.join("; "));
                     continue;
                 }
                 warn_problems(ctx, &input, &n, &slots);
@@ -1465,7 +1475,7 @@ fn import_transactions(
 fn import_followups(
     archive: &Archive,
     inputs: Vec<Input>,
-    resolver: &Resolver,
+    resolver: &Arc<Resolver>,
     opts: &ImportOptions,
     ctx: &mut Ctx,
     progress: &Progress,
@@ -1496,7 +1506,7 @@ fn import_followups(
             column_index(&table.columns, "id_number"),
         );
         let mut rows_in_file = 0u64;
-        let mut stream = RowStream::spawn(src, input.clone(), slots.clone(), table.columns.len());
+        let mut stream = RowStream::spawn(src, input.clone(), slots.clone(), table.columns.len(), None);
         while let Some(n) = stream.next() {
             let mut n = n?;
             rows_in_file += 1;
@@ -1516,7 +1526,8 @@ fn import_followups(
                 cell(&n.values, c_credit),
                 cell(&n.values, c_idno),
             ) {
-                Ok(id) => n.values[c_cust] = id,
+                Ok(Some(id)) => n.values[c_cust] = id,
+                Ok(None) => {}
                 Err(why) => reasons.push(why),
             }
             if !reasons.is_empty() {
