@@ -339,10 +339,22 @@ impl Source {
     /// The next non-blank row, or `None` at the end. Ragged rows, an unclosed
     /// quote, an oversized value or undecodable text are errors naming the line.
     pub fn next_row(&mut self) -> Result<Option<Row>> {
+        Ok(self.next_record()?.map(|r| match r {
+            RawRow::Mem(row) => row,
+            RawRow::Csv(line, rec) => Row {
+                line,
+                values: rec.iter().map(str::to_string).collect(),
+            },
+        }))
+    }
+
+    /// The next non-blank row without copying its values out of the reader's
+    /// buffer (the fast path of import).
+    pub fn next_record(&mut self) -> Result<Option<RawRow<'_>>> {
         let name = &self.name;
         let width = self.headers.len();
         match &mut self.rows {
-            Rows::Mem(it) => Ok(it.next()),
+            Rows::Mem(it) => Ok(it.next().map(RawRow::Mem)),
             Rows::Csv {
                 rdr,
                 rec,
@@ -375,7 +387,6 @@ impl Source {
                         }
                     );
                 }
-                let mut values = Vec::with_capacity(width);
                 let mut newline = false;
                 for (i, f) in rec.iter().enumerate() {
                     if f.len() > MAX_FIELD_BYTES {
@@ -387,11 +398,33 @@ impl Source {
                         );
                     }
                     newline |= f.contains('\n');
-                    values.push(f.to_string());
                 }
                 *last_had_newline = newline.then_some(line);
-                return Ok(Some(Row { line, values }));
+                return Ok(Some(RawRow::Csv(line, rec)));
             },
+        }
+    }
+}
+
+/// A row as read: borrowed from the CSV reader's buffer, or owned (YAML,
+/// workbooks).
+pub enum RawRow<'a> {
+    Csv(u64, &'a csv::StringRecord),
+    Mem(Row),
+}
+
+impl RawRow<'_> {
+    pub fn line(&self) -> u64 {
+        match self {
+            RawRow::Csv(l, _) => *l,
+            RawRow::Mem(r) => r.line,
+        }
+    }
+
+    pub fn field(&self, j: usize) -> &str {
+        match self {
+            RawRow::Csv(_, rec) => rec.get(j).unwrap_or(""),
+            RawRow::Mem(r) => r.values.get(j).map_or("", |v| v.as_str()),
         }
     }
 }

@@ -147,29 +147,35 @@ pub fn normalise(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
     }
 }
 
-/// What normalising a value in place did.
+/// What normalising a value did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Flags {
     pub changed: bool,
-    /// the value before, when it changed
-    pub original: Option<String>,
     pub rounded: bool,
     pub problem: Option<String>,
 }
 
-/// Normalise a value in place; a value already in canonical form is left
-/// untouched without allocating (the common case on large imports).
-pub fn normalise_in_place(kind: ValueKind, value: &mut String, from_xlsx: bool) -> Flags {
-    if already_clean(kind, value) {
-        return Flags::default();
+/// Normalise a borrowed value: the same value borrowed back when it is
+/// already canonical (or cannot be normalised), a new one when it changed.
+pub fn normalise_cow(
+    kind: ValueKind,
+    raw: &str,
+    from_xlsx: bool,
+) -> (std::borrow::Cow<'_, str>, Flags) {
+    use std::borrow::Cow;
+    if already_clean(kind, raw) {
+        return (Cow::Borrowed(raw), Flags::default());
     }
-    let o = normalise(kind, value, from_xlsx);
-    let original = o.changed.then(|| std::mem::replace(value, o.value));
-    Flags {
-        changed: original.is_some(),
-        original,
+    let o = normalise(kind, raw, from_xlsx);
+    let flags = Flags {
+        changed: o.changed,
         rounded: o.rounded,
         problem: o.problem,
+    };
+    if o.changed {
+        (Cow::Owned(o.value), flags)
+    } else {
+        (Cow::Borrowed(raw), flags)
     }
 }
 
@@ -567,8 +573,7 @@ mod tests {
             (Tags, "重点;VIP"),
             (Tags, "重点,VIP"),
         ] {
-            let mut v = s.to_string();
-            let flags = normalise_in_place(k, &mut v, false);
+            let (v, flags) = normalise_cow(k, s, false);
             let slow = normalise(k, s, false);
             assert_eq!(v, slow.value, "{s}");
             assert_eq!(flags.changed, slow.changed, "{s}");

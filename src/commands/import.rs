@@ -12,7 +12,7 @@
 
 use crate::archive::{Archive, Cells, Record, Table, TableWriter};
 use crate::fsutil::{self, ArchiveLock, Staged};
-use crate::input::{ReadOptions, Row, Source};
+use crate::input::{RawRow, ReadOptions, Row, Source};
 use crate::schema::{HeaderMap, TableKind, ValueKind};
 use crate::settings::{OnDuplicate, Settings, StoreFormat};
 use crate::text::{fnv1a, is_confidential, mask, name_key};
@@ -511,7 +511,8 @@ fn value_kind(table: TableKind, col: &str) -> Option<ValueKind> {
 /// An incoming row normalised into the table layout.
 struct Normalised {
     line: u64,
-    values: Vec<String>,
+    /// the values in the table's layout, in one compact record
+    values: Record,
     /// (column, why) of values that could not be normalised and were kept
     problems: Vec<(String, String)>,
     /// (source column, value as read) of the values normalisation changed
@@ -523,7 +524,10 @@ struct Normalised {
 impl Normalised {
     /// The row as it was read, for the rejects file.
     fn raw(&self, slots: &[usize]) -> Row {
-        let mut values: Vec<String> = slots.iter().map(|&s| self.values[s].clone()).collect();
+        let mut values: Vec<String> = slots
+            .iter()
+            .map(|&s| self.values.get(s).to_string())
+            .collect();
         for (j, v) in &self.originals {
             values[*j] = v.clone();
         }
@@ -541,41 +545,50 @@ struct Counts {
 }
 
 /// Normalise one incoming row into the table layout. Values that cannot be
-/// normalised are kept as they were and reported.
+/// normalised are kept as they were and reported. Values already in canonical
+/// form are copied once, straight from the reader's buffer into the record.
 fn normalise_row(
     meta: &Meta,
     slots: &[usize],
     width: usize,
-    row: Row,
+    row: &RawRow,
     counts: &mut Counts,
 ) -> Normalised {
-    let mut n = Normalised {
-        line: row.line,
-        values: vec![String::new(); width],
-        problems: Vec::new(),
-        originals: Vec::new(),
-        reasons: Vec::new(),
-    };
-    for (j, mut value) in row.values.into_iter().enumerate() {
+    use std::borrow::Cow;
+    let mut cells: Vec<Cow<str>> = vec![Cow::Borrowed(""); width];
+    let mut problems = Vec::new();
+    let mut originals = Vec::new();
+    for (j, kind) in meta.kinds.iter().enumerate() {
+        let raw = row.field(j);
         // extra columns (kind None) are kept exactly
-        if let Some(kind) = meta.kinds[j] {
-            let f = crate::normalize::normalise_in_place(kind, &mut value, meta.from_xlsx);
-            if let Some(orig) = f.original {
-                if !value.is_empty() {
-                    counts.normalised += 1;
+        let value = match kind {
+            None => Cow::Borrowed(raw),
+            Some(kind) => {
+                let (v, f) = crate::normalize::normalise_cow(*kind, raw, meta.from_xlsx);
+                if f.changed {
+                    if !v.is_empty() {
+                        counts.normalised += 1;
+                    }
+                    originals.push((j, raw.to_string()));
                 }
-                n.originals.push((j, orig));
+                if f.rounded {
+                    counts.rounded += 1;
+                }
+                if let Some(p) = f.problem {
+                    problems.push((meta.targets[j].clone(), p));
+                }
+                v
             }
-            if f.rounded {
-                counts.rounded += 1;
-            }
-            if let Some(p) = f.problem {
-                n.problems.push((meta.targets[j].clone(), p));
-            }
-        }
-        n.values[slots[j]] = value;
+        };
+        cells[slots[j]] = value;
     }
-    n
+    Normalised {
+        line: row.line(),
+        values: Record::new(&cells),
+        problems,
+        originals,
+        reasons: Vec::new(),
+    }
 }
 
 const BATCH_ROWS: usize = 2048;
@@ -600,7 +613,13 @@ struct RowStream {
 type Check = Arc<dyn Fn(&mut Normalised) + Send + Sync>;
 
 impl RowStream {
-    fn spawn(mut src: Source, meta: Meta, slots: Vec<usize>, width: usize, check: Option<Check>) -> RowStream {
+    fn spawn(
+        mut src: Source,
+        meta: Meta,
+        slots: Vec<usize>,
+        width: usize,
+        check: Option<Check>,
+    ) -> RowStream {
         let (tx, rx) = std::sync::mpsc::sync_channel(4);
         std::thread::spawn(move || {
             loop {
@@ -611,9 +630,9 @@ impl RowStream {
                 };
                 let mut done = false;
                 while b.rows.len() < BATCH_ROWS {
-                    match src.next_row() {
+                    match src.next_record() {
                         Ok(Some(row)) => {
-                            let mut n = normalise_row(&meta, &slots, width, row, &mut b.counts);
+                            let mut n = normalise_row(&meta, &slots, width, &row, &mut b.counts);
                             if let Some(check) = &check {
                                 check(&mut n);
                             }
@@ -856,7 +875,7 @@ impl CustIndex {
 
 /// Merge the non-empty values of `incoming` into a record; the new record when
 /// anything changed.
-fn merge_record(rec: &Record, incoming: &[String]) -> Option<Record> {
+fn merge_record(rec: &Record, incoming: &Record) -> Option<Record> {
     let width = rec.len().max(incoming.len());
     let differs = (0..width).any(|i| {
         let v = incoming.cell(i);
@@ -914,9 +933,10 @@ fn import_customers(
     for Input { meta: input, src } in inputs {
         let slots: Vec<usize> = input.targets.iter().map(|t| table.ensure_col(t)).collect();
         let mut rows_in_file = 0u64;
-        let mut stream = RowStream::spawn(src, input.clone(), slots.clone(), table.columns.len(), None);
+        let mut stream =
+            RowStream::spawn(src, input.clone(), slots.clone(), table.columns.len(), None);
         while let Some(n) = stream.next() {
-            let mut n = n?;
+            let n = n?;
             rows_in_file += 1;
             ctx.summary.read += 1;
             if ctx.summary.read.is_multiple_of(CHECK_EVERY) {
@@ -951,19 +971,20 @@ fn import_customers(
                     );
                     continue;
                 }
+                let mut rec = n.values;
                 for c in [c_created, c_updated] {
-                    if n.values[c].is_empty() {
-                        n.values[c] = today.clone();
+                    if rec.get(c).is_empty() {
+                        rec = rec.with(c, &today);
                     }
                 }
-                table.rows.push(Record::new(&n.values));
+                table.rows.push(rec);
                 index.insert(&kc, &table.rows, &keys, table.rows.len() - 1);
                 ctx.summary.added += 1;
                 changed_any = true;
                 continue;
             };
             let existing_id = table.rows[target].get(c_id);
-            let incoming_id = n.values[c_id].as_str();
+            let incoming_id = n.values.get(c_id);
             if !incoming_id.is_empty() && !existing_id.is_empty() && incoming_id != existing_id {
                 let reason = format!(
                     "archive number {incoming_id} conflicts with customer {existing_id}, matched by {key}"
@@ -994,7 +1015,7 @@ fn import_customers(
             let merged = merge_record(&table.rows[target], &n.values);
             let changed = merged.is_some();
             if let Some(mut rec) = merged {
-                if n.values[c_updated].is_empty() {
+                if n.values.get(c_updated).is_empty() {
                     rec = rec.with(c_updated, &today);
                 }
                 table.rows[target] = rec;
@@ -1123,9 +1144,18 @@ impl Resolver {
 
     /// The customer's archive number when it differs from `customer_id`
     /// (`None`: `customer_id` is right), or why there is none.
-    fn resolve(&self, customer_id: &str, credit: &str, idno: &str) -> Result<Option<String>, String> {
+    fn resolve(
+        &self,
+        customer_id: &str,
+        credit: &str,
+        idno: &str,
+    ) -> Result<Option<String>, String> {
         if !self.enabled {
-            return if customer_id.is_empty() { Err("no customer_id".into()) } else { Ok(None) };
+            return if customer_id.is_empty() {
+                Err("no customer_id".into())
+            } else {
+                Ok(None)
+            };
         }
         if self.ids.contains(customer_id) {
             return Ok(None);
@@ -1175,29 +1205,34 @@ type WriteBody<'a> = Box<dyn FnMut(&mut dyn Write, &mut Ctx) -> Result<()> + 'a>
 
 /// A hash of a row's values up to its last non-empty one (so a row padded with
 /// empty extra columns hashes as before).
-fn row_hash<S: AsRef<str>>(values: &[S]) -> u64 {
+fn row_hash<'a>(values: impl Iterator<Item = &'a str>) -> u64 {
     use std::hash::{BuildHasher, Hasher};
-    let end = values
-        .iter()
-        .rposition(|v| !v.as_ref().is_empty())
-        .map_or(0, |p| p + 1);
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    for v in &values[..end] {
-        h.write(v.as_ref().as_bytes());
+    let mut empties = 0usize; // empty values are hashed only when a value follows
+    for v in values {
+        if v.is_empty() {
+            empties += 1;
+            continue;
+        }
+        for _ in 0..empties {
+            h.write_u8(0xff);
+        }
+        empties = 0;
+        h.write(v.as_bytes());
         h.write_u8(0xff);
     }
     h.finish()
 }
 
 /// Merge non-empty values of `update` into `row`; true when anything changed.
-fn merge_into(row: &mut Vec<String>, update: &[String]) -> bool {
+fn merge_into(row: &mut Vec<String>, update: &Record) -> bool {
     if row.len() < update.len() {
         row.resize(update.len(), String::new());
     }
     let mut changed = false;
     for (i, v) in update.iter().enumerate() {
-        if !v.is_empty() && row[i] != *v {
-            row[i] = v.clone();
+        if !v.is_empty() && row[i] != v {
+            row[i] = v.to_string();
             changed = true;
         }
     }
@@ -1234,7 +1269,7 @@ fn import_transactions(
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         r.for_each_columns(&names, |v| {
             archived_rows += 1;
-            archived.insert(v[ci].into(), row_hash(v));
+            archived.insert(v[ci].into(), row_hash(v.iter().copied()));
         })?;
     }
     let slots: Vec<Vec<usize>> = inputs
@@ -1289,7 +1324,7 @@ fn import_transactions(
         _ => Staged::new(&std::env::temp_dir().join("dangan-spill"))?,
     };
     let mut new_ids: HashSet<Box<str>> = HashSet::default();
-    let mut updates: HashMap<Box<str>, Vec<Vec<String>>> = HashMap::default();
+    let mut updates: HashMap<Box<str>, Vec<Record>> = HashMap::default();
     let mut derived: HashMap<u64, u32> = HashMap::default();
     {
         let mut buf = BufWriter::with_capacity(1 << 20, spill.file());
@@ -1305,13 +1340,18 @@ fn import_transactions(
             let mut rows_in_file = 0u64;
             let check: Check = {
                 let resolver = Arc::clone(resolver);
-                let (c_date, c_amount, c_cust, c_credit, c_idno) = (c_date, c_amount, c_cust, c_credit, c_idno);
-                let required: Vec<(String, usize)> = ["date", "amount", "kind"].iter().map(|n| (n.to_string(), c(n))).collect();
+                let (c_date, c_amount, c_cust, c_credit, c_idno, c_kind) =
+                    (c_date, c_amount, c_cust, c_credit, c_idno, c_kind);
+                let required: Vec<(String, usize)> = ["date", "amount", "kind"]
+                    .iter()
+                    .map(|n| (n.to_string(), c(n)))
+                    .collect();
                 Arc::new(move |n: &mut Normalised| {
                     // required values: a date, an amount, a known kind, a customer
                     for (col, why) in &n.problems {
                         if let Some((_, i)) = required.iter().find(|(r, _)| r == col) {
-                            n.reasons.push(format!("{col}: {:?} {why}", n.values[*i]));
+                            n.reasons
+                                .push(format!("{col}: {:?} {why}", n.values.get(*i)));
                         }
                     }
                     if n.values[c_date].is_empty() {
@@ -1320,14 +1360,22 @@ fn import_transactions(
                     if n.values[c_amount].is_empty() {
                         n.reasons.push("no amount".into());
                     }
-                    match resolver.resolve(&n.values[c_cust], cell(&n.values, c_credit), cell(&n.values, c_idno)) {
-                        Ok(Some(id)) => n.values[c_cust] = id,
+                    match resolver.resolve(
+                        &n.values[c_cust],
+                        cell(&n.values, c_credit),
+                        cell(&n.values, c_idno),
+                    ) {
+                        Ok(Some(id)) => n.values = n.values.with(c_cust, &id),
                         Ok(None) => {}
                         Err(why) => n.reasons.push(why),
                     }
+                    if n.reasons.is_empty() && n.values.get(c_kind).is_empty() {
+                        n.values = n.values.with(c_kind, "sale");
+                    }
                 })
             };
-            let mut stream = RowStream::spawn(src, input.clone(), slots.clone(), width, Some(check));
+            let mut stream =
+                RowStream::spawn(src, input.clone(), slots.clone(), width, Some(check));
             while let Some(n) = stream.next() {
                 let n = n?;
                 rows_in_file += 1;
@@ -1338,14 +1386,12 @@ fn import_transactions(
                 }
                 if !n.reasons.is_empty() {
                     let raw = n.raw(&slots);
-                    ctx.rejects.add(&mut ctx.summary, &input, &raw, n.reasons.join("; "));
+                    ctx.rejects
+                        .add(&mut ctx.summary, &input, &raw, n.reasons.join("; "));
                     continue;
                 }
                 warn_problems(ctx, &input, &n, &slots);
                 let mut t = n.values;
-                if t[c_kind].is_empty() {
-                    t[c_kind] = "sale".into();
-                }
                 if t[c_id].is_empty() {
                     // no order number: a stable id from the content, so a re-run
                     // of the same file recognises its rows
@@ -1353,16 +1399,17 @@ fn import_transactions(
                     let h = fnv1a(&parts);
                     let n = derived.entry(h).or_insert(0);
                     *n += 1;
-                    t[c_id] = if *n == 1 {
+                    let id = if *n == 1 {
                         format!("T{:012X}", h >> 16)
                     } else {
                         format!("T{:012X}-{n}", h >> 16)
                     };
+                    t = t.with(c_id, &id);
                 }
                 let id: &str = &t[c_id];
                 if let Some(&h) = archived.get(id)
                     && !updates.contains_key(id)
-                    && row_hash(&t) == h
+                    && row_hash(t.iter()) == h
                 {
                     ctx.summary.unchanged += 1;
                     continue;
@@ -1373,8 +1420,8 @@ fn import_transactions(
                 }
                 new_ids.insert(id.into());
                 ctx.summary.added += 1;
-                ctx.change(|| format!("add transactions {}", t[c_id]));
-                w.write_record(&t)?;
+                ctx.change(|| format!("add transactions {}", t.get(c_id)));
+                w.write_record(t.iter())?;
             }
             if rows_in_file == 0 {
                 bail!(
@@ -1506,7 +1553,8 @@ fn import_followups(
             column_index(&table.columns, "id_number"),
         );
         let mut rows_in_file = 0u64;
-        let mut stream = RowStream::spawn(src, input.clone(), slots.clone(), table.columns.len(), None);
+        let mut stream =
+            RowStream::spawn(src, input.clone(), slots.clone(), table.columns.len(), None);
         while let Some(n) = stream.next() {
             let mut n = n?;
             rows_in_file += 1;
@@ -1526,7 +1574,7 @@ fn import_followups(
                 cell(&n.values, c_credit),
                 cell(&n.values, c_idno),
             ) {
-                Ok(Some(id)) => n.values[c_cust] = id,
+                Ok(Some(id)) => n.values = n.values.with(c_cust, &id),
                 Ok(None) => {}
                 Err(why) => reasons.push(why),
             }
@@ -1543,9 +1591,9 @@ fn import_followups(
             }
             ctx.summary.added += 1;
             added += 1;
-            let (cust, date) = (r[c_cust].clone(), r[c_date].clone());
+            let (cust, date) = (r.get(c_cust).to_string(), r.get(c_date).to_string());
             ctx.change(|| format!("add followups {cust} {date}"));
-            table.rows.push(Record::new(&r));
+            table.rows.push(r);
         }
         if rows_in_file == 0 {
             bail!(
