@@ -49,6 +49,23 @@ pub struct Source {
     /// size of the file in bytes, when known (for progress)
     pub size: Option<u64>,
     rows: Rows,
+    /// how to open the text again from its start, for reading it in chunks
+    reopen: Option<Reopen>,
+    delimiter: u8,
+    /// where the rows after the header start (byte of the decoded text, line)
+    data_start: (u64, u64),
+}
+
+type Reopen = Box<dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Send>;
+
+/// The text after the header of a CSV file, to be split into chunks of whole
+/// records and parsed in parallel (see [`Chunks`]).
+pub struct RawText {
+    pub name: String,
+    pub headers: Vec<String>,
+    pub delimiter: u8,
+    reader: Box<dyn Read + Send>,
+    first_line: u64,
 }
 
 enum Rows {
@@ -149,29 +166,34 @@ impl Source {
             Some(e) => e,
             None => detect_file_encoding(&name, p, &head)?,
         };
-        let file = std::fs::File::open(p)
-            .map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
-        let reader: Box<dyn Read + Send> = if encoding == encoding_rs::UTF_8 {
-            Box::new(BufReader::with_capacity(1 << 20, file))
-        } else {
-            Box::new(
-                encoding_rs_io::DecodeReaderBytesBuilder::new()
-                    .encoding(Some(encoding))
-                    .bom_override(true)
-                    .build(BufReader::with_capacity(1 << 20, file)),
-            )
-        };
+        let path_owned = p.to_path_buf();
+        let reopen: Reopen = Box::new(move || {
+            let file = std::fs::File::open(&path_owned)?;
+            Ok(if encoding == encoding_rs::UTF_8 {
+                Box::new(BufReader::with_capacity(1 << 20, file)) as Box<dyn Read + Send>
+            } else {
+                Box::new(
+                    encoding_rs_io::DecodeReaderBytesBuilder::new()
+                        .encoding(Some(encoding))
+                        .bom_override(true)
+                        .build(BufReader::with_capacity(1 << 20, file)),
+                )
+            })
+        });
+        let reader = reopen().map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
         let head_text = decode_head(&head, encoding);
         let delimiter = sniff_delimiter(&head_text, &ext);
         let crlf = first_line_crlf(&head_text);
-        Source::csv(
+        let mut src = Source::csv(
             name,
             reader,
             delimiter,
             crlf,
             encoding.name(),
             Some(meta.len()),
-        )
+        )?;
+        src.reopen = Some(reopen);
+        Ok(src)
     }
 
     fn from_bytes(
@@ -245,6 +267,7 @@ impl Source {
         }
         let line = rec.position().map(|p| p.line()).unwrap_or(1);
         check_headers(&name, line, &headers)?;
+        let data_start = (rdr.position().byte(), rdr.position().line());
         Ok(Source {
             name,
             headers,
@@ -252,6 +275,9 @@ impl Source {
             format: SourceFormat::Csv,
             encoding,
             size,
+            reopen: None,
+            delimiter,
+            data_start,
             rows: Rows::Csv {
                 rdr,
                 rec,
@@ -271,7 +297,35 @@ impl Source {
             encoding: "UTF-8",
             size: None,
             rows: Rows::Mem(Vec::new().into_iter()),
+            reopen: None,
+            delimiter: b',',
+            data_start: (0, 0),
         }
+    }
+
+    /// The text after the header, for reading in parallel chunks; the source
+    /// itself back when it cannot be (YAML, workbooks, standard input).
+    pub fn into_raw(self) -> std::result::Result<Result<RawText>, Source> {
+        let Some(reopen) = &self.reopen else {
+            return Err(self);
+        };
+        let name = self.name.clone();
+        let (offset, line) = self.data_start;
+        let raw = (|| -> Result<RawText> {
+            let mut reader =
+                reopen().map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+            // skip the header exactly as the header parse consumed it
+            std::io::copy(&mut (&mut reader).take(offset), &mut std::io::sink())
+                .with_context(|| format!("{name}: cannot read"))?;
+            Ok(RawText {
+                name: self.name.clone(),
+                headers: self.headers.clone(),
+                delimiter: self.delimiter,
+                reader,
+                first_line: line,
+            })
+        })();
+        Ok(raw)
     }
 
     /// Bytes consumed so far (text files), for progress bars.
@@ -403,6 +457,234 @@ impl Source {
                 return Ok(Some(RawRow::Csv(line, rec)));
             },
         }
+    }
+}
+
+/// A run of whole records of a CSV file, cut at a line end outside quotes.
+pub struct Chunk {
+    pub seq: u64,
+    /// line of the chunk's first byte
+    pub first_line: u64,
+    pub data: Vec<u8>,
+    /// bytes of the text read up to the end of this chunk
+    pub bytes_done: u64,
+}
+
+/// Cut the text after the header into chunks of about `size` bytes, each
+/// ending at a newline outside any quoted value. Errors (an unclosed quote, a
+/// line over [`MAX_LINE_BYTES`]) end the sequence.
+pub struct Chunks {
+    raw: RawText,
+    size: usize,
+    /// text read but not yet cut off (it starts outside quotes)
+    carry: Vec<u8>,
+    /// line of the first byte of `carry`
+    line: u64,
+    seq: u64,
+    done_bytes: u64,
+    eof: bool,
+}
+
+impl RawText {
+    pub fn chunks(self, size: usize) -> Chunks {
+        let line = self.first_line;
+        Chunks {
+            raw: self,
+            size,
+            carry: Vec::new(),
+            line,
+            seq: 0,
+            done_bytes: 0,
+            eof: false,
+        }
+    }
+}
+
+impl Chunks {
+    pub fn name(&self) -> &str {
+        &self.raw.name
+    }
+
+    pub fn headers(&self) -> &[String] {
+        &self.raw.headers
+    }
+
+    pub fn delimiter(&self) -> u8 {
+        self.raw.delimiter
+    }
+
+    /// The last newline of `data` that is outside quotes, given that `data`
+    /// starts outside quotes.
+    fn cut(data: &[u8]) -> Option<usize> {
+        let mut inside = false;
+        let mut last = None;
+        for (i, &b) in data.iter().enumerate() {
+            if b == b'"' {
+                inside = !inside;
+            } else if b == b'\n' && !inside {
+                last = Some(i);
+            }
+        }
+        last
+    }
+}
+
+impl Iterator for Chunks {
+    type Item = Result<Chunk>;
+
+    fn next(&mut self) -> Option<Result<Chunk>> {
+        if self.eof {
+            return None;
+        }
+        let name = self.raw.name.clone();
+        loop {
+            let start = self.carry.len();
+            self.carry.resize(start + self.size, 0);
+            let got = match read_up_to(&mut self.raw.reader, &mut self.carry[start..]) {
+                Ok(n) => n,
+                Err(e) => {
+                    self.eof = true;
+                    return Some(Err(anyhow!("{name}: cannot read: {e}")));
+                }
+            };
+            self.carry.truncate(start + got);
+            self.done_bytes += got as u64;
+            if got == 0 {
+                self.eof = true;
+                if self.carry.is_empty() {
+                    return None;
+                }
+                // the last records, without a final newline
+                if let Some(line) = self.open_quote_line() {
+                    return Some(Err(anyhow!(
+                        "{name}:{line}: a quote opened on this line is never closed (the rest of the file was read as one value)"
+                    )));
+                }
+                let data = std::mem::take(&mut self.carry);
+                return Some(Ok(self.emit(data)));
+            }
+            match Chunks::cut(&self.carry) {
+                Some(pos) => {
+                    let rest = self.carry.split_off(pos + 1);
+                    let data = std::mem::replace(&mut self.carry, rest);
+                    return Some(Ok(self.emit(data)));
+                }
+                None if self.carry.len() as u64 > MAX_LINE_BYTES => {
+                    self.eof = true;
+                    let line = self.line;
+                    let quote = match self.open_quote_line() {
+                        Some(q) => format!(" (a quote opened on line {q} may never be closed)"),
+                        None => String::new(),
+                    };
+                    return Some(Err(anyhow!(
+                        "{name}: line {line} is longer than {} MiB; refusing to read it{quote}",
+                        MAX_LINE_BYTES / 1024 / 1024
+                    )));
+                }
+                None => continue,
+            }
+        }
+    }
+}
+
+impl Chunks {
+    /// The line of the quote that is still open at the end of the carried
+    /// text, if one is.
+    fn open_quote_line(&self) -> Option<u64> {
+        let mut inside = false;
+        let mut opened = 0;
+        for (i, &b) in self.carry.iter().enumerate() {
+            if b == b'"' {
+                if !inside {
+                    opened = i;
+                }
+                inside = !inside;
+            }
+        }
+        inside.then(|| {
+            self.line + self.carry[..opened].iter().filter(|&&b| b == b'\n').count() as u64
+        })
+    }
+
+    fn emit(&mut self, data: Vec<u8>) -> Chunk {
+        let first_line = self.line;
+        self.line += data.iter().filter(|&&b| b == b'\n').count() as u64;
+        let seq = self.seq;
+        self.seq += 1;
+        Chunk {
+            seq,
+            first_line,
+            data,
+            bytes_done: self.done_bytes,
+        }
+    }
+}
+
+/// Parse the records of one chunk, with the checks of [`Source::next_record`]:
+/// `f` gets each non-blank record and its line.
+pub fn parse_chunk(
+    name: &str,
+    headers: &[String],
+    delimiter: u8,
+    chunk: &Chunk,
+    mut f: impl FnMut(RawRow<'_>),
+) -> Result<()> {
+    let width = headers.len();
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(chunk.data.as_slice());
+    let mut rec = csv::StringRecord::new();
+    let (mut counted_to, mut lines) = (0usize, 0u64);
+    loop {
+        let more = rdr.read_record(&mut rec).map_err(|e| {
+            let at = e.position().map(|p| chunk.first_line + p.line() - 1);
+            let at = at.map(|l| format!(":{l}")).unwrap_or_default();
+            match e.kind() {
+                csv::ErrorKind::Utf8 { .. } => anyhow!("{name}{at}: undecodable byte sequence (not valid in the detected encoding; try --encoding)"),
+                _ => anyhow!("{name}{at}: {e}"),
+            }
+        })?;
+        if !more {
+            return Ok(());
+        }
+        // the line of the record: newlines before its first byte (a record
+        // after a CRLF is reported at the LF, which still belongs to the line before)
+        let pos = rec.position().map(|p| p.byte() as usize).unwrap_or(0);
+        let start = if chunk.data.get(pos) == Some(&b'\n') {
+            pos + 1
+        } else {
+            pos
+        };
+        if start > counted_to {
+            lines += chunk.data[counted_to..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            counted_to = start;
+        }
+        let line = chunk.first_line + lines;
+        if rec.iter().all(|v| v.trim().is_empty()) {
+            continue;
+        }
+        if rec.len() != width {
+            bail!(
+                "{name}:{line}: row has {} values but the header has {width} columns",
+                rec.len()
+            );
+        }
+        for (i, v) in rec.iter().enumerate() {
+            if v.len() > MAX_FIELD_BYTES {
+                bail!(
+                    "{name}:{line}: value of column {:?} is {} bytes, over the {} KiB limit",
+                    headers[i],
+                    v.len(),
+                    MAX_FIELD_BYTES / 1024
+                );
+            }
+        }
+        f(RawRow::Csv(line, &rec));
     }
 }
 
@@ -700,6 +982,9 @@ fn read_yaml(name: String, text: &str) -> Result<Source> {
         encoding: "UTF-8",
         size: None,
         rows: Rows::Mem(rows.into_iter()),
+        reopen: None,
+        delimiter: b',',
+        data_start: (0, 0),
     })
 }
 
@@ -810,6 +1095,9 @@ fn read_workbook(name: String, path: &Path, opts: &ReadOptions) -> Result<Source
         encoding: "XLSX",
         size: None,
         rows: Rows::Mem(rows.into_iter()),
+        reopen: None,
+        delimiter: b',',
+        data_start: (0, 0),
     })
 }
 

@@ -46,6 +46,7 @@ pub fn normalise(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
     }
     match kind {
         ValueKind::Text => Outcome::ok(raw, clean_spaces(&to_halfwidth_text(trimmed))),
+        ValueKind::LongText => Outcome::ok(raw, trimmed.to_string()),
         ValueKind::Code => Outcome::ok(raw, clean_spaces(&to_halfwidth(trimmed)).to_uppercase()),
         ValueKind::Money => match crate::money::parse_yuan(trimmed) {
             Ok(p) => {
@@ -217,6 +218,7 @@ fn already_clean(kind: ValueKind, v: &str) -> bool {
     let b = v.as_bytes();
     match kind {
         ValueKind::Text => plain_text(v),
+        ValueKind::LongText => v.trim() == v,
         ValueKind::Code => b.iter().all(|c| {
             c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.' | b'/')
         }),

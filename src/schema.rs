@@ -53,6 +53,8 @@ impl TableKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
     Text,
+    /// free text (notes): only trimmed, line breaks and spacing kept
+    LongText,
     /// archive numbers, order numbers: half-width, trimmed, upper case
     Code,
     Money,
@@ -312,7 +314,7 @@ pub static CUSTOMERS: &[Column] = &[
     ),
     col!(
         "notes",
-        Text,
+        LongText,
         "备注",
         ["备注", "说明", "备注信息", "remark", "remarks", "note"]
     ),
@@ -443,7 +445,7 @@ pub static FOLLOWUPS: &[Column] = &[
     ),
     col!(
         "note",
-        Text,
+        LongText,
         "内容",
         ["内容", "回访内容", "记录", "备注", "notes"]
     ),

@@ -492,3 +492,75 @@ fn the_readme_first_command_on_the_demo_archive() {
     assert!(err.contains("would add customers C000302 马超"), "{err}");
     assert_eq!(snapshot(&demo), before);
 }
+
+/// A file of several read chunks (2 MiB each): rows keep their order and
+/// every message its exact line, with LF and CRLF line ends.
+#[test]
+fn large_files_keep_order_and_line_numbers() {
+    for eol in ["\n", "\r\n"] {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path();
+        let mut text = format!("客户编号,客户名称,手机,备注{eol}");
+        for i in 1..=40_000u32 {
+            let name = if i == 35_000 {
+                String::new()
+            } else {
+                format!("客户{i}")
+            };
+            // a quoted value with a line break in it, now and then
+            let note = if i % 997 == 0 {
+                "\"两行\n备注\"".to_string()
+            } else {
+                "普通备注文字".repeat(3)
+            };
+            text.push_str(&format!("K{i:06},{name},139{i:08},{note}{eol}"));
+        }
+        assert!(text.len() > 3 << 20, "more than one 2 MiB chunk");
+        std::fs::write(a.join("big.csv"), &text).unwrap();
+        let out = dangan()
+            .args(["import", "big.csv", "--format", "json", "--archive", "."])
+            .current_dir(a)
+            .output()
+            .unwrap();
+        assert_eq!(
+            stdout_of(&out),
+            summary(40_000, 39_999, 0, 0, 1, 0, 0),
+            "{}",
+            stderr_of(&out)
+        );
+        // row 35,000 sits on line 35,001 plus one line per earlier two-line note (35 of them)
+        assert!(
+            stderr_of(&out).contains("big.csv:35036: no name"),
+            "{}",
+            stderr_of(&out)
+        );
+        let c = read(a.join("customers.csv"));
+        let ids: Vec<&str> = c.lines().skip(1).map(|l| &l[..7]).collect();
+        assert_eq!(ids.len(), 39_999);
+        assert_eq!(ids[0], "K000001");
+        assert_eq!(ids[34_998], "K034999");
+        assert_eq!(ids[34_999], "K035001");
+        assert_eq!(ids[39_998], "K040000");
+        assert!(c.contains("\nK000997,客户997,13900000997,\"两行\n备注\","));
+
+        // a ragged row deep in the file is reported at its line, nothing written
+        let before = snapshot(a);
+        let ragged = text.replacen("K030000,客户30000,13900030000,", "K030000,客户30000,", 1);
+        std::fs::write(a.join("ragged.csv"), ragged).unwrap();
+        let out = dangan()
+            .args(["import", "ragged.csv", "--archive", "."])
+            .current_dir(a)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr_of(&out)
+                .contains("ragged.csv:30031: row has 3 values but the header has 4 columns"),
+            "{}",
+            stderr_of(&out)
+        );
+        let mut after = snapshot(a);
+        after.remove(std::path::Path::new("ragged.csv"));
+        assert_eq!(after, before);
+    }
+}

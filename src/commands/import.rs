@@ -599,10 +599,13 @@ struct Batch {
     bytes: u64,
 }
 
-/// The rows of an input, parsed and normalised on a second thread while the
-/// caller merges, resolves and writes (the two halves take about as long).
+/// The rows of an input, parsed and normalised on other threads while the
+/// caller merges, resolves and writes.
 struct RowStream {
-    rx: std::sync::mpsc::Receiver<Result<Batch>>,
+    rx: std::sync::mpsc::Receiver<(u64, Result<Batch>)>,
+    /// batches that came before their turn
+    pending: std::collections::BTreeMap<u64, Result<Batch>>,
+    next_seq: u64,
     cur: std::vec::IntoIter<Normalised>,
     counts: Counts,
     bytes: u64,
@@ -612,51 +615,38 @@ struct RowStream {
 /// read-only maps), done on the reader thread too.
 type Check = Arc<dyn Fn(&mut Normalised) + Send + Sync>;
 
+/// Bytes of text a worker parses at a time.
+const CHUNK_BYTES: usize = 2 << 20;
+
 impl RowStream {
+    /// Start reading: a CSV file is cut into chunks of whole records that
+    /// worker threads parse and normalise in parallel (results are put back in
+    /// file order); other sources are read by one thread.
     fn spawn(
-        mut src: Source,
+        src: Source,
         meta: Meta,
         slots: Vec<usize>,
         width: usize,
         check: Option<Check>,
     ) -> RowStream {
-        let (tx, rx) = std::sync::mpsc::sync_channel(4);
-        std::thread::spawn(move || {
-            loop {
-                let mut b = Batch {
-                    rows: Vec::with_capacity(BATCH_ROWS),
-                    counts: Counts::default(),
-                    bytes: 0,
-                };
-                let mut done = false;
-                while b.rows.len() < BATCH_ROWS {
-                    match src.next_record() {
-                        Ok(Some(row)) => {
-                            let mut n = normalise_row(&meta, &slots, width, &row, &mut b.counts);
-                            if let Some(check) = &check {
-                                check(&mut n);
-                            }
-                            b.rows.push(n);
-                        }
-                        Ok(None) => {
-                            done = true;
-                            break;
-                        }
-                        Err(e) => {
-                            let _ = tx.send(Err(e));
-                            return;
-                        }
-                    }
-                }
-                b.bytes = src.bytes_read();
-                // a closed channel means the importer stopped: so do we
-                if tx.send(Ok(b)).is_err() || done {
-                    return;
-                }
+        let (tx, rx) = std::sync::mpsc::sync_channel(8);
+        let job = Job {
+            meta: Arc::new(meta),
+            slots: Arc::new(slots),
+            width,
+            check,
+        };
+        match src.into_raw() {
+            Ok(Ok(raw)) => spawn_parallel(raw, job, tx),
+            Ok(Err(e)) => {
+                let _ = tx.send((0, Err(e)));
             }
-        });
+            Err(src) => spawn_single(src, job, tx),
+        }
         RowStream {
             rx,
+            pending: std::collections::BTreeMap::new(),
+            next_seq: 0,
             cur: Vec::new().into_iter(),
             counts: Counts::default(),
             bytes: 0,
@@ -670,6 +660,127 @@ impl RowStream {
     }
 }
 
+/// What the reading threads need to turn text into normalised rows.
+#[derive(Clone)]
+struct Job {
+    meta: Arc<Meta>,
+    slots: Arc<Vec<usize>>,
+    width: usize,
+    check: Option<Check>,
+}
+
+impl Job {
+    fn row(&self, row: &RawRow, counts: &mut Counts) -> Normalised {
+        let mut n = normalise_row(&self.meta, &self.slots, self.width, row, counts);
+        if let Some(check) = &self.check {
+            check(&mut n);
+        }
+        n
+    }
+}
+
+type Sender = std::sync::mpsc::SyncSender<(u64, Result<Batch>)>;
+
+fn spawn_single(mut src: Source, job: Job, tx: Sender) {
+    std::thread::spawn(move || {
+        for seq in 0.. {
+            let mut b = Batch {
+                rows: Vec::with_capacity(BATCH_ROWS),
+                counts: Counts::default(),
+                bytes: 0,
+            };
+            let mut done = false;
+            while b.rows.len() < BATCH_ROWS {
+                match src.next_record() {
+                    Ok(Some(row)) => {
+                        let n = job.row(&row, &mut b.counts);
+                        b.rows.push(n);
+                    }
+                    Ok(None) => {
+                        done = true;
+                        break;
+                    }
+                    Err(e) => {
+                        let _ = tx.send((seq, Err(e)));
+                        return;
+                    }
+                }
+            }
+            b.bytes = src.bytes_read();
+            // a closed channel means the importer stopped: so do we
+            if tx.send((seq, Ok(b))).is_err() || done {
+                return;
+            }
+        }
+    });
+}
+
+fn spawn_parallel(raw: crate::input::RawText, job: Job, tx: Sender) {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4);
+    let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<crate::input::Chunk>(workers);
+    let chunk_rx = Arc::new(std::sync::Mutex::new(chunk_rx));
+    let name = raw.name.clone();
+    let headers = Arc::new(raw.headers.clone());
+    let delimiter = raw.delimiter;
+    let cut_tx = tx.clone();
+    std::thread::spawn(move || {
+        let mut seq = 0;
+        for chunk in raw.chunks(CHUNK_BYTES) {
+            match chunk {
+                Ok(c) => {
+                    seq = c.seq + 1;
+                    if chunk_tx.send(c).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    // after every chunk before it, so errors come in file order
+                    let _ = cut_tx.send((seq, Err(e)));
+                    return;
+                }
+            }
+        }
+    });
+    for _ in 0..workers {
+        let (rx, tx, job, name, headers) = (
+            Arc::clone(&chunk_rx),
+            tx.clone(),
+            job.clone(),
+            name.clone(),
+            Arc::clone(&headers),
+        );
+        std::thread::spawn(move || {
+            loop {
+                let chunk = match rx.lock() {
+                    Ok(rx) => match rx.recv() {
+                        Ok(c) => c,
+                        Err(_) => return,
+                    },
+                    Err(_) => return,
+                };
+                let mut b = Batch {
+                    rows: Vec::new(),
+                    counts: Counts::default(),
+                    bytes: chunk.bytes_done,
+                };
+                let res = crate::input::parse_chunk(&name, &headers, delimiter, &chunk, |row| {
+                    let n = job.row(&row, &mut b.counts);
+                    b.rows.push(n);
+                });
+                let msg = match res {
+                    Ok(()) => Ok(b),
+                    Err(e) => Err(e),
+                };
+                if tx.send((chunk.seq, msg)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
 impl Iterator for RowStream {
     type Item = Result<Normalised>;
 
@@ -678,15 +789,27 @@ impl Iterator for RowStream {
             if let Some(n) = self.cur.next() {
                 return Some(Ok(n));
             }
-            match self.rx.recv() {
-                Ok(Ok(b)) => {
+            // batches arrive in any order; take them in file order
+            let msg = match self.pending.remove(&self.next_seq) {
+                Some(m) => m,
+                None => match self.rx.recv() {
+                    Ok((seq, m)) if seq == self.next_seq => m,
+                    Ok((seq, m)) => {
+                        self.pending.insert(seq, m);
+                        continue;
+                    }
+                    Err(_) => return None,
+                },
+            };
+            self.next_seq += 1;
+            match msg {
+                Ok(b) => {
                     self.counts.normalised += b.counts.normalised;
                     self.counts.rounded += b.counts.rounded;
                     self.bytes = b.bytes;
                     self.cur = b.rows.into_iter();
                 }
-                Ok(Err(e)) => return Some(Err(e)),
-                Err(_) => return None,
+                Err(e) => return Some(Err(e)),
             }
         }
     }
