@@ -305,9 +305,9 @@ impl Source {
 
     /// The text after the header, for reading in parallel chunks; the source
     /// itself back when it cannot be (YAML, workbooks, standard input).
-    pub fn into_raw(self) -> std::result::Result<Result<RawText>, Source> {
+    pub fn into_raw(self) -> std::result::Result<Result<RawText>, Box<Source>> {
         let Some(reopen) = &self.reopen else {
-            return Err(self);
+            return Err(Box::new(self));
         };
         let name = self.name.clone();
         let (offset, line) = self.data_start;

@@ -641,7 +641,7 @@ impl RowStream {
             Ok(Err(e)) => {
                 let _ = tx.send((0, Err(e)));
             }
-            Err(src) => spawn_single(src, job, tx),
+            Err(src) => spawn_single(*src, job, tx),
         }
         RowStream {
             rx,
