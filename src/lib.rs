@@ -7,6 +7,7 @@
 //! - `input`: reading CSV/TSV/YAML/XLSX in any encoding
 //! - `archive`: the archive directory, its tables, reading and writing them
 //! - `settings`: `dangan.yaml`
+//! - `rules`: validation rules, their names and settings
 //! - `fsutil`: lock, atomic journalled commits, backups, Ctrl-C
 //! - `output`: `--format` and `--lang` for every command
 //! - `commands::*`: one file per subcommand
@@ -20,6 +21,7 @@ pub mod input;
 pub mod money;
 pub mod normalize;
 pub mod output;
+pub mod rules;
 pub mod schema;
 pub mod settings;
 pub mod text;

@@ -10,6 +10,8 @@
 //!   on_duplicate: merge # merge | skip | error
 //!   aliases:            # extra header names, per table
 //!     customers: { 客户全名: name, 微信号: wechat }
+//! validate:             # see src/rules.rs
+//!   stale_days: 60
 //! ```
 
 use anyhow::{Result, anyhow, bail};
@@ -23,6 +25,7 @@ use std::path::Path;
 pub struct Settings {
     pub archive: ArchiveSettings,
     pub import: ImportSettings,
+    pub validate: crate::rules::ValidateSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -101,6 +104,9 @@ impl Settings {
                     "{name}: import.aliases: unknown table {table:?} (customers, transactions, followups)"
                 );
             }
+        }
+        if let Err(e) = s.validate.check() {
+            bail!("{name}: validate: {e}");
         }
         if s.archive.id_width == 0 || s.archive.id_width > 18 {
             bail!("{name}: archive.id_width must be between 1 and 18");

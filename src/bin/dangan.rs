@@ -53,6 +53,46 @@ enum Command {
         after_help = "Examples:\n  dangan import 客户资料.csv --archive ./archive\n  dangan import 销售明细.xlsx --sheet 2024 --dry-run\n  dangan import old_export.csv --output - | head"
     )]
     Import(ImportArgs),
+    /// Check the archive (or one file) against the built-in and configured rules
+    #[command(
+        after_help = "Examples:\n  dangan validate --archive ./archive --as-of 2026-11-30\n  dangan validate 客户资料.xlsx --fail-on warning --format json\n\nExit codes: 0 no finding at the --fail-on level; 1 findings at it; 2 unusable input."
+    )]
+    Validate(ValidateArgs),
+}
+
+#[derive(Args)]
+struct ValidateArgs {
+    /// Check this file (CSV/YAML/XLSX, any encoding; `-` = stdin) instead of the archive
+    #[arg(value_name = "FILE")]
+    file: Option<String>,
+    /// Table the file holds [default: recognised from the headers]
+    #[arg(long, value_parser = parse_table)]
+    table: Option<TableKind>,
+    /// Exit 1 when a finding of this severity or worse exists
+    #[arg(long, value_enum, default_value = "error")]
+    fail_on: FailOn,
+    /// Date for date-relative rules (stale, future dates) [default: today]
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    as_of: Option<chrono::NaiveDate>,
+    /// Rules file (the shape of `validate:` in dangan.yaml), instead of dangan.yaml's
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// Show ID numbers, phones and e-mails in full
+    #[arg(long)]
+    no_mask: bool,
+    /// Text encoding of FILE [default: detected]
+    #[arg(long, value_parser = parse_encoding)]
+    encoding: Option<&'static encoding_rs::Encoding>,
+    /// Worksheet of a workbook FILE [default: the first]
+    #[arg(long)]
+    sheet: Option<String>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Never,
 }
 
 #[derive(Args)]
@@ -242,6 +282,38 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Err(anyhow!(dangan::Findings(format!(
                     "{} row(s) rejected",
                     s.rejected
+                ))));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate(a) => {
+            use dangan::commands::validate;
+            let opts = validate::ValidateOptions {
+                file: a.file,
+                table: a.table,
+                read: dangan::input::ReadOptions {
+                    encoding: a.encoding,
+                    sheet: a.sheet,
+                },
+                rules: a.rules,
+                as_of: a.as_of.unwrap_or_else(dangan::dates::today),
+                no_mask: a.no_mask,
+            };
+            let report = validate::run(&archive, &opts)?;
+            validate::print(&mut std::io::stdout().lock(), out, &report)?;
+            let level = match a.fail_on {
+                FailOn::Error => Some(dangan::rules::Severity::Error),
+                FailOn::Warning => Some(dangan::rules::Severity::Warning),
+                FailOn::Never => None,
+            };
+            if report.fails(level) {
+                let n = report
+                    .findings
+                    .iter()
+                    .filter(|f| level.is_some_and(|l| f.severity >= l))
+                    .count();
+                return Err(anyhow!(dangan::Findings(format!(
+                    "{n} finding(s) at or above --fail-on"
                 ))));
             }
             Ok(ExitCode::SUCCESS)

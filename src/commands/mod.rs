@@ -2,3 +2,4 @@
 //! flags and calls these.
 
 pub mod import;
+pub mod validate;

@@ -1,0 +1,858 @@
+//! `dangan validate [FILE] [--fail-on error|warning|never] [--as-of DATE]`
+//!
+//! Checks the archive (or one file, for a one-off clean-up) against the rules
+//! of `src/rules.rs` in one streaming pass per table, and lists every finding:
+//! `table, row, id, field, rule, severity, value, message` (row = line in the
+//! file). Memory grows only with the key sets of `unique` and `duplicate`.
+//!
+//! A value passes its format rule when import could read it (`2024/3/5` is a
+//! date, `+86 138 0013 8000` a mobile): validate reports what is wrong, not
+//! what is merely written another way. Then the checks of meaning run on the
+//! value as import would store it: check digits, birth dates, date order.
+
+use crate::archive::Archive;
+use crate::input::{RawRow, ReadOptions, Source};
+use crate::normalize::normalise_cow;
+use crate::output::{Cell, Format, Label, Out, write_rows};
+use crate::rules::{Severity, ValidateSettings, check_credit_code, check_id_number};
+use crate::schema::{HeaderMap, TableKind, ValueKind};
+use crate::text::{is_confidential, mask, name_key};
+use anyhow::{Result, anyhow, bail};
+use chrono::NaiveDate;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::path::{Path, PathBuf};
+
+pub struct ValidateOptions {
+    /// check this file instead of the archive (`-` = stdin)
+    pub file: Option<String>,
+    pub table: Option<TableKind>,
+    pub read: ReadOptions,
+    /// a YAML file with the shape of `validate:` in dangan.yaml
+    pub rules: Option<PathBuf>,
+    pub as_of: NaiveDate,
+    pub no_mask: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub table: &'static str,
+    pub row: u64,
+    pub id: String,
+    pub field: String,
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub value: String,
+    pub message: String,
+}
+
+/// Share of filled values of one column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completeness {
+    pub table: &'static str,
+    pub field: String,
+    pub filled: u64,
+    pub rows: u64,
+}
+
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// (table, rows checked)
+    pub tables: Vec<(&'static str, u64)>,
+    pub completeness: Vec<Completeness>,
+}
+
+impl Report {
+    /// Findings per (rule, severity), in the order of [`crate::rules::RULES`].
+    pub fn summary(&self) -> Vec<(&'static str, Severity, u64)> {
+        let mut counts: std::collections::BTreeMap<(usize, Severity), u64> = Default::default();
+        for f in &self.findings {
+            let pos = crate::rules::RULES
+                .iter()
+                .position(|r| *r == f.rule)
+                .unwrap_or(usize::MAX);
+            *counts.entry((pos, f.severity)).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .map(|((pos, sev), n)| (crate::rules::RULES.get(pos).copied().unwrap_or("?"), sev, n))
+            .collect()
+    }
+
+    /// Is there a finding at or above `level`?
+    pub fn fails(&self, level: Option<Severity>) -> bool {
+        level.is_some_and(|l| self.findings.iter().any(|f| f.severity >= l))
+    }
+}
+
+pub fn run(archive_dir: &Path, opts: &ValidateOptions) -> Result<Report> {
+    let settings = match &opts.file {
+        // a file alone is checked with the settings of the archive directory when it has them
+        Some(_) if !archive_dir.join("dangan.yaml").exists() => {
+            crate::settings::Settings::default()
+        }
+        _ => Archive::open(archive_dir)?.settings,
+    };
+    let mut vs = settings.validate.clone();
+    if let Some(path) = &opts.rules {
+        vs = load_rules(path)?;
+    }
+    vs.check()
+        .map_err(|e| anyhow!("validation settings: {e}"))?;
+    let patterns = compile_patterns(&vs)?;
+    let ctx = Ctx {
+        vs: &vs,
+        patterns: &patterns,
+        as_of: opts.as_of,
+        no_mask: opts.no_mask,
+        aliases: &settings.import.aliases,
+        ids_required: opts.file.is_none(),
+    };
+    let mut report = Report {
+        findings: Vec::new(),
+        tables: Vec::new(),
+        completeness: Vec::new(),
+    };
+    match &opts.file {
+        Some(file) => {
+            let src = Source::open(file, &opts.read)?;
+            let table = match opts.table {
+                Some(t) => t,
+                None => crate::schema::detect_table(&src.headers, &|t| settings.aliases(t))
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "{}: cannot tell which table the headers belong to; give --table",
+                            src.name
+                        )
+                    })?,
+            };
+            check_table(&ctx, table, src, None, &mut report)?;
+        }
+        None => {
+            let archive = Archive::open(archive_dir)?;
+            let Some((path, _)) = archive.table_file(TableKind::Customers)? else {
+                bail!(
+                    "archive {}: no customers.csv or customers.yaml",
+                    archive_dir.display()
+                );
+            };
+            let src = Source::open(&path.display().to_string(), &ReadOptions::default())?;
+            let ids = check_table(&ctx, TableKind::Customers, src, None, &mut report)?;
+            for t in [TableKind::Transactions, TableKind::Followups] {
+                if let Some((path, _)) = archive.table_file(t)? {
+                    if std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) == 0 {
+                        continue;
+                    }
+                    let src = Source::open(&path.display().to_string(), &ReadOptions::default())?;
+                    check_table(&ctx, t, src, Some(&ids), &mut report)?;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn load_rules(path: &Path) -> Result<ValidateSettings> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{name}: cannot read: {e}"))?;
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Wrapped {
+        validate: ValidateSettings,
+    }
+    // either the `validate:` section itself or a file that holds one
+    serde_yaml::from_str::<Wrapped>(&text)
+        .map(|w| w.validate)
+        .or_else(|_| serde_yaml::from_str::<ValidateSettings>(&text))
+        .map_err(|e| {
+            let at = e
+                .location()
+                .map(|l| format!(":{}", l.line()))
+                .unwrap_or_default();
+            anyhow!("{name}{at}: invalid rules: {e}")
+        })
+}
+
+type Patterns = HashMap<(String, String), regex::Regex>;
+
+fn compile_patterns(vs: &ValidateSettings) -> Result<Patterns> {
+    let mut out = HashMap::default();
+    for (table, fields) in &vs.fields {
+        for (field, rule) in fields {
+            if let Some(re) = &rule.regex {
+                let re = regex::Regex::new(re)
+                    .map_err(|e| anyhow!("fields.{table}.{field}.regex: {e}"))?;
+                out.insert((table.clone(), field.clone()), re);
+            }
+        }
+    }
+    Ok(out)
+}
+
+struct Ctx<'a> {
+    vs: &'a ValidateSettings,
+    patterns: &'a Patterns,
+    as_of: NaiveDate,
+    no_mask: bool,
+    aliases: &'a std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// archive numbers are required (the archive; a file may be an export
+    /// that import will number)
+    ids_required: bool,
+}
+
+/// Findings of one row, and what they need to know about it.
+struct RowCheck<'r> {
+    table: TableKind,
+    line: u64,
+    id: &'r str,
+    out: Vec<Finding>,
+}
+
+impl RowCheck<'_> {
+    fn add(
+        &mut self,
+        ctx: &Ctx,
+        field: &str,
+        rule: &'static str,
+        value: &str,
+        message: impl Into<String>,
+    ) {
+        self.add_as(ctx, ctx.vs.severity(rule), field, rule, value, message);
+    }
+
+    fn add_as(
+        &mut self,
+        ctx: &Ctx,
+        severity: Severity,
+        field: &str,
+        rule: &'static str,
+        value: &str,
+        message: impl Into<String>,
+    ) {
+        if !ctx.vs.is_on(rule) {
+            return;
+        }
+        // a rule's severity setting wins over the severity a check suggests
+        let severity = ctx.vs.severity.get(rule).copied().unwrap_or(severity);
+        let value = if is_confidential(field) && !ctx.no_mask {
+            mask(field, value)
+        } else {
+            value.to_string()
+        };
+        self.out.push(Finding {
+            table: self.table.name(),
+            row: self.line,
+            id: self.id.to_string(),
+            field: field.to_string(),
+            rule,
+            severity,
+            value,
+            message: message.into(),
+        });
+    }
+}
+
+/// Key sets kept across rows of a table.
+#[derive(Default)]
+struct Seen {
+    ids: HashMap<String, u64>,
+    dup: [HashMap<String, (String, u64)>; 3],
+}
+
+/// Check one table; returns its set of ids (customers: for `unknown_customer`).
+fn check_table(
+    ctx: &Ctx,
+    table: TableKind,
+    mut src: Source,
+    customers: Option<&HashSet<String>>,
+    report: &mut Report,
+) -> Result<HashSet<String>> {
+    let user: Vec<(String, String)> = ctx
+        .aliases
+        .get(table.name())
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let map = HeaderMap::new(table, &user);
+    // canonical column → index in the file
+    let cols: Vec<Option<usize>> = table
+        .columns()
+        .iter()
+        .map(|c| {
+            src.headers
+                .iter()
+                .position(|h| map.lookup(h) == Some(c.name))
+        })
+        .collect();
+    let extra_required: Vec<String> = ctx
+        .vs
+        .required
+        .get(table.name())
+        .cloned()
+        .unwrap_or_default();
+    for f in &extra_required {
+        if table.column(f).is_none() && !src.headers.contains(f) {
+            bail!(
+                "validation settings: required.{}: {f:?} is not a column of {}",
+                table.name(),
+                table.name()
+            );
+        }
+    }
+    let extra_idx: Vec<(String, Option<usize>)> = extra_required
+        .iter()
+        .map(|f| {
+            let i = table
+                .columns()
+                .iter()
+                .position(|c| c.name == f)
+                .and_then(|p| cols[p])
+                .or_else(|| src.headers.iter().position(|h| h == f));
+            (f.clone(), i)
+        })
+        .collect();
+    let field_rules: Vec<(String, Option<usize>, &crate::rules::FieldRule)> = ctx
+        .vs
+        .fields
+        .get(table.name())
+        .map(|m| {
+            m.iter()
+                .map(|(f, r)| {
+                    let i = table
+                        .columns()
+                        .iter()
+                        .position(|c| c.name == f)
+                        .and_then(|p| cols[p])
+                        .or_else(|| src.headers.iter().position(|h| h == f));
+                    (f.clone(), i, r)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut filled = vec![0u64; cols.len()];
+    let mut rows = 0u64;
+    let mut seen = Seen::default();
+    while let Some(row) = src.next_record()? {
+        rows += 1;
+        let get = |c: &str| -> &str {
+            table
+                .columns()
+                .iter()
+                .position(|x| x.name == c)
+                .and_then(|p| cols[p])
+                .map_or("", |i| row.field(i).trim())
+        };
+        for (p, i) in cols.iter().enumerate() {
+            if let Some(i) = i
+                && !row.field(*i).trim().is_empty()
+            {
+                filled[p] += 1;
+            }
+        }
+        let id_owned = get("id").to_string();
+        let mut rc = RowCheck {
+            table,
+            line: row.line(),
+            id: &id_owned,
+            out: Vec::new(),
+        };
+        if table == TableKind::Followups {
+            rc.id = "";
+        }
+        check_row(ctx, table, &row, &get, &mut rc, &mut seen, customers);
+        for (f, i) in &extra_idx {
+            if i.is_none_or(|i| row.field(i).trim().is_empty()) {
+                rc.add(ctx, f, "required", "", "required value missing");
+            }
+        }
+        for (f, i, r) in &field_rules {
+            let v = i.map_or("", |i| row.field(i).trim());
+            if v.is_empty() {
+                continue;
+            }
+            if let Some(re) = ctx.patterns.get(&(table.name().to_string(), f.clone()))
+                && !re.is_match(v)
+            {
+                rc.add(
+                    ctx,
+                    f,
+                    "pattern",
+                    v,
+                    format!("does not match {}", re.as_str()),
+                );
+            }
+            if r.min.is_some() || r.max.is_some() {
+                match v.replace(',', "").parse::<f64>() {
+                    Ok(x) if r.min.is_some_and(|m| x < m) => rc.add(
+                        ctx,
+                        f,
+                        "range",
+                        v,
+                        format!("below the minimum {}", r.min.unwrap_or_default()),
+                    ),
+                    Ok(x) if r.max.is_some_and(|m| x > m) => rc.add(
+                        ctx,
+                        f,
+                        "range",
+                        v,
+                        format!("above the maximum {}", r.max.unwrap_or_default()),
+                    ),
+                    Ok(_) => {}
+                    Err(_) => rc.add(ctx, f, "range", v, "not a number"),
+                }
+            }
+        }
+        report.findings.extend(rc.out);
+    }
+    report.tables.push((table.name(), rows));
+    if table == TableKind::Customers {
+        for (p, c) in table.columns().iter().enumerate() {
+            report.completeness.push(Completeness {
+                table: table.name(),
+                field: c.name.to_string(),
+                filled: filled[p],
+                rows,
+            });
+        }
+    }
+    Ok(seen.ids.into_keys().collect())
+}
+
+fn format_rule(kind: ValueKind) -> Option<&'static str> {
+    Some(match kind {
+        ValueKind::Date => "date",
+        ValueKind::Mobile => "mobile",
+        ValueKind::Phone => "phone",
+        ValueKind::Email => "email",
+        ValueKind::IdNumber => "id_number",
+        ValueKind::CreditCode => "credit_code",
+        ValueKind::Enum(_) => "enum",
+        ValueKind::Money | ValueKind::Quantity => "range",
+        _ => return None,
+    })
+}
+
+const DEFAULT_RATINGS: &[&str] = &["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"];
+
+fn check_row<'r>(
+    ctx: &Ctx,
+    table: TableKind,
+    row: &RawRow,
+    get: &dyn Fn(&str) -> &'r str,
+    rc: &mut RowCheck,
+    seen: &mut Seen,
+    customers: Option<&HashSet<String>>,
+) {
+    let _ = row;
+    // formats: a value import could not read, and values outside their set
+    let mut values: HashMap<&'static str, String> = HashMap::default();
+    for c in table.columns() {
+        let raw = get(c.name);
+        if raw.is_empty() {
+            continue;
+        }
+        let (v, flags) = normalise_cow(c.kind, raw, false);
+        if let Some(problem) = flags.problem
+            && let Some(rule) = format_rule(c.kind)
+        {
+            rc.add(ctx, c.name, rule, raw, problem);
+            continue;
+        }
+        let v = v.into_owned();
+        if let Some(set) = ctx
+            .vs
+            .enums
+            .get(c.name)
+            .or_else(|| ctx.vs.enums.get(&format!("{}.{}", table.name(), c.name)))
+            && !set.contains(&v)
+        {
+            rc.add(
+                ctx,
+                c.name,
+                "enum",
+                raw,
+                format!("not one of {}", set.join(", ")),
+            );
+        } else if c.kind == ValueKind::Rating
+            && !ctx.vs.enums.contains_key(c.name)
+            && !DEFAULT_RATINGS.contains(&v.as_str())
+        {
+            rc.add(
+                ctx,
+                c.name,
+                "enum",
+                raw,
+                format!("not one of {}", DEFAULT_RATINGS.join(", ")),
+            );
+        }
+        values.insert(c.name, v);
+    }
+    let val = |c: &str| values.get(c).map(String::as_str).unwrap_or("");
+    let date = |c: &str| crate::dates::parse_date(val(c));
+    let fen = |c: &str| crate::money::cell_fen(val(c)).ok().flatten();
+
+    let required: &[&str] = match table {
+        TableKind::Customers => &["id", "name"],
+        TableKind::Transactions => &["id", "customer_id", "date", "amount"],
+        TableKind::Followups => &["customer_id", "date"],
+    };
+    for f in required {
+        if *f == "id" && table == TableKind::Customers && !ctx.ids_required {
+            continue;
+        }
+        if get(f).is_empty() {
+            rc.add(ctx, f, "required", "", "required value missing");
+        }
+    }
+    let id = get("id");
+    if table != TableKind::Followups && !id.is_empty() {
+        if let Some(first) = seen.ids.get(id) {
+            let msg = format!(
+                "{} {id} appears again (first on line {first})",
+                if table == TableKind::Customers {
+                    "archive number"
+                } else {
+                    "transaction id"
+                }
+            );
+            rc.add(ctx, "id", "unique", id, msg);
+        } else {
+            seen.ids.insert(id.to_string(), rc.line);
+        }
+    }
+    match table {
+        TableKind::Customers => {
+            let birth = match val("id_number") {
+                "" => None,
+                v => match check_id_number(v, ctx.as_of) {
+                    Ok(b) => Some(b),
+                    Err((sev, msg)) => {
+                        rc.add_as(ctx, sev, "id_number", "id_number", get("id_number"), msg);
+                        None
+                    }
+                },
+            };
+            if !val("credit_code").is_empty()
+                && let Err(msg) = check_credit_code(val("credit_code"))
+            {
+                rc.add(ctx, "credit_code", "credit_code", get("credit_code"), msg);
+            }
+            if let Some(limit) = fen("credit_limit")
+                && limit < 0
+            {
+                rc.add(
+                    ctx,
+                    "credit_limit",
+                    "range",
+                    get("credit_limit"),
+                    "credit limit below 0",
+                );
+            }
+            let (created, updated) = (date("created"), date("updated"));
+            if let (Some(c), Some(u)) = (created, updated)
+                && c > u
+            {
+                rc.add(
+                    ctx,
+                    "updated",
+                    "date_order",
+                    get("updated"),
+                    format!("updated before created ({})", crate::dates::iso(c)),
+                );
+            }
+            for (f, d) in [("created", created), ("updated", updated)] {
+                if let Some(d) = d
+                    && d > ctx.as_of
+                {
+                    rc.add(
+                        ctx,
+                        f,
+                        "date_order",
+                        get(f),
+                        format!("after the as-of date {}", crate::dates::iso(ctx.as_of)),
+                    );
+                }
+            }
+            if let (Some(b), Some(bd)) = (birth, date("birthday"))
+                && b != bd
+            {
+                rc.add(
+                    ctx,
+                    "birthday",
+                    "birthday_mismatch",
+                    get("birthday"),
+                    format!("the ID number says {}", crate::dates::iso(b)),
+                );
+            }
+            if let Some(last) = updated.or(created) {
+                let age = (ctx.as_of - last).num_days();
+                if age > ctx.vs.stale_days {
+                    rc.add(
+                        ctx,
+                        if updated.is_some() {
+                            "updated"
+                        } else {
+                            "created"
+                        },
+                        "stale",
+                        &crate::dates::iso(last),
+                        format!(
+                            "not revised for {age} days (due every {} days)",
+                            ctx.vs.stale_days
+                        ),
+                    );
+                }
+            }
+            let name_mobile = match (val("name"), val("mobile")) {
+                ("", _) | (_, "") => String::new(),
+                (n, m) => format!("{}\u{1f}{m}", name_key(n)),
+            };
+            for (k, (field, key)) in [
+                ("credit_code", val("credit_code").to_string()),
+                ("id_number", val("id_number").to_string()),
+                ("name+mobile", name_mobile),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                if key.is_empty() {
+                    continue;
+                }
+                match seen.dup[k].get(&key) {
+                    Some((first_id, first_line)) => {
+                        let shown_field = if field == "name+mobile" {
+                            "mobile"
+                        } else {
+                            field
+                        };
+                        let msg = if first_id.is_empty() {
+                            format!("same {field} as line {first_line}")
+                        } else {
+                            format!("same {field} as {first_id} (line {first_line})")
+                        };
+                        rc.add(ctx, shown_field, "duplicate", get(shown_field), msg);
+                    }
+                    None => {
+                        seen.dup[k].insert(key, (id.to_string(), rc.line));
+                    }
+                }
+            }
+        }
+        TableKind::Transactions | TableKind::Followups => {
+            let cust = get("customer_id");
+            if let Some(ids) = customers
+                && !cust.is_empty()
+                && !ids.contains(cust)
+            {
+                rc.add(
+                    ctx,
+                    "customer_id",
+                    "unknown_customer",
+                    cust,
+                    "no customer with this archive number",
+                );
+            }
+            if table == TableKind::Followups {
+                return;
+            }
+            let d = date("date");
+            if let Some(d) = d
+                && d > ctx.as_of
+            {
+                rc.add(
+                    ctx,
+                    "date",
+                    "future_date",
+                    get("date"),
+                    format!("after the as-of date {}", crate::dates::iso(ctx.as_of)),
+                );
+            }
+            if let (Some(d), Some(due)) = (d, date("due_date"))
+                && due < d
+            {
+                rc.add(
+                    ctx,
+                    "due_date",
+                    "due_before_date",
+                    get("due_date"),
+                    format!("due before the transaction date {}", crate::dates::iso(d)),
+                );
+            }
+            let amount = fen("amount");
+            if let (Some(a), Some(p)) = (amount, fen("paid"))
+                && p > a
+            {
+                rc.add(
+                    ctx,
+                    "paid",
+                    "paid_exceeds_amount",
+                    get("paid"),
+                    format!("paid more than the amount {}", crate::money::format_yuan(a)),
+                );
+            }
+            if let (Some(a), Some(price), Ok(q)) =
+                (amount, fen("unit_price"), val("quantity").parse::<f64>())
+            {
+                let expected = (q * price as f64).round() as i64;
+                if (expected - a).abs() > 1 {
+                    rc.add(
+                        ctx,
+                        "amount",
+                        "amount_mismatch",
+                        get("amount"),
+                        format!(
+                            "quantity × unit price is {}",
+                            crate::money::format_yuan(expected)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn finding_labels() -> Vec<Label> {
+    vec![
+        Label::new("table", "表", "table"),
+        Label::new("row", "行", "row"),
+        Label::new("id", "编号", "id"),
+        Label::new("field", "字段", "field"),
+        Label::new("rule", "规则", "rule"),
+        Label::new("severity", "级别", "severity"),
+        Label::new("value", "值", "value"),
+        Label::new("message", "说明", "message"),
+    ]
+}
+
+fn finding_cells(f: &Finding) -> Vec<Cell> {
+    vec![
+        Cell::Text(f.table.into()),
+        Cell::Int(f.row as i64),
+        Cell::Text(f.id.clone()),
+        Cell::Text(f.field.clone()),
+        Cell::Text(f.rule.into()),
+        Cell::Text(f.severity.name().into()),
+        Cell::Text(f.value.clone()),
+        Cell::Text(f.message.clone()),
+    ]
+}
+
+/// Completeness as a percentage with one decimal, e.g. `95.0`.
+fn percent(filled: u64, rows: u64) -> String {
+    if rows == 0 {
+        return "0.0".into();
+    }
+    let tenths = (filled * 1000 + rows / 2) / rows;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// Print a report: CSV is the findings alone; JSON and YAML one object with
+/// `findings`, `summary`, `completeness` and `rows`; tables and Markdown all
+/// three, with headings.
+pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()> {
+    let findings: Vec<Vec<Cell>> = report.findings.iter().map(finding_cells).collect();
+    let summary_labels = [
+        Label::new("rule", "规则", "rule"),
+        Label::new("severity", "级别", "severity"),
+        Label::new("count", "条数", "count"),
+    ];
+    let summary: Vec<Vec<Cell>> = report
+        .summary()
+        .into_iter()
+        .map(|(r, s, n)| {
+            vec![
+                Cell::Text(r.into()),
+                Cell::Text(s.name().into()),
+                Cell::Int(n as i64),
+            ]
+        })
+        .collect();
+    let comp_labels = [
+        Label::new("table", "表", "table"),
+        Label::new("field", "字段", "field"),
+        Label::new("filled", "已填", "filled"),
+        Label::new("rows", "行数", "rows"),
+        Label::new("percent", "完整度%", "percent"),
+    ];
+    let comp: Vec<Vec<Cell>> = report
+        .completeness
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Text(c.table.into()),
+                Cell::Text(c.field.clone()),
+                Cell::Int(c.filled as i64),
+                Cell::Int(c.rows as i64),
+                Cell::Text(percent(c.filled, c.rows)),
+            ]
+        })
+        .collect();
+    match out.format {
+        Format::Csv => write_rows(w, out, &finding_labels(), &findings),
+        Format::Json | Format::Yaml => {
+            let objects = |labels: &[Label], rows: &[Vec<Cell>]| -> Result<serde_json::Value> {
+                let mut buf = Vec::new();
+                write_rows(
+                    &mut buf,
+                    Out {
+                        format: Format::Json,
+                        ..out
+                    },
+                    labels,
+                    rows,
+                )?;
+                Ok(serde_json::from_slice(&buf)?)
+            };
+            let mut obj = serde_json::Map::new();
+            obj.insert("findings".into(), objects(&finding_labels(), &findings)?);
+            obj.insert("summary".into(), objects(&summary_labels, &summary)?);
+            obj.insert("completeness".into(), objects(&comp_labels, &comp)?);
+            let rows: serde_json::Map<String, serde_json::Value> = report
+                .tables
+                .iter()
+                .map(|(t, n)| (t.to_string(), serde_json::Value::from(*n)))
+                .collect();
+            obj.insert("rows".into(), serde_json::Value::Object(rows));
+            let value = serde_json::Value::Object(obj);
+            if out.format == Format::Json {
+                serde_json::to_writer_pretty(&mut *w, &value)?;
+                writeln!(w)?;
+            } else {
+                serde_yaml::to_writer(&mut *w, &value)?;
+            }
+            Ok(())
+        }
+        Format::Table | Format::Markdown => {
+            let heading = |w: &mut dyn std::io::Write, zh: &str, en: &str| -> Result<()> {
+                let t = out.lang.pick(zh, en);
+                if out.format == Format::Markdown {
+                    writeln!(w, "\n## {t}\n")?
+                } else {
+                    writeln!(w, "\n{t}")?
+                }
+                Ok(())
+            };
+            let checked: Vec<String> = report
+                .tables
+                .iter()
+                .map(|(t, n)| format!("{t} {n}"))
+                .collect();
+            heading(w, "检查结果", "Findings")?;
+            writeln!(
+                w,
+                "{}",
+                out.lang.pick("已检查：", "checked: ").to_string() + &checked.join(", ")
+            )?;
+            if findings.is_empty() {
+                writeln!(w, "{}", out.lang.pick("没有发现问题。", "No findings."))?;
+            } else {
+                write_rows(w, out, &finding_labels(), &findings)?;
+                heading(w, "按规则汇总", "By rule")?;
+                write_rows(w, out, &summary_labels, &summary)?;
+            }
+            if !comp.is_empty() {
+                heading(w, "客户资料完整度", "Customer field completeness")?;
+                write_rows(w, out, &comp_labels, &comp)?;
+            }
+            Ok(())
+        }
+    }
+}
