@@ -5,6 +5,7 @@
 //! - `schema`: tables, canonical columns, header aliases
 //! - `text`, `money`, `dates`, `normalize`: values as people write them
 //! - `input`: reading CSV/TSV/YAML/XLSX in any encoding
+//! - `pipeline`: rows parsed and checked on worker threads, back in file order
 //! - `archive`: the archive directory, its tables, reading and writing them
 //! - `settings`: `dangan.yaml`
 //! - `rules`: validation rules, their names and settings
@@ -21,6 +22,7 @@ pub mod input;
 pub mod money;
 pub mod normalize;
 pub mod output;
+pub mod pipeline;
 pub mod rules;
 pub mod schema;
 pub mod settings;

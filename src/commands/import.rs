@@ -591,37 +591,18 @@ fn normalise_row(
     }
 }
 
-const BATCH_ROWS: usize = 2048;
-
-struct Batch {
-    rows: Vec<Normalised>,
-    counts: Counts,
-    bytes: u64,
-}
-
-/// The rows of an input, parsed and normalised on other threads while the
-/// caller merges, resolves and writes.
+/// The rows of an input, parsed and normalised on other threads (see
+/// [`crate::pipeline`]) while the caller merges, resolves and writes.
 struct RowStream {
-    rx: std::sync::mpsc::Receiver<(u64, Result<Batch>)>,
-    /// batches that came before their turn
-    pending: std::collections::BTreeMap<u64, Result<Batch>>,
-    next_seq: u64,
-    cur: std::vec::IntoIter<Normalised>,
+    rows: crate::pipeline::Rows<(Normalised, Counts)>,
     counts: Counts,
-    bytes: u64,
 }
 
 /// A table's own per-row work that needs no shared state (checks, lookups in
-/// read-only maps), done on the reader thread too.
+/// read-only maps), done on the reading threads too.
 type Check = Arc<dyn Fn(&mut Normalised) + Send + Sync>;
 
-/// Bytes of text a worker parses at a time.
-const CHUNK_BYTES: usize = 2 << 20;
-
 impl RowStream {
-    /// Start reading: a CSV file is cut into chunks of whole records that
-    /// worker threads parse and normalise in parallel (results are put back in
-    /// file order); other sources are read by one thread.
     fn spawn(
         src: Source,
         meta: Meta,
@@ -629,28 +610,23 @@ impl RowStream {
         width: usize,
         check: Option<Check>,
     ) -> RowStream {
-        let (tx, rx) = std::sync::mpsc::sync_channel(8);
-        let job = Job {
-            meta: Arc::new(meta),
-            slots: Arc::new(slots),
-            width,
-            check,
-        };
-        match src.into_raw() {
-            Ok(Ok(raw)) => spawn_parallel(raw, job, tx),
-            Ok(Err(e)) => {
-                let _ = tx.send((0, Err(e)));
+        let f: crate::pipeline::RowFn<(Normalised, Counts)> = Arc::new(move |row: &RawRow| {
+            let mut counts = Counts::default();
+            let mut n = normalise_row(&meta, &slots, width, row, &mut counts);
+            if let Some(check) = &check {
+                check(&mut n);
             }
-            Err(src) => spawn_single(*src, job, tx),
-        }
+            (n, counts)
+        });
         RowStream {
-            rx,
-            pending: std::collections::BTreeMap::new(),
-            next_seq: 0,
-            cur: Vec::new().into_iter(),
+            rows: crate::pipeline::Rows::spawn(src, f),
             counts: Counts::default(),
-            bytes: 0,
         }
+    }
+
+    /// Bytes of the input behind the rows returned so far.
+    fn bytes(&self) -> u64 {
+        self.rows.bytes
     }
 
     /// Add the counts of normalised and rounded values to the summary.
@@ -660,158 +636,15 @@ impl RowStream {
     }
 }
 
-/// What the reading threads need to turn text into normalised rows.
-#[derive(Clone)]
-struct Job {
-    meta: Arc<Meta>,
-    slots: Arc<Vec<usize>>,
-    width: usize,
-    check: Option<Check>,
-}
-
-impl Job {
-    fn row(&self, row: &RawRow, counts: &mut Counts) -> Normalised {
-        let mut n = normalise_row(&self.meta, &self.slots, self.width, row, counts);
-        if let Some(check) = &self.check {
-            check(&mut n);
-        }
-        n
-    }
-}
-
-type Sender = std::sync::mpsc::SyncSender<(u64, Result<Batch>)>;
-
-fn spawn_single(mut src: Source, job: Job, tx: Sender) {
-    std::thread::spawn(move || {
-        for seq in 0.. {
-            let mut b = Batch {
-                rows: Vec::with_capacity(BATCH_ROWS),
-                counts: Counts::default(),
-                bytes: 0,
-            };
-            let mut done = false;
-            while b.rows.len() < BATCH_ROWS {
-                match src.next_record() {
-                    Ok(Some(row)) => {
-                        let n = job.row(&row, &mut b.counts);
-                        b.rows.push(n);
-                    }
-                    Ok(None) => {
-                        done = true;
-                        break;
-                    }
-                    Err(e) => {
-                        let _ = tx.send((seq, Err(e)));
-                        return;
-                    }
-                }
-            }
-            b.bytes = src.bytes_read();
-            // a closed channel means the importer stopped: so do we
-            if tx.send((seq, Ok(b))).is_err() || done {
-                return;
-            }
-        }
-    });
-}
-
-fn spawn_parallel(raw: crate::input::RawText, job: Job, tx: Sender) {
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 4);
-    let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<crate::input::Chunk>(workers);
-    let chunk_rx = Arc::new(std::sync::Mutex::new(chunk_rx));
-    let name = raw.name.clone();
-    let headers = Arc::new(raw.headers.clone());
-    let delimiter = raw.delimiter;
-    let cut_tx = tx.clone();
-    std::thread::spawn(move || {
-        let mut seq = 0;
-        for chunk in raw.chunks(CHUNK_BYTES) {
-            match chunk {
-                Ok(c) => {
-                    seq = c.seq + 1;
-                    if chunk_tx.send(c).is_err() {
-                        return;
-                    }
-                }
-                Err(e) => {
-                    // after every chunk before it, so errors come in file order
-                    let _ = cut_tx.send((seq, Err(e)));
-                    return;
-                }
-            }
-        }
-    });
-    for _ in 0..workers {
-        let (rx, tx, job, name, headers) = (
-            Arc::clone(&chunk_rx),
-            tx.clone(),
-            job.clone(),
-            name.clone(),
-            Arc::clone(&headers),
-        );
-        std::thread::spawn(move || {
-            loop {
-                let chunk = match rx.lock() {
-                    Ok(rx) => match rx.recv() {
-                        Ok(c) => c,
-                        Err(_) => return,
-                    },
-                    Err(_) => return,
-                };
-                let mut b = Batch {
-                    rows: Vec::new(),
-                    counts: Counts::default(),
-                    bytes: chunk.bytes_done,
-                };
-                let res = crate::input::parse_chunk(&name, &headers, delimiter, &chunk, |row| {
-                    let n = job.row(&row, &mut b.counts);
-                    b.rows.push(n);
-                });
-                let msg = match res {
-                    Ok(()) => Ok(b),
-                    Err(e) => Err(e),
-                };
-                if tx.send((chunk.seq, msg)).is_err() {
-                    return;
-                }
-            }
-        });
-    }
-}
-
 impl Iterator for RowStream {
     type Item = Result<Normalised>;
 
     fn next(&mut self) -> Option<Result<Normalised>> {
-        loop {
-            if let Some(n) = self.cur.next() {
-                return Some(Ok(n));
-            }
-            // batches arrive in any order; take them in file order
-            let msg = match self.pending.remove(&self.next_seq) {
-                Some(m) => m,
-                None => match self.rx.recv() {
-                    Ok((seq, m)) if seq == self.next_seq => m,
-                    Ok((seq, m)) => {
-                        self.pending.insert(seq, m);
-                        continue;
-                    }
-                    Err(_) => return None,
-                },
-            };
-            self.next_seq += 1;
-            match msg {
-                Ok(b) => {
-                    self.counts.normalised += b.counts.normalised;
-                    self.counts.rounded += b.counts.rounded;
-                    self.bytes = b.bytes;
-                    self.cur = b.rows.into_iter();
-                }
-                Err(e) => return Some(Err(e)),
-            }
-        }
+        Some(self.rows.next()?.map(|(n, c)| {
+            self.counts.normalised += c.normalised;
+            self.counts.rounded += c.rounded;
+            n
+        }))
     }
 }
 
@@ -1064,7 +897,7 @@ fn import_customers(
             ctx.summary.read += 1;
             if ctx.summary.read.is_multiple_of(CHECK_EVERY) {
                 fsutil::checkpoint()?;
-                progress.tick("customers", done_bytes + stream.bytes);
+                progress.tick("customers", done_bytes + stream.bytes());
             }
             let keys = row_keys(&kc, &n.values);
             let found = index.find(&kc, &table.rows, &keys);
@@ -1505,7 +1338,7 @@ fn import_transactions(
                 ctx.summary.read += 1;
                 if ctx.summary.read.is_multiple_of(CHECK_EVERY) {
                     fsutil::checkpoint()?;
-                    progress.tick("transactions", done_bytes + stream.bytes);
+                    progress.tick("transactions", done_bytes + stream.bytes());
                 }
                 if !n.reasons.is_empty() {
                     let raw = n.raw(&slots);
@@ -1684,7 +1517,7 @@ fn import_followups(
             ctx.summary.read += 1;
             if ctx.summary.read.is_multiple_of(CHECK_EVERY) {
                 fsutil::checkpoint()?;
-                progress.tick("followups", stream.bytes);
+                progress.tick("followups", stream.bytes());
             }
             let mut reasons = Vec::new();
             if let Some((_, why)) = n.problems.iter().find(|(c, _)| c == "date") {
