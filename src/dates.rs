@@ -3,8 +3,25 @@
 
 use chrono::NaiveDate;
 
+/// Parse exactly `YYYY-MM-DD` (the archive's own form) without allocating.
+pub fn parse_iso(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32)
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
 /// Parse a date written in any accepted form; a time part after the date is ignored.
 pub fn parse_date(input: &str) -> Option<NaiveDate> {
+    if let Some(d) = parse_iso(input) {
+        return Some(d);
+    }
     let s = crate::text::to_halfwidth(input.trim());
     let s = s.trim();
     // drop a time part: "2024-03-05 10:20:00", "2024-03-05T10:20"
@@ -78,6 +95,14 @@ mod tests {
         ] {
             assert_eq!(parse_date(s), d(2024, 3, 5), "{s}");
         }
+    }
+
+    #[test]
+    fn iso_fast_path() {
+        assert_eq!(parse_iso("2024-03-05"), d(2024, 3, 5));
+        assert_eq!(parse_iso("2024-02-30"), None);
+        assert_eq!(parse_iso("2024-3-05"), None);
+        assert_eq!(parse_iso("20a4-03-05"), None);
     }
 
     #[test]

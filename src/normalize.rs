@@ -235,15 +235,7 @@ fn already_clean(kind: ValueKind, v: &str) -> bool {
             let digits = b.strip_prefix(b"-").unwrap_or(b);
             all_digits(digits)
         }
-        ValueKind::Date => {
-            b.len() == 10
-                && b[4] == b'-'
-                && b[7] == b'-'
-                && all_digits(&b[..4])
-                && all_digits(&b[5..7])
-                && all_digits(&b[8..])
-                && crate::dates::parse_date(v).is_some()
-        }
+        ValueKind::Date => crate::dates::parse_iso(v).is_some(),
         ValueKind::Mobile => b.len() == 11 && b[0] == b'1' && all_digits(b),
         ValueKind::IdNumber => {
             b.len() == 18 && all_digits(&b[..17]) && (b[17].is_ascii_digit() || b[17] == b'X')

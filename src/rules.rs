@@ -214,11 +214,7 @@ pub fn check_credit_code(v: &str) -> Result<(), String> {
 
 /// A strict ISO date (what the archive stores).
 pub fn iso_date(v: &str) -> Option<NaiveDate> {
-    let b = v.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()
+    crate::dates::parse_iso(v)
 }
 
 #[cfg(test)]

@@ -16,11 +16,12 @@ use crate::normalize::normalise_cow;
 use crate::output::{Cell, Format, Label, Out, write_rows};
 use crate::rules::{Severity, ValidateSettings, check_credit_code, check_id_number};
 use crate::schema::{HeaderMap, TableKind, ValueKind};
-use crate::text::{is_confidential, mask, name_key};
+use crate::text::{is_confidential, mask};
 use anyhow::{Result, anyhow, bail};
 use chrono::NaiveDate;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub struct ValidateOptions {
     /// check this file instead of the archive (`-` = stdin)
@@ -100,11 +101,11 @@ pub fn run(archive_dir: &Path, opts: &ValidateOptions) -> Result<Report> {
         .map_err(|e| anyhow!("validation settings: {e}"))?;
     let patterns = compile_patterns(&vs)?;
     let ctx = Ctx {
-        vs: &vs,
-        patterns: &patterns,
+        vs: Arc::new(vs),
+        patterns: Arc::new(patterns),
         as_of: opts.as_of,
         no_mask: opts.no_mask,
-        aliases: &settings.import.aliases,
+        aliases: Arc::new(settings.import.aliases.clone()),
         ids_required: opts.file.is_none(),
     };
     let mut report = Report {
@@ -125,7 +126,7 @@ pub fn run(archive_dir: &Path, opts: &ValidateOptions) -> Result<Report> {
                         )
                     })?,
             };
-            check_table(&ctx, table, src, None, &mut report)?;
+            check_table(&ctx, table, src, None, false, &mut report)?;
         }
         None => {
             let archive = Archive::open(archive_dir)?;
@@ -136,14 +137,21 @@ pub fn run(archive_dir: &Path, opts: &ValidateOptions) -> Result<Report> {
                 );
             };
             let src = Source::open(&path.display().to_string(), &ReadOptions::default())?;
-            let ids = check_table(&ctx, TableKind::Customers, src, None, &mut report)?;
+            let ids = Arc::new(check_table(
+                &ctx,
+                TableKind::Customers,
+                src,
+                None,
+                true,
+                &mut report,
+            )?);
             for t in [TableKind::Transactions, TableKind::Followups] {
                 if let Some((path, _)) = archive.table_file(t)? {
                     if std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) == 0 {
                         continue;
                     }
                     let src = Source::open(&path.display().to_string(), &ReadOptions::default())?;
-                    check_table(&ctx, t, src, Some(&ids), &mut report)?;
+                    check_table(&ctx, t, src, Some(Arc::clone(&ids)), false, &mut report)?;
                 }
             }
         }
@@ -188,12 +196,14 @@ fn compile_patterns(vs: &ValidateSettings) -> Result<Patterns> {
     Ok(out)
 }
 
-struct Ctx<'a> {
-    vs: &'a ValidateSettings,
-    patterns: &'a Patterns,
+/// Everything the row checks need; shared by the reading threads.
+#[derive(Clone)]
+struct Ctx {
+    vs: Arc<ValidateSettings>,
+    patterns: Arc<Patterns>,
     as_of: NaiveDate,
     no_mask: bool,
-    aliases: &'a std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    aliases: Arc<std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>>,
     /// archive numbers are required (the archive; a file may be an export
     /// that import will number)
     ids_required: bool,
@@ -251,19 +261,79 @@ impl RowCheck<'_> {
     }
 }
 
-/// Key sets kept across rows of a table.
-#[derive(Default)]
-struct Seen {
-    ids: HashMap<String, u64>,
-    dup: [HashMap<String, (String, u64)>; 3],
+/// What a reading thread makes of one row: its findings, and what the
+/// in-order pass needs (keys for `unique` and `duplicate`, filled columns).
+struct RowOut {
+    line: u64,
+    id: String,
+    findings: Vec<Finding>,
+    /// hashes of: id, credit_code, id_number, name + mobile (0: none)
+    keys: [u64; 4],
+    /// the values behind `keys`, for messages: credit_code, id_number, mobile
+    key_values: [String; 3],
+    /// bit p set: canonical column p is filled
+    filled: u32,
+}
+
+/// The hash of `name_key(name) + mobile` without building the string.
+fn name_mobile_hash(name: &str, mobile: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    for c in name
+        .chars()
+        .map(crate::text::halfwidth_char)
+        .filter(|c| !c.is_whitespace())
+    {
+        let c = match c {
+            '（' => '(',
+            '）' => ')',
+            c => c.to_ascii_lowercase(),
+        };
+        h.write_u32(c as u32);
+    }
+    h.write_u8(0x1f);
+    h.write(mobile.as_bytes());
+    h.finish() | 1
+}
+
+fn key_hash(k: &str) -> u64 {
+    use std::hash::BuildHasher;
+    // never 0, which means "no key"
+    rustc_hash::FxBuildHasher.hash_one(k) | 1
+}
+
+/// Where each canonical column is in the file.
+struct Layout {
+    table: TableKind,
+    /// canonical column position → file column
+    cols: Vec<Option<usize>>,
+    /// extra required fields and per-field rules, with their file columns
+    extra_required: Vec<(String, Option<usize>)>,
+    /// field, file column, rule, its compiled regex
+    field_rules: Vec<(
+        String,
+        Option<usize>,
+        crate::rules::FieldRule,
+        Option<regex::Regex>,
+    )>,
+    /// per canonical column: the allowed values a setting gives it
+    enums: Vec<Option<Vec<String>>>,
+}
+
+impl Layout {
+    fn pos(&self, name: &str) -> Option<usize> {
+        self.table.columns().iter().position(|c| c.name == name)
+    }
 }
 
 /// Check one table; returns its set of ids (customers: for `unknown_customer`).
+/// `want_ids`: collect the archive numbers (for checking transactions after).
 fn check_table(
     ctx: &Ctx,
     table: TableKind,
-    mut src: Source,
-    customers: Option<&HashSet<String>>,
+    src: Source,
+    customers: Option<Arc<HashSet<String>>>,
+    want_ids: bool,
     report: &mut Report,
 ) -> Result<HashSet<String>> {
     let user: Vec<(String, String)> = ctx
@@ -272,7 +342,6 @@ fn check_table(
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
     let map = HeaderMap::new(table, &user);
-    // canonical column → index in the file
     let cols: Vec<Option<usize>> = table
         .columns()
         .iter()
@@ -282,121 +351,137 @@ fn check_table(
                 .position(|h| map.lookup(h) == Some(c.name))
         })
         .collect();
-    let extra_required: Vec<String> = ctx
+    let file_col = |f: &str| -> Option<usize> {
+        table
+            .columns()
+            .iter()
+            .position(|c| c.name == f)
+            .and_then(|p| cols[p])
+            .or_else(|| src.headers.iter().position(|h| h == f))
+    };
+    let mut extra_required = Vec::new();
+    for f in ctx
         .vs
         .required
         .get(table.name())
         .cloned()
-        .unwrap_or_default();
-    for f in &extra_required {
-        if table.column(f).is_none() && !src.headers.contains(f) {
+        .unwrap_or_default()
+    {
+        if table.column(&f).is_none() && !src.headers.contains(&f) {
             bail!(
                 "validation settings: required.{}: {f:?} is not a column of {}",
                 table.name(),
                 table.name()
             );
         }
+        let i = file_col(&f);
+        extra_required.push((f, i));
     }
-    let extra_idx: Vec<(String, Option<usize>)> = extra_required
-        .iter()
-        .map(|f| {
-            let i = table
-                .columns()
-                .iter()
-                .position(|c| c.name == f)
-                .and_then(|p| cols[p])
-                .or_else(|| src.headers.iter().position(|h| h == f));
-            (f.clone(), i)
-        })
-        .collect();
-    let field_rules: Vec<(String, Option<usize>, &crate::rules::FieldRule)> = ctx
+    let field_rules = ctx
         .vs
         .fields
         .get(table.name())
         .map(|m| {
             m.iter()
                 .map(|(f, r)| {
-                    let i = table
-                        .columns()
-                        .iter()
-                        .position(|c| c.name == f)
-                        .and_then(|p| cols[p])
-                        .or_else(|| src.headers.iter().position(|h| h == f));
-                    (f.clone(), i, r)
+                    let re = ctx
+                        .patterns
+                        .get(&(table.name().to_string(), f.clone()))
+                        .cloned();
+                    (f.clone(), file_col(f), r.clone(), re)
                 })
                 .collect()
         })
         .unwrap_or_default();
-    let mut filled = vec![0u64; cols.len()];
+    let enums = table
+        .columns()
+        .iter()
+        .map(|c| {
+            ctx.vs
+                .enums
+                .get(c.name)
+                .or_else(|| ctx.vs.enums.get(&format!("{}.{}", table.name(), c.name)))
+                .cloned()
+        })
+        .collect();
+    let layout = Arc::new(Layout {
+        table,
+        cols,
+        extra_required,
+        field_rules,
+        enums,
+    });
+    let f: crate::pipeline::RowFn<RowOut> = {
+        let (ctx, layout, customers) = (ctx.clone(), Arc::clone(&layout), customers.clone());
+        Arc::new(move |row: &RawRow| check_row(&ctx, &layout, row, customers.as_deref()))
+    };
     let mut rows = 0u64;
-    let mut seen = Seen::default();
-    while let Some(row) = src.next_record()? {
+    let mut filled = vec![0u64; layout.cols.len()];
+    // in file order: archive numbers seen (hash → line), and the first holder
+    // of each duplicate key (hash → line, id)
+    let mut ids: HashMap<u64, u64> = HashMap::default();
+    let mut id_set: HashSet<String> = HashSet::default();
+    // customers: (line, id) of every row, and per duplicate key the first row
+    let mut seen_rows: Vec<(u64, Box<str>)> = Vec::new();
+    let mut dup: [HashMap<u64, u32>; 3] = Default::default();
+    for out in crate::pipeline::Rows::spawn(src, f) {
+        let out = out?;
         rows += 1;
-        let get = |c: &str| -> &str {
-            table
-                .columns()
-                .iter()
-                .position(|x| x.name == c)
-                .and_then(|p| cols[p])
-                .map_or("", |i| row.field(i).trim())
-        };
-        for (p, i) in cols.iter().enumerate() {
-            if let Some(i) = i
-                && !row.field(*i).trim().is_empty()
-            {
-                filled[p] += 1;
-            }
+        for (p, n) in filled.iter_mut().enumerate() {
+            *n += u64::from(out.filled >> p & 1);
         }
-        let id_owned = get("id").to_string();
         let mut rc = RowCheck {
             table,
-            line: row.line(),
-            id: &id_owned,
-            out: Vec::new(),
+            line: out.line,
+            id: &out.id,
+            out: out.findings,
         };
-        if table == TableKind::Followups {
-            rc.id = "";
-        }
-        check_row(ctx, table, &row, &get, &mut rc, &mut seen, customers);
-        for (f, i) in &extra_idx {
-            if i.is_none_or(|i| row.field(i).trim().is_empty()) {
-                rc.add(ctx, f, "required", "", "required value missing");
+        if out.keys[0] != 0 && table != TableKind::Followups {
+            match ids.get(&out.keys[0]) {
+                Some(first) => {
+                    let what = if table == TableKind::Customers {
+                        "archive number"
+                    } else {
+                        "transaction id"
+                    };
+                    let msg = format!("{what} {} appears again (first on line {first})", out.id);
+                    rc.add(ctx, "id", "unique", &out.id, msg);
+                }
+                None => {
+                    ids.insert(out.keys[0], out.line);
+                }
+            }
+            if table == TableKind::Customers && want_ids {
+                id_set.insert(out.id.clone());
             }
         }
-        for (f, i, r) in &field_rules {
-            let v = i.map_or("", |i| row.field(i).trim());
-            if v.is_empty() {
+        if table == TableKind::Customers && out.keys[1..].iter().any(|k| *k != 0) {
+            seen_rows.push((out.line, out.id.as_str().into()));
+        }
+        for (k, (field, shown_field)) in [
+            ("credit_code", "credit_code"),
+            ("id_number", "id_number"),
+            ("name+mobile", "mobile"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let h = out.keys[k + 1];
+            if h == 0 || table != TableKind::Customers {
                 continue;
             }
-            if let Some(re) = ctx.patterns.get(&(table.name().to_string(), f.clone()))
-                && !re.is_match(v)
-            {
-                rc.add(
-                    ctx,
-                    f,
-                    "pattern",
-                    v,
-                    format!("does not match {}", re.as_str()),
-                );
-            }
-            if r.min.is_some() || r.max.is_some() {
-                match v.replace(',', "").parse::<f64>() {
-                    Ok(x) if r.min.is_some_and(|m| x < m) => rc.add(
-                        ctx,
-                        f,
-                        "range",
-                        v,
-                        format!("below the minimum {}", r.min.unwrap_or_default()),
-                    ),
-                    Ok(x) if r.max.is_some_and(|m| x > m) => rc.add(
-                        ctx,
-                        f,
-                        "range",
-                        v,
-                        format!("above the maximum {}", r.max.unwrap_or_default()),
-                    ),
-                    Ok(_) => {}
-                    Err(_) => rc.add(ctx, f, "range", v, "not a number"),
+            match dup[k].get(&h) {
+                Some(&first) => {
+                    let (first_line, first_id) = &seen_rows[first as usize];
+                    let msg = if first_id.is_empty() {
+                        format!("same {field} as line {first_line}")
+                    } else {
+                        format!("same {field} as {first_id} (line {first_line})")
+                    };
+                    rc.add(ctx, shown_field, "duplicate", &out.key_values[k], msg);
+                }
+                None => {
+                    dup[k].insert(h, (seen_rows.len() - 1) as u32);
                 }
             }
         }
@@ -413,7 +498,7 @@ fn check_table(
             });
         }
     }
-    Ok(seen.ids.into_keys().collect())
+    Ok(id_set)
 }
 
 fn format_rule(kind: ValueKind) -> Option<&'static str> {
@@ -432,21 +517,44 @@ fn format_rule(kind: ValueKind) -> Option<&'static str> {
 
 const DEFAULT_RATINGS: &[&str] = &["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"];
 
-fn check_row<'r>(
+/// All checks of one row that need no other row.
+fn check_row(
     ctx: &Ctx,
-    table: TableKind,
+    layout: &Layout,
     row: &RawRow,
-    get: &dyn Fn(&str) -> &'r str,
-    rc: &mut RowCheck,
-    seen: &mut Seen,
     customers: Option<&HashSet<String>>,
-) {
-    let _ = row;
+) -> RowOut {
+    use std::borrow::Cow;
+    let table = layout.table;
+    let columns = table.columns();
+    let raws: Vec<&str> = layout
+        .cols
+        .iter()
+        .map(|c| c.map_or("", |i| row.field(i).trim()))
+        .collect();
+    let mut filled = 0u32;
+    for (p, r) in raws.iter().enumerate() {
+        if !r.is_empty() {
+            filled |= 1 << p;
+        }
+    }
+    let at = |name: &str| layout.pos(name).map_or("", |p| raws[p]);
+    let id = if table == TableKind::Followups {
+        ""
+    } else {
+        at("id")
+    };
+    let mut rc = RowCheck {
+        table,
+        line: row.line(),
+        id,
+        out: Vec::new(),
+    };
     // formats: a value import could not read, and values outside their set
-    let mut values: HashMap<&'static str, String> = HashMap::default();
-    for c in table.columns() {
-        let raw = get(c.name);
+    let mut values: Vec<Cow<str>> = Vec::with_capacity(columns.len());
+    for (p, (c, raw)) in columns.iter().zip(&raws).enumerate() {
         if raw.is_empty() {
+            values.push(Cow::Borrowed(""));
             continue;
         }
         let (v, flags) = normalise_cow(c.kind, raw, false);
@@ -454,27 +562,20 @@ fn check_row<'r>(
             && let Some(rule) = format_rule(c.kind)
         {
             rc.add(ctx, c.name, rule, raw, problem);
+            values.push(Cow::Borrowed(""));
             continue;
         }
-        let v = v.into_owned();
-        if let Some(set) = ctx
-            .vs
-            .enums
-            .get(c.name)
-            .or_else(|| ctx.vs.enums.get(&format!("{}.{}", table.name(), c.name)))
-            && !set.contains(&v)
-        {
-            rc.add(
-                ctx,
-                c.name,
-                "enum",
-                raw,
-                format!("not one of {}", set.join(", ")),
-            );
-        } else if c.kind == ValueKind::Rating
-            && !ctx.vs.enums.contains_key(c.name)
-            && !DEFAULT_RATINGS.contains(&v.as_str())
-        {
+        if let Some(set) = &layout.enums[p] {
+            if !set.iter().any(|s| *s == *v) {
+                rc.add(
+                    ctx,
+                    c.name,
+                    "enum",
+                    raw,
+                    format!("not one of {}", set.join(", ")),
+                );
+            }
+        } else if c.kind == ValueKind::Rating && !DEFAULT_RATINGS.contains(&v.as_ref()) {
             rc.add(
                 ctx,
                 c.name,
@@ -483,11 +584,11 @@ fn check_row<'r>(
                 format!("not one of {}", DEFAULT_RATINGS.join(", ")),
             );
         }
-        values.insert(c.name, v);
+        values.push(v);
     }
-    let val = |c: &str| values.get(c).map(String::as_str).unwrap_or("");
-    let date = |c: &str| crate::dates::parse_date(val(c));
-    let fen = |c: &str| crate::money::cell_fen(val(c)).ok().flatten();
+    let val = |name: &str| layout.pos(name).map_or("", |p| values[p].as_ref());
+    let date = |name: &str| crate::dates::parse_date(val(name));
+    let fen = |name: &str| crate::money::cell_fen(val(name)).ok().flatten();
 
     let required: &[&str] = match table {
         TableKind::Customers => &["id", "name"],
@@ -498,25 +599,56 @@ fn check_row<'r>(
         if *f == "id" && table == TableKind::Customers && !ctx.ids_required {
             continue;
         }
-        if get(f).is_empty() {
+        if at(f).is_empty() {
             rc.add(ctx, f, "required", "", "required value missing");
         }
     }
-    let id = get("id");
-    if table != TableKind::Followups && !id.is_empty() {
-        if let Some(first) = seen.ids.get(id) {
-            let msg = format!(
-                "{} {id} appears again (first on line {first})",
-                if table == TableKind::Customers {
-                    "archive number"
-                } else {
-                    "transaction id"
-                }
-            );
-            rc.add(ctx, "id", "unique", id, msg);
-        } else {
-            seen.ids.insert(id.to_string(), rc.line);
+    for (f, i) in &layout.extra_required {
+        if i.is_none_or(|i| row.field(i).trim().is_empty()) {
+            rc.add(ctx, f, "required", "", "required value missing");
         }
+    }
+    for (f, i, r, re) in &layout.field_rules {
+        let v = i.map_or("", |i| row.field(i).trim());
+        if v.is_empty() {
+            continue;
+        }
+        if let Some(re) = re
+            && !re.is_match(v)
+        {
+            rc.add(
+                ctx,
+                f,
+                "pattern",
+                v,
+                format!("does not match {}", re.as_str()),
+            );
+        }
+        if r.min.is_some() || r.max.is_some() {
+            match v.replace(',', "").parse::<f64>() {
+                Ok(x) if r.min.is_some_and(|m| x < m) => rc.add(
+                    ctx,
+                    f,
+                    "range",
+                    v,
+                    format!("below the minimum {}", r.min.unwrap_or_default()),
+                ),
+                Ok(x) if r.max.is_some_and(|m| x > m) => rc.add(
+                    ctx,
+                    f,
+                    "range",
+                    v,
+                    format!("above the maximum {}", r.max.unwrap_or_default()),
+                ),
+                Ok(_) => {}
+                Err(_) => rc.add(ctx, f, "range", v, "not a number"),
+            }
+        }
+    }
+    let mut keys = [0u64; 4];
+    let mut key_values: [String; 3] = Default::default();
+    if !id.is_empty() {
+        keys[0] = key_hash(id);
     }
     match table {
         TableKind::Customers => {
@@ -525,7 +657,7 @@ fn check_row<'r>(
                 v => match check_id_number(v, ctx.as_of) {
                     Ok(b) => Some(b),
                     Err((sev, msg)) => {
-                        rc.add_as(ctx, sev, "id_number", "id_number", get("id_number"), msg);
+                        rc.add_as(ctx, sev, "id_number", "id_number", at("id_number"), msg);
                         None
                     }
                 },
@@ -533,7 +665,7 @@ fn check_row<'r>(
             if !val("credit_code").is_empty()
                 && let Err(msg) = check_credit_code(val("credit_code"))
             {
-                rc.add(ctx, "credit_code", "credit_code", get("credit_code"), msg);
+                rc.add(ctx, "credit_code", "credit_code", at("credit_code"), msg);
             }
             if let Some(limit) = fen("credit_limit")
                 && limit < 0
@@ -542,7 +674,7 @@ fn check_row<'r>(
                     ctx,
                     "credit_limit",
                     "range",
-                    get("credit_limit"),
+                    at("credit_limit"),
                     "credit limit below 0",
                 );
             }
@@ -554,7 +686,7 @@ fn check_row<'r>(
                     ctx,
                     "updated",
                     "date_order",
-                    get("updated"),
+                    at("updated"),
                     format!("updated before created ({})", crate::dates::iso(c)),
                 );
             }
@@ -566,7 +698,7 @@ fn check_row<'r>(
                         ctx,
                         f,
                         "date_order",
-                        get(f),
+                        at(f),
                         format!("after the as-of date {}", crate::dates::iso(ctx.as_of)),
                     );
                 }
@@ -578,20 +710,21 @@ fn check_row<'r>(
                     ctx,
                     "birthday",
                     "birthday_mismatch",
-                    get("birthday"),
+                    at("birthday"),
                     format!("the ID number says {}", crate::dates::iso(b)),
                 );
             }
             if let Some(last) = updated.or(created) {
                 let age = (ctx.as_of - last).num_days();
                 if age > ctx.vs.stale_days {
+                    let field = if updated.is_some() {
+                        "updated"
+                    } else {
+                        "created"
+                    };
                     rc.add(
                         ctx,
-                        if updated.is_some() {
-                            "updated"
-                        } else {
-                            "created"
-                        },
+                        field,
                         "stale",
                         &crate::dates::iso(last),
                         format!(
@@ -601,43 +734,28 @@ fn check_row<'r>(
                     );
                 }
             }
-            let name_mobile = match (val("name"), val("mobile")) {
-                ("", _) | (_, "") => String::new(),
-                (n, m) => format!("{}\u{1f}{m}", name_key(n)),
-            };
-            for (k, (field, key)) in [
-                ("credit_code", val("credit_code").to_string()),
-                ("id_number", val("id_number").to_string()),
-                ("name+mobile", name_mobile),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                if key.is_empty() {
-                    continue;
+            for (k, f) in ["credit_code", "id_number"].into_iter().enumerate() {
+                if !val(f).is_empty() {
+                    keys[k + 1] = key_hash(val(f));
+                    key_values[k] = at(f).to_string();
                 }
-                match seen.dup[k].get(&key) {
-                    Some((first_id, first_line)) => {
-                        let shown_field = if field == "name+mobile" {
-                            "mobile"
-                        } else {
-                            field
-                        };
-                        let msg = if first_id.is_empty() {
-                            format!("same {field} as line {first_line}")
-                        } else {
-                            format!("same {field} as {first_id} (line {first_line})")
-                        };
-                        rc.add(ctx, shown_field, "duplicate", get(shown_field), msg);
-                    }
-                    None => {
-                        seen.dup[k].insert(key, (id.to_string(), rc.line));
-                    }
+            }
+            if !val("name").is_empty() && !val("mobile").is_empty() {
+                keys[3] = name_mobile_hash(val("name"), val("mobile"));
+                key_values[2] = at("mobile").to_string();
+            }
+            // masked like every value a finding shows
+            for (v, f) in key_values
+                .iter_mut()
+                .zip(["credit_code", "id_number", "mobile"])
+            {
+                if is_confidential(f) && !ctx.no_mask {
+                    *v = mask(f, v);
                 }
             }
         }
         TableKind::Transactions | TableKind::Followups => {
-            let cust = get("customer_id");
+            let cust = at("customer_id");
             if let Some(ids) = customers
                 && !cust.is_empty()
                 && !ids.contains(cust)
@@ -650,62 +768,70 @@ fn check_row<'r>(
                     "no customer with this archive number",
                 );
             }
-            if table == TableKind::Followups {
-                return;
-            }
-            let d = date("date");
-            if let Some(d) = d
-                && d > ctx.as_of
-            {
-                rc.add(
-                    ctx,
-                    "date",
-                    "future_date",
-                    get("date"),
-                    format!("after the as-of date {}", crate::dates::iso(ctx.as_of)),
-                );
-            }
-            if let (Some(d), Some(due)) = (d, date("due_date"))
-                && due < d
-            {
-                rc.add(
-                    ctx,
-                    "due_date",
-                    "due_before_date",
-                    get("due_date"),
-                    format!("due before the transaction date {}", crate::dates::iso(d)),
-                );
-            }
-            let amount = fen("amount");
-            if let (Some(a), Some(p)) = (amount, fen("paid"))
-                && p > a
-            {
-                rc.add(
-                    ctx,
-                    "paid",
-                    "paid_exceeds_amount",
-                    get("paid"),
-                    format!("paid more than the amount {}", crate::money::format_yuan(a)),
-                );
-            }
-            if let (Some(a), Some(price), Ok(q)) =
-                (amount, fen("unit_price"), val("quantity").parse::<f64>())
-            {
-                let expected = (q * price as f64).round() as i64;
-                if (expected - a).abs() > 1 {
+            if table == TableKind::Transactions {
+                let d = date("date");
+                if let Some(d) = d
+                    && d > ctx.as_of
+                {
                     rc.add(
                         ctx,
-                        "amount",
-                        "amount_mismatch",
-                        get("amount"),
-                        format!(
-                            "quantity × unit price is {}",
-                            crate::money::format_yuan(expected)
-                        ),
+                        "date",
+                        "future_date",
+                        at("date"),
+                        format!("after the as-of date {}", crate::dates::iso(ctx.as_of)),
                     );
+                }
+                if let (Some(d), Some(due)) = (d, date("due_date"))
+                    && due < d
+                {
+                    rc.add(
+                        ctx,
+                        "due_date",
+                        "due_before_date",
+                        at("due_date"),
+                        format!("due before the transaction date {}", crate::dates::iso(d)),
+                    );
+                }
+                let amount = fen("amount");
+                if let (Some(a), Some(p)) = (amount, fen("paid"))
+                    && p > a
+                {
+                    rc.add(
+                        ctx,
+                        "paid",
+                        "paid_exceeds_amount",
+                        at("paid"),
+                        format!("paid more than the amount {}", crate::money::format_yuan(a)),
+                    );
+                }
+                if let (Some(a), Some(price), Ok(q)) =
+                    (amount, fen("unit_price"), val("quantity").parse::<f64>())
+                {
+                    let expected = (q * price as f64).round() as i64;
+                    if (expected - a).abs() > 1 {
+                        rc.add(
+                            ctx,
+                            "amount",
+                            "amount_mismatch",
+                            at("amount"),
+                            format!(
+                                "quantity × unit price is {}",
+                                crate::money::format_yuan(expected)
+                            ),
+                        );
+                    }
                 }
             }
         }
+    }
+    let findings = rc.out;
+    RowOut {
+        line: row.line(),
+        id: id.to_string(),
+        findings,
+        keys,
+        key_values,
+        filled,
     }
 }
 
