@@ -468,6 +468,22 @@ pub struct Chunk {
     pub data: Vec<u8>,
     /// bytes of the text read up to the end of this chunk
     pub bytes_done: u64,
+    pool: Pool,
+}
+
+/// Buffers of parsed chunks, handed back to the reader: megabyte buffers
+/// freed and allocated anew cost a page fault per page every time.
+type Pool = std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        let data = std::mem::take(&mut self.data);
+        if let Ok(mut pool) = self.pool.lock()
+            && pool.len() < 16
+        {
+            pool.push(data);
+        }
+    }
 }
 
 /// Cut the text after the header into chunks of about `size` bytes, each
@@ -483,6 +499,7 @@ pub struct Chunks {
     seq: u64,
     done_bytes: u64,
     eof: bool,
+    pool: Pool,
 }
 
 impl RawText {
@@ -496,6 +513,7 @@ impl RawText {
             seq: 0,
             done_bytes: 0,
             eof: false,
+            pool: Pool::default(),
         }
     }
 }
@@ -516,6 +534,9 @@ impl Chunks {
     /// The last newline of `data` that is outside quotes, given that `data`
     /// starts outside quotes.
     fn cut(data: &[u8]) -> Option<usize> {
+        if !data.contains(&b'"') {
+            return data.iter().rposition(|&b| b == b'\n');
+        }
         let mut inside = false;
         let mut last = None;
         for (i, &b) in data.iter().enumerate() {
@@ -565,7 +586,15 @@ impl Iterator for Chunks {
             }
             match Chunks::cut(&self.carry) {
                 Some(pos) => {
-                    let rest = self.carry.split_off(pos + 1);
+                    let mut rest = self
+                        .pool
+                        .lock()
+                        .ok()
+                        .and_then(|mut p| p.pop())
+                        .unwrap_or_default();
+                    rest.clear();
+                    rest.extend_from_slice(&self.carry[pos + 1..]);
+                    self.carry.truncate(pos + 1);
                     let data = std::mem::replace(&mut self.carry, rest);
                     return Some(Ok(self.emit(data)));
                 }
@@ -616,6 +645,7 @@ impl Chunks {
             first_line,
             data,
             bytes_done: self.done_bytes,
+            pool: std::sync::Arc::clone(&self.pool),
         }
     }
 }
