@@ -143,12 +143,6 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
 }
 
 fn main() -> ExitCode {
-    // Rows are made on the reader thread and freed on the main one; mimalloc's
-    // default returns freed pages to the OS at once and then faults them back
-    // in (a fifth of an import's time). Keep them instead.
-    // SAFETY: sets a process-wide allocator option before any other thread runs;
-    // 15 is `mi_option_purge_delay` in mimalloc.h (v2 and v3), -1 = never purge.
-    unsafe { libmimalloc_sys::mi_option_set(15, -1) };
     dangan::fsutil::install_interrupt_handler();
     let cli = Cli::parse();
     match run(cli) {
