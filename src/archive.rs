@@ -152,24 +152,6 @@ impl Cells for Vec<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn records_short_and_long() {
-        let r = Record::new(&["a", "", "中文", "d"]);
-        assert_eq!(r.iter().collect::<Vec<_>>(), ["a", "", "中文", "d"]);
-        assert_eq!(r.get(9), "");
-        assert_eq!(r.with(5, "x").to_vec(), ["a", "", "中文", "d", "", "x"]);
-        let big = "x".repeat(70_000);
-        let r = Record::new(&[big.as_str(), "tail"]);
-        assert_eq!(r.get(0).len(), 70_000);
-        assert_eq!(r.get(1), "tail");
-        assert_eq!(Record::new::<&str>(&[]).len(), 0);
-    }
-}
-
 impl Table {
     pub fn empty(kind: TableKind) -> Table {
         Table {
@@ -439,5 +421,23 @@ impl<W: Write> TableWriter<W> {
                 Ok(out)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_short_and_long() {
+        let r = Record::new(&["a", "", "中文", "d"]);
+        assert_eq!(r.iter().collect::<Vec<_>>(), ["a", "", "中文", "d"]);
+        assert_eq!(r.get(9), "");
+        assert_eq!(r.with(5, "x").to_vec(), ["a", "", "中文", "d", "", "x"]);
+        let big = "x".repeat(70_000);
+        let r = Record::new(&[big.as_str(), "tail"]);
+        assert_eq!(r.get(0).len(), 70_000);
+        assert_eq!(r.get(1), "tail");
+        assert_eq!(Record::new::<&str>(&[]).len(), 0);
     }
 }
