@@ -923,13 +923,8 @@ fn sniff_delimiter(text: &str, ext: &str) -> u8 {
 }
 
 fn read_yaml(name: String, text: &str) -> Result<Source> {
-    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!(":{}", l.line()))
-            .unwrap_or_default();
-        anyhow!("{name}{at}: not valid YAML: {e}")
-    })?;
+    let value: serde_yaml::Value = serde_yaml::from_str(text)
+        .map_err(|e| crate::settings::yaml_error(&name, "not valid YAML", e))?;
     let items = match value {
         serde_yaml::Value::Sequence(s) => s,
         serde_yaml::Value::Null => Vec::new(),

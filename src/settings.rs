@@ -91,13 +91,8 @@ impl Settings {
         if text.trim().is_empty() {
             return Ok(Settings::default());
         }
-        let s: Settings = serde_yaml::from_str(text).map_err(|e| {
-            let at = e
-                .location()
-                .map(|l| format!(":{}", l.line()))
-                .unwrap_or_default();
-            anyhow!("{name}{at}: invalid settings: {e}")
-        })?;
+        let s: Settings =
+            serde_yaml::from_str(text).map_err(|e| yaml_error(name, "invalid settings", e))?;
         for table in s.import.aliases.keys() {
             if crate::schema::TableKind::parse(table).is_none() {
                 bail!(
@@ -116,26 +111,37 @@ impl Settings {
 
     /// The user's header aliases for one table, as (header, column) pairs.
     pub fn aliases(&self, table: crate::schema::TableKind) -> Vec<(String, String)> {
-        self.import
-            .aliases
-            .get(table.name())
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default()
+        aliases_for(&self.import.aliases, table)
     }
+}
+
+/// Aliases per table (`import.aliases`, `--map`).
+pub type Aliases = BTreeMap<String, BTreeMap<String, String>>;
+
+/// One table's aliases as (header, column) pairs.
+pub fn aliases_for(aliases: &Aliases, table: crate::schema::TableKind) -> Vec<(String, String)> {
+    aliases
+        .get(table.name())
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// A YAML error as `FILE:LINE: what: error`.
+pub fn yaml_error(name: &str, what: &str, e: serde_yaml::Error) -> anyhow::Error {
+    let at = e
+        .location()
+        .map(|l| format!(":{}", l.line()))
+        .unwrap_or_default();
+    anyhow!("{name}{at}: {what}: {e}")
 }
 
 /// Read a `--map FILE`: either `{header: column}` for every table, or the
 /// per-table form of `import.aliases`.
-pub fn load_map_file(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+pub fn load_map_file(path: &Path) -> Result<Aliases> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{name}: cannot read: {e}"))?;
-    let value: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!(":{}", l.line()))
-            .unwrap_or_default();
-        anyhow!("{name}{at}: not valid YAML: {e}")
-    })?;
+    let value: serde_yaml::Value =
+        serde_yaml::from_str(&text).map_err(|e| yaml_error(&name, "not valid YAML", e))?;
     let serde_yaml::Value::Mapping(m) = value else {
         bail!("{name}: expected a map of header: column");
     };

@@ -129,6 +129,23 @@ struct ImportArgs {
     as_of: Option<chrono::NaiveDate>,
 }
 
+/// Lines with a prefix, and how many more there were beyond those shown.
+fn print_capped(
+    w: &mut dyn Write,
+    prefix: &str,
+    lines: &[String],
+    total: u64,
+    more: &str,
+) -> Result<()> {
+    for l in lines {
+        writeln!(w, "{prefix}{l}")?;
+    }
+    if total > lines.len() as u64 {
+        writeln!(w, "{prefix}... and {} {more}", total - lines.len() as u64)?;
+    }
+    Ok(())
+}
+
 fn parse_table(s: &str) -> Result<TableKind, String> {
     TableKind::parse(s).ok_or_else(|| "expected customers, transactions or followups".to_string())
 }
@@ -185,27 +202,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let r = import::run(&archive, &opts)?;
             let mut err = std::io::stderr().lock();
-            for w in &r.warnings {
-                writeln!(err, "warning: {w}")?;
-            }
-            if r.warnings_total > r.warnings.len() as u64 {
-                writeln!(
-                    err,
-                    "warning: ... and {} more values kept as they were",
-                    r.warnings_total - r.warnings.len() as u64
-                )?;
-            }
+            print_capped(
+                &mut err,
+                "warning: ",
+                &r.warnings,
+                r.warnings_total,
+                "more values kept as they were",
+            )?;
             if opts.dry_run {
-                for c in &r.changes {
-                    writeln!(err, "would {c}")?;
-                }
-                if r.changes_total > r.changes.len() as u64 {
-                    writeln!(
-                        err,
-                        "would ... and {} more changes",
-                        r.changes_total - r.changes.len() as u64
-                    )?;
-                }
+                print_capped(
+                    &mut err,
+                    "would ",
+                    &r.changes,
+                    r.changes_total,
+                    "more changes",
+                )?;
                 writeln!(err, "dry run: nothing was written")?;
             }
             for line in &r.rejected_preview {

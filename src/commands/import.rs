@@ -19,7 +19,6 @@ use crate::text::{fnv1a, is_confidential, mask, name_key};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -436,15 +435,10 @@ fn write_table(w: &mut dyn Write, format: StoreFormat, t: &Table, bom: bool) -> 
 fn open_input(
     path: &str,
     opts: &ImportOptions,
-    aliases: &BTreeMap<String, BTreeMap<String, String>>,
+    aliases: &crate::settings::Aliases,
 ) -> Result<Input> {
     let src = Source::open(path, &opts.read)?;
-    let user_aliases = |t: TableKind| -> Vec<(String, String)> {
-        aliases
-            .get(t.name())
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default()
-    };
+    let user_aliases = |t: TableKind| crate::settings::aliases_for(aliases, t);
     let table = match opts.table {
         Some(t) => t,
         None => crate::schema::detect_table(&src.headers, &user_aliases)

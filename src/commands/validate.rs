@@ -171,13 +171,7 @@ fn load_rules(path: &Path) -> Result<ValidateSettings> {
     serde_yaml::from_str::<Wrapped>(&text)
         .map(|w| w.validate)
         .or_else(|_| serde_yaml::from_str::<ValidateSettings>(&text))
-        .map_err(|e| {
-            let at = e
-                .location()
-                .map(|l| format!(":{}", l.line()))
-                .unwrap_or_default();
-            anyhow!("{name}{at}: invalid rules: {e}")
-        })
+        .map_err(|e| crate::settings::yaml_error(&name, "invalid rules", e))
 }
 
 type Patterns = HashMap<(String, String), regex::Regex>;
@@ -203,7 +197,7 @@ struct Ctx {
     patterns: Arc<Patterns>,
     as_of: NaiveDate,
     no_mask: bool,
-    aliases: Arc<std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>>,
+    aliases: Arc<crate::settings::Aliases>,
     /// archive numbers are required (the archive; a file may be an export
     /// that import will number)
     ids_required: bool,
@@ -336,12 +330,7 @@ fn check_table(
     want_ids: bool,
     report: &mut Report,
 ) -> Result<HashSet<String>> {
-    let user: Vec<(String, String)> = ctx
-        .aliases
-        .get(table.name())
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
-    let map = HeaderMap::new(table, &user);
+    let map = HeaderMap::new(table, &crate::settings::aliases_for(&ctx.aliases, table));
     let cols: Vec<Option<usize>> = table
         .columns()
         .iter()
