@@ -590,6 +590,10 @@ fn normalise_row(
 struct RowStream {
     rows: crate::pipeline::Rows<(Normalised, Counts)>,
     counts: Counts,
+    /// rows returned so far
+    read: u64,
+    name: String,
+    header_line: u64,
 }
 
 /// A table's own per-row work that needs no shared state (checks, lookups in
@@ -604,6 +608,7 @@ impl RowStream {
         width: usize,
         check: Option<Check>,
     ) -> RowStream {
+        let (meta_name, header_line) = (meta.name.clone(), meta.header_line);
         let f: crate::pipeline::RowFn<(Normalised, Counts)> = Arc::new(move |row: &RawRow| {
             let mut counts = Counts::default();
             let mut n = normalise_row(&meta, &slots, width, row, &mut counts);
@@ -615,7 +620,22 @@ impl RowStream {
         RowStream {
             rows: crate::pipeline::Rows::spawn(src, f),
             counts: Counts::default(),
+            read: 0,
+            name: meta_name,
+            header_line,
         }
+    }
+
+    /// Count a row read; now and then, honour Ctrl-C and move the progress bar
+    /// (`done`: bytes of the inputs before this one).
+    fn tick(&mut self, ctx: &mut Ctx, progress: &Progress, label: &str, done: u64) -> Result<()> {
+        self.read += 1;
+        ctx.summary.read += 1;
+        if ctx.summary.read.is_multiple_of(CHECK_EVERY) {
+            fsutil::checkpoint()?;
+            progress.tick(label, done + self.bytes());
+        }
+        Ok(())
     }
 
     /// Bytes of the input behind the rows returned so far.
@@ -623,10 +643,19 @@ impl RowStream {
         self.rows.bytes
     }
 
-    /// Add the counts of normalised and rounded values to the summary.
-    fn finish(self, summary: &mut Summary) {
+    /// Add the counts of normalised and rounded values to the summary; a
+    /// file with a header and no rows is an error.
+    fn finish(self, summary: &mut Summary) -> Result<()> {
+        if self.read == 0 {
+            bail!(
+                "{}:{}: no data rows (header only)",
+                self.name,
+                self.header_line
+            );
+        }
         summary.values_normalised += self.counts.normalised;
         summary.amounts_rounded += self.counts.rounded;
+        Ok(())
     }
 }
 
@@ -886,17 +915,11 @@ fn import_customers(
     };
     for Input { meta: input, src } in inputs {
         let slots: Vec<usize> = input.targets.iter().map(|t| table.ensure_col(t)).collect();
-        let mut rows_in_file = 0u64;
         let mut stream =
             RowStream::spawn(src, input.clone(), slots.clone(), table.columns.len(), None);
         while let Some(n) = stream.next() {
             let n = n?;
-            rows_in_file += 1;
-            ctx.summary.read += 1;
-            if ctx.summary.read.is_multiple_of(CHECK_EVERY) {
-                fsutil::checkpoint()?;
-                progress.tick("customers", done_bytes + stream.bytes());
-            }
+            stream.tick(ctx, progress, "customers", done_bytes)?;
             let keys = row_keys(&kc, &n.values);
             let found = index.find(&kc, &table.rows, &keys);
             if found.len() > 1 {
@@ -983,14 +1006,7 @@ fn import_customers(
                 None => ctx.summary.unchanged += 1,
             }
         }
-        if rows_in_file == 0 {
-            bail!(
-                "{}:{}: no data rows (header only)",
-                input.name,
-                input.header_line
-            );
-        }
-        stream.finish(&mut ctx.summary);
+        stream.finish(&mut ctx.summary)?;
         done_bytes += input.size.unwrap_or(0);
     }
     if !dup_errors.is_empty() {
@@ -1291,7 +1307,6 @@ fn import_transactions(
         w.write_record(&columns)?;
         let mut done_bytes = 0;
         for (Input { meta: input, src }, slots) in inputs.into_iter().zip(slots) {
-            let mut rows_in_file = 0u64;
             let check: Check = {
                 let resolver = Arc::clone(resolver);
                 let (c_date, c_amount, c_cust, c_credit, c_idno, c_kind) =
@@ -1332,12 +1347,7 @@ fn import_transactions(
                 RowStream::spawn(src, input.clone(), slots.clone(), width, Some(check));
             while let Some(n) = stream.next() {
                 let n = n?;
-                rows_in_file += 1;
-                ctx.summary.read += 1;
-                if ctx.summary.read.is_multiple_of(CHECK_EVERY) {
-                    fsutil::checkpoint()?;
-                    progress.tick("transactions", done_bytes + stream.bytes());
-                }
+                stream.tick(ctx, progress, "transactions", done_bytes)?;
                 if !n.reasons.is_empty() {
                     let raw = n.raw(&slots);
                     ctx.rejects
@@ -1377,14 +1387,7 @@ fn import_transactions(
                 ctx.change(|| format!("add transactions {}", t.get(c_id)));
                 w.write_record(t.iter())?;
             }
-            if rows_in_file == 0 {
-                bail!(
-                    "{}:{}: no data rows (header only)",
-                    input.name,
-                    input.header_line
-                );
-            }
-            stream.finish(&mut ctx.summary);
+            stream.finish(&mut ctx.summary)?;
             done_bytes += input.size.unwrap_or(0);
         }
         w.flush()?;
@@ -1506,17 +1509,11 @@ fn import_followups(
             column_index(&table.columns, "credit_code"),
             column_index(&table.columns, "id_number"),
         );
-        let mut rows_in_file = 0u64;
         let mut stream =
             RowStream::spawn(src, input.clone(), slots.clone(), table.columns.len(), None);
         while let Some(n) = stream.next() {
             let mut n = n?;
-            rows_in_file += 1;
-            ctx.summary.read += 1;
-            if ctx.summary.read.is_multiple_of(CHECK_EVERY) {
-                fsutil::checkpoint()?;
-                progress.tick("followups", stream.bytes());
-            }
+            stream.tick(ctx, progress, "followups", 0)?;
             let mut reasons = Vec::new();
             if let Some((_, why)) = n.problems.iter().find(|(c, _)| c == "date") {
                 reasons.push(format!("date: {why}"));
@@ -1549,14 +1546,7 @@ fn import_followups(
             ctx.change(|| format!("add followups {cust} {date}"));
             table.rows.push(r);
         }
-        if rows_in_file == 0 {
-            bail!(
-                "{}:{}: no data rows (header only)",
-                input.name,
-                input.header_line
-            );
-        }
-        stream.finish(&mut ctx.summary);
+        stream.finish(&mut ctx.summary)?;
     }
     if added == 0 && opts.output.is_none() {
         return Ok(None);
