@@ -546,6 +546,18 @@ fn check_row(
             values.push(Cow::Borrowed(""));
             continue;
         }
+        // free text and codes have no format rule: nothing to normalise
+        if matches!(
+            c.kind,
+            ValueKind::Text
+                | ValueKind::LongText
+                | ValueKind::Code
+                | ValueKind::Region
+                | ValueKind::Tags
+        ) {
+            values.push(Cow::Borrowed(raw));
+            continue;
+        }
         let (v, flags) = normalise_cow(c.kind, raw, false);
         if let Some(problem) = flags.problem
             && let Some(rule) = format_rule(c.kind)
@@ -732,15 +744,6 @@ fn check_row(
             if !val("name").is_empty() && !val("mobile").is_empty() {
                 keys[3] = name_mobile_hash(val("name"), val("mobile"));
                 key_values[2] = at("mobile").to_string();
-            }
-            // masked like every value a finding shows
-            for (v, f) in key_values
-                .iter_mut()
-                .zip(["credit_code", "id_number", "mobile"])
-            {
-                if is_confidential(f) && !ctx.no_mask {
-                    *v = mask(f, v);
-                }
             }
         }
         TableKind::Transactions | TableKind::Followups => {
