@@ -158,8 +158,12 @@ pub fn write_rows(
         Format::Table => {
             let mut t = Comfy::new();
             t.load_style(presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic)
                 .set_header(columns.iter().map(|l| l.text(out.lang)));
+            // wrap to the terminal only when its width is known and usable
+            // (a pseudo-terminal may report 0 columns)
+            if t.width().is_some_and(|w| w >= 40) {
+                t.set_content_arrangement(ContentArrangement::Dynamic);
+            }
             for r in rows {
                 t.add_row(r.iter().map(Cell::render));
             }
