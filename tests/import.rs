@@ -626,3 +626,22 @@ fn the_archive_comes_from_dangan_archive_when_not_given() {
         .code(1); // C000404 is unknown: there are no customers yet
     assert!(read(dir.path().join("import-rejects.csv")).contains("unknown customer"));
 }
+
+#[test]
+fn utf16_with_bom_as_excel_saves_unicode_text() {
+    // Excel's "Unicode text": UTF-16LE with a BOM, tab-separated
+    let dir = tempfile::tempdir().unwrap();
+    let text = "客户名称\t手机\t地区\r\n林小姐\t135 0000 1111\t福建\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    std::fs::write(dir.path().join("unicode.txt"), bytes).unwrap();
+    let out = dangan()
+        .args(["import", "unicode.txt", "--output", "-"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(stdout_of(&out).ends_with("\n,林小姐,,,福建省,,,,13500001111,,,,,,,,,,,2024-06-30,2024-06-30,\n"), "{}", stdout_of(&out));
+}
