@@ -643,5 +643,10 @@ fn utf16_with_bom_as_excel_saves_unicode_text() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert!(stdout_of(&out).ends_with("\n,林小姐,,,福建省,,,,13500001111,,,,,,,,,,,2024-06-30,2024-06-30,\n"), "{}", stdout_of(&out));
+    assert!(
+        stdout_of(&out)
+            .ends_with("\n,林小姐,,,福建省,,,,13500001111,,,,,,,,,,,2024-06-30,2024-06-30,\n"),
+        "{}",
+        stdout_of(&out)
+    );
 }
