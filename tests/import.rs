@@ -597,9 +597,22 @@ fn ctrl_c_leaves_the_archive_as_it_was() {
     stdin
         .write_all(format!("客户名称,手机\n{}", rows(0, 20_000)).as_bytes())
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // wait until it holds the archive's lock (it writes its pid there): from
+    // then on Ctrl-C asks it to stop instead of ending it at once
+    let pid = child.id().to_string();
+    let t0 = std::time::Instant::now();
+    while !std::fs::read_to_string(a.join(".dangan.lock"))
+        .unwrap_or_default()
+        .contains(&format!("pid {pid}"))
+    {
+        assert!(
+            t0.elapsed().as_secs() < 30,
+            "the import never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &pid])
         .status()
         .unwrap();
     assert!(status.success());
