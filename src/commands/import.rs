@@ -1112,6 +1112,20 @@ impl Resolver {
         self.ids.insert(id.to_string());
     }
 
+    /// Put the archive number of the customer a row names in its
+    /// `customer_id`, or add why there is none to its reasons.
+    fn fill(&self, n: &mut Normalised, c_cust: usize, c_credit: usize, c_idno: usize) {
+        match self.resolve(
+            n.values.get(c_cust),
+            n.values.get(c_credit),
+            n.values.get(c_idno),
+        ) {
+            Ok(Some(id)) => n.values = n.values.with(c_cust, &id),
+            Ok(None) => {}
+            Err(why) => n.reasons.push(why),
+        }
+    }
+
     /// The customer's archive number when it differs from `customer_id`
     /// (`None`: `customer_id` is right), or why there is none.
     fn resolve(
@@ -1329,15 +1343,7 @@ fn import_transactions(
                     if n.values[c_amount].is_empty() {
                         n.reasons.push("no amount".into());
                     }
-                    match resolver.resolve(
-                        &n.values[c_cust],
-                        cell(&n.values, c_credit),
-                        cell(&n.values, c_idno),
-                    ) {
-                        Ok(Some(id)) => n.values = n.values.with(c_cust, &id),
-                        Ok(None) => {}
-                        Err(why) => n.reasons.push(why),
-                    }
+                    resolver.fill(n, c_cust, c_credit, c_idno);
                     if n.reasons.is_empty() && n.values.get(c_kind).is_empty() {
                         n.values = n.values.with(c_kind, "sale");
                     }
@@ -1514,24 +1520,19 @@ fn import_followups(
         while let Some(n) = stream.next() {
             let mut n = n?;
             stream.tick(ctx, progress, "followups", 0)?;
-            let mut reasons = Vec::new();
             if let Some((_, why)) = n.problems.iter().find(|(c, _)| c == "date") {
-                reasons.push(format!("date: {why}"));
+                n.reasons.push(format!("date: {why}"));
             } else if n.values[c_date].is_empty() {
-                reasons.push("no date".into());
+                n.reasons.push("no date".into());
             }
-            match resolver.resolve(
-                &n.values[c_cust],
-                cell(&n.values, c_credit),
-                cell(&n.values, c_idno),
-            ) {
-                Ok(Some(id)) => n.values = n.values.with(c_cust, &id),
-                Ok(None) => {}
-                Err(why) => reasons.push(why),
-            }
-            if !reasons.is_empty() {
-                ctx.rejects
-                    .add(&mut ctx.summary, &input, &n.raw(&slots), reasons.join("; "));
+            resolver.fill(&mut n, c_cust, c_credit, c_idno);
+            if !n.reasons.is_empty() {
+                ctx.rejects.add(
+                    &mut ctx.summary,
+                    &input,
+                    &n.raw(&slots),
+                    n.reasons.join("; "),
+                );
                 continue;
             }
             warn_problems(ctx, &input, &n, &slots);
