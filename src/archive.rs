@@ -330,10 +330,6 @@ impl ArchiveReader {
             .collect();
         self.src.for_each_projected(&idx, f)
     }
-
-    pub fn source_name(&self) -> &str {
-        &self.src.name
-    }
 }
 
 /// Writes rows of a table in one store format.

@@ -1090,7 +1090,7 @@ impl Resolver {
             ..Resolver::default()
         };
         for row in &t.rows {
-            r.add(cell(row, ci), cell(row, cc), cell(row, cn));
+            r.add(row.get(ci), row.get(cc), row.get(cn));
         }
         r
     }
@@ -1178,10 +1178,6 @@ impl Resolver {
 
 fn column_index(columns: &[String], name: &str) -> usize {
     columns.iter().position(|c| c == name).unwrap_or(usize::MAX)
-}
-
-fn cell<R: Cells + ?Sized>(row: &R, i: usize) -> &str {
-    row.cell(i)
 }
 
 /// Writes a whole table to a sink, counting what it changed.
@@ -1365,7 +1361,7 @@ fn import_transactions(
                 if t[c_id].is_empty() {
                     // no order number: a stable id from the content, so a re-run
                     // of the same file recognises its rows
-                    let parts: Vec<&str> = c_hash.iter().map(|&i| cell(&t, i)).collect();
+                    let parts: Vec<&str> = c_hash.iter().map(|&i| t.get(i)).collect();
                     let h = fnv1a(&parts);
                     let n = derived.entry(h).or_insert(0);
                     *n += 1;
@@ -1418,7 +1414,7 @@ fn import_transactions(
     }
     let mut changed = ctx.summary.added > 0;
     let mut apply = |row: &mut Vec<String>, ctx: &mut Ctx| {
-        if let Some(ups) = updates.remove(cell(row, c_id)) {
+        if let Some(ups) = updates.remove(row.cell(c_id)) {
             let original = row.clone();
             let flags: Vec<bool> = ups.iter().map(|u| merge_into(row, u)).collect();
             if *row == original {
@@ -1428,7 +1424,7 @@ fn import_transactions(
                 ctx.summary.updated += n;
                 ctx.summary.unchanged += flags.len() as u64 - n;
                 changed = true;
-                let id = cell(row, c_id).to_string();
+                let id = row.cell(c_id).to_string();
                 ctx.change(|| format!("update transactions {id}"));
             }
         }
