@@ -9,6 +9,10 @@
 //! - `archive`: the archive directory, its tables, reading and writing them
 //! - `settings`: `dangan.yaml`
 //! - `rules`: validation rules, their names and settings
+//! - `period`: `--period`, `--from/--to`, `--as-of` and the previous period
+//! - `ledger`: archive tables as polars lazy frames (money as integer fen)
+//! - `tiers`: A/B/C tiers (the pareto cut), segments and risk rules, RFM scores
+//! - `shares`: shares that add up to exactly 100.00 %
 //! - `fsutil`: lock, atomic journalled commits, backups, Ctrl-C
 //! - `output`: `--format` and `--lang` for every command
 //! - `commands::*`: one file per subcommand
@@ -19,14 +23,18 @@ pub mod dates;
 pub mod fsutil;
 pub mod ids;
 pub mod input;
+pub mod ledger;
 pub mod money;
 pub mod normalize;
 pub mod output;
+pub mod period;
 pub mod pipeline;
 pub mod rules;
 pub mod schema;
 pub mod settings;
+pub mod shares;
 pub mod text;
+pub mod tiers;
 
 /// An error that ends a command with exit code 1: findings at the failing
 /// severity (validation) or rejected rows (import). Every other error exits 2.

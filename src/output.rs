@@ -89,12 +89,15 @@ impl Label {
     }
 }
 
-/// A value in an output: text, a count, or money in fen (printed as yuan).
+/// A value in an output: text, a count, money in fen (printed as yuan), a
+/// percentage in hundredths (`2345` is printed 23.45), or nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Text(String),
     Int(i64),
     Fen(i64),
+    Pct(i64),
+    Null,
 }
 
 impl Cell {
@@ -103,7 +106,14 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Fen(f) => crate::money::format_yuan(*f),
+            // the same digits as money: two decimals, exact
+            Cell::Pct(p) => crate::money::format_yuan(*p),
+            Cell::Null => String::new(),
         }
+    }
+
+    pub fn opt_pct(p: Option<i64>) -> Cell {
+        p.map_or(Cell::Null, Cell::Pct)
     }
 
     fn json(&self) -> serde_json::Value {
@@ -112,12 +122,18 @@ impl Cell {
             Cell::Int(i) => serde_json::Value::from(*i),
             // money keeps its exact two decimals as a string
             Cell::Fen(f) => serde_json::Value::String(crate::money::format_yuan(*f)),
+            // a percentage is a plain number (23.45)
+            Cell::Pct(p) => serde_json::Number::from_f64(*p as f64 / 100.0)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Cell::Null => serde_json::Value::Null,
         }
     }
 
     fn yaml(&self) -> serde_yaml::Value {
         match self {
             Cell::Int(i) => serde_yaml::Value::from(*i),
+            Cell::Pct(p) => serde_yaml::Value::from(*p as f64 / 100.0),
+            Cell::Null => serde_yaml::Value::Null,
             other => serde_yaml::Value::String(other.render()),
         }
     }
@@ -173,20 +189,15 @@ pub fn write_rows(
         Format::Markdown => {
             let head: Vec<&str> = columns.iter().map(|l| l.text(out.lang)).collect();
             writeln!(w, "| {} |", head.join(" | "))?;
-            let rule: Vec<&str> = rows
-                .first()
-                .map(|r| {
-                    r.iter()
-                        .map(|c| {
-                            if matches!(c, Cell::Text(_)) {
-                                "---"
-                            } else {
-                                "---:"
-                            }
-                        })
-                        .collect()
+            let rule: Vec<&str> = (0..columns.len())
+                .map(|i| {
+                    if numeric_column(rows, i) {
+                        "---:"
+                    } else {
+                        "---"
+                    }
                 })
-                .unwrap_or_else(|| vec!["---"; columns.len()]);
+                .collect();
             writeln!(w, "| {} |", rule.join(" | "))?;
             for r in rows {
                 let cells: Vec<String> = r.iter().map(|c| md_escape(&c.render())).collect();
@@ -242,14 +253,20 @@ fn yaml_map(columns: &[Label], row: &[Cell]) -> serde_yaml::Mapping {
     m
 }
 
+/// Is column `i` a number column (a number in some row, text in none)?
+fn numeric_column(rows: &[Vec<Cell>], i: usize) -> bool {
+    let cells = || rows.iter().filter_map(|r| r.get(i));
+    cells().any(|c| matches!(c, Cell::Int(_) | Cell::Fen(_) | Cell::Pct(_)))
+        && !cells().any(|c| matches!(c, Cell::Text(s) if !s.is_empty()))
+}
+
 fn align_numbers(t: &mut Comfy, rows: &[Vec<Cell>]) {
-    if let Some(first) = rows.first() {
-        for (i, c) in first.iter().enumerate() {
-            if !matches!(c, Cell::Text(_))
-                && let Some(col) = t.column_mut(i)
-            {
-                col.set_cell_alignment(comfy_table::CellAlignment::Right);
-            }
+    let width = rows.first().map_or(0, Vec::len);
+    for i in 0..width {
+        if numeric_column(rows, i)
+            && let Some(col) = t.column_mut(i)
+        {
+            col.set_cell_alignment(comfy_table::CellAlignment::Right);
         }
     }
 }

@@ -12,6 +12,8 @@
 //!     customers: { 客户全名: name, 微信号: wechat }
 //! validate:             # see src/rules.rs
 //!   stale_days: 60
+//! classify:             # see src/tiers.rs
+//!   method: pareto
 //! ```
 
 use anyhow::{Result, anyhow, bail};
@@ -26,6 +28,7 @@ pub struct Settings {
     pub archive: ArchiveSettings,
     pub import: ImportSettings,
     pub validate: crate::rules::ValidateSettings,
+    pub classify: crate::tiers::ClassifySettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -102,6 +105,9 @@ impl Settings {
         }
         if let Err(e) = s.validate.check() {
             bail!("{name}: validate: {e}");
+        }
+        if let Err(e) = s.classify.resolve() {
+            bail!("{name}: classify: {e}");
         }
         if s.archive.id_width == 0 || s.archive.id_width > 18 {
             bail!("{name}: archive.id_width must be between 1 and 18");

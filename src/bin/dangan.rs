@@ -58,6 +58,72 @@ enum Command {
         after_help = "Examples:\n  dangan validate --archive ./archive --as-of 2026-11-30\n  dangan validate 客户资料.xlsx --fail-on warning --format json\n\nExit codes: 0 no finding at the --fail-on level; 1 findings at it; 2 unusable input."
     )]
     Validate(ValidateArgs),
+    /// Grade every customer A/B/C, sort it into key / general / risk (with the reasons), score RFM
+    #[command(
+        after_help = "Examples:\n  dangan classify --archive ./archive --as-of 2026-10-31\n  dangan classify --period 2025 --method threshold --a-min 10万 --b-min 1万\n  dangan classify --write --format csv > grades.csv\n\nRisk rules: over_credit_limit, overdue, credit_rating, churned, decline.\nDefaults come from the classify: section of dangan.yaml."
+    )]
+    Classify(ClassifyArgs),
+}
+
+/// The period a command covers.
+#[derive(Args)]
+struct PeriodFlags {
+    /// Date the figures are taken at (recency, outstanding, overdue) [default: the end of an explicit period, else today]
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    as_of: Option<chrono::NaiveDate>,
+    /// First day of the period (inclusive)
+    #[arg(long, value_parser = parse_date, value_name = "DATE", conflicts_with = "period")]
+    from: Option<chrono::NaiveDate>,
+    /// Last day of the period (inclusive) [default with --from: the as-of date]
+    #[arg(long, value_parser = parse_date, value_name = "DATE", conflicts_with = "period")]
+    to: Option<chrono::NaiveDate>,
+    /// 12m, 6m, 1y, 2q, 4w, 90d (ending at the as-of date), or 2024, 2024-10, 2024Q3 [default: 12m]
+    #[arg(long, value_parser = dangan::period::PeriodSpec::parse, value_name = "PERIOD")]
+    period: Option<dangan::period::PeriodSpec>,
+}
+
+impl PeriodFlags {
+    fn args(&self) -> dangan::period::PeriodArgs {
+        dangan::period::PeriodArgs {
+            as_of: self.as_of,
+            from: self.from,
+            to: self.to,
+            period: self.period,
+        }
+    }
+}
+
+#[derive(Args)]
+struct ClassifyArgs {
+    #[command(flatten)]
+    period: PeriodFlags,
+    /// pareto: by share of net sales; threshold: by net sales amounts [default: pareto]
+    #[arg(long, value_enum)]
+    method: Option<dangan::tiers::Method>,
+    /// Pareto: A while the customers ranked before hold less than this % of net sales [default: 80]
+    #[arg(long, value_name = "PCT")]
+    a: Option<f64>,
+    /// Pareto: B while they hold less than this % [default: 95]
+    #[arg(long, value_name = "PCT")]
+    b: Option<f64>,
+    /// Threshold: A from this net sales, in yuan (10万 works) [default: 100000]
+    #[arg(long, value_name = "YUAN")]
+    a_min: Option<String>,
+    /// Threshold: B from this net sales [default: 10000]
+    #[arg(long, value_name = "YUAN")]
+    b_min: Option<String>,
+    /// overdue rule: unpaid more than this many days after the due date [default: 30]
+    #[arg(long, value_name = "DAYS")]
+    grace_days: Option<i64>,
+    /// credit_rating rule: ratings that are a risk, comma-separated [default: C,D]
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    risk_ratings: Option<Vec<String>>,
+    /// decline rule: net sales down by at least this % on the previous period [default: 50]
+    #[arg(long, value_name = "PCT")]
+    decline: Option<f64>,
+    /// Store tier, segment and classified_at in the customers file (atomic, with a backup)
+    #[arg(long)]
+    write: bool,
 }
 
 #[derive(Args)]
@@ -288,6 +354,47 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     "{} row(s) rejected",
                     s.rejected
                 ))));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Classify(a) => {
+            use dangan::commands::classify;
+            let opts = classify::ClassifyOptions {
+                period: a.period.args(),
+                method: a.method,
+                a: a.a,
+                b: a.b,
+                a_min: a.a_min,
+                b_min: a.b_min,
+                grace_days: a.grace_days,
+                risk_ratings: a.risk_ratings,
+                decline: a.decline,
+                write: a.write,
+                today: None,
+            };
+            let c = classify::run(&archive, &opts)?;
+            classify::print(&mut std::io::stdout().lock(), out, &c)?;
+            if let Some(wr) = &c.written
+                && !g.quiet
+            {
+                let mut err = std::io::stderr().lock();
+                if wr.changed == 0 && wr.backup.is_none() {
+                    writeln!(
+                        err,
+                        "{}: grades unchanged, nothing written",
+                        wr.path.display()
+                    )?;
+                } else {
+                    writeln!(
+                        err,
+                        "{}: tier, segment, classified_at written ({} customer(s) changed)",
+                        wr.path.display(),
+                        wr.changed
+                    )?;
+                    if let Some(b) = &wr.backup {
+                        writeln!(err, "previous file kept in {}", b.display())?;
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
