@@ -17,7 +17,7 @@ use crate::schema::TableKind;
 use anyhow::{Context, Result, anyhow};
 use polars::prelude::{
     DataFrame, DataType, Expr, IntoLazy, LazyCsvReader, LazyFileListReader, LazyFrame, NULL,
-    NamedFrom, PlRefPath, Schema, Series, col, lit,
+    NamedFrom, PlRefPath, Schema, Series, col, lit, when,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -155,6 +155,45 @@ fn from_table(
     }
     let df = DataFrame::new(table.rows.len(), series).map_err(|e| anyhow!("{name}: {e}"))?;
     Ok(df.lazy())
+}
+
+/// Is the transaction a return or a discount (taken off the sales)? Any
+/// other kind, or none, counts as a sale.
+pub fn is_back() -> Expr {
+    col("kind")
+        .eq(lit("return"))
+        .or(col("kind").eq(lit("discount")))
+        .fill_null(lit(false))
+}
+
+/// A transaction's amount as it counts in net sales: returns and discounts
+/// (stored as the positive amount taken back) are taken off.
+pub fn signed_amount() -> Expr {
+    let amount = || col("amount").fill_null(lit(0i64));
+    when(is_back().and(amount().gt(lit(0i64))))
+        .then(lit(0i64) - amount())
+        .otherwise(amount())
+}
+
+/// `amount − paid` of a transaction.
+pub fn unpaid() -> Expr {
+    col("amount").fill_null(lit(0i64)) - col("paid").fill_null(lit(0i64))
+}
+
+/// What a transaction adds to the customer's outstanding balance: the unpaid
+/// part of a sale, less the part of a return or discount not refunded.
+pub fn signed_unpaid() -> Expr {
+    when(is_back())
+        .then(lit(0i64) - unpaid())
+        .otherwise(unpaid())
+}
+
+/// `date` within `from..=to` (ISO dates compare as text).
+pub fn dated_between(from: chrono::NaiveDate, to: chrono::NaiveDate) -> Expr {
+    col("date")
+        .gt_eq(lit(crate::dates::iso(from)))
+        .and(col("date").lt_eq(lit(crate::dates::iso(to))))
+        .fill_null(lit(false))
 }
 
 /// A quantity as ten-thousandths of a unit (`2.5` → 25000).

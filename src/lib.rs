@@ -13,12 +13,15 @@
 //! - `ledger`: archive tables as polars lazy frames (money as integer fen)
 //! - `tiers`: A/B/C tiers (the pareto cut), segments and risk rules, RFM scores
 //! - `shares`: shares that add up to exactly 100.00 %
+//! - `composition`: composition tables (sales by tier, region, product, ...)
+//! - `receivables`: outstanding and overdue amounts in ageing buckets
 //! - `fsutil`: lock, atomic journalled commits, backups, Ctrl-C
 //! - `output`: `--format` and `--lang` for every command
 //! - `commands::*`: one file per subcommand
 
 pub mod archive;
 pub mod commands;
+pub mod composition;
 pub mod dates;
 pub mod fsutil;
 pub mod ids;
@@ -29,6 +32,7 @@ pub mod normalize;
 pub mod output;
 pub mod period;
 pub mod pipeline;
+pub mod receivables;
 pub mod rules;
 pub mod schema;
 pub mod settings;

@@ -97,6 +97,8 @@ pub enum Cell {
     Int(i64),
     Fen(i64),
     Pct(i64),
+    /// a quantity in ten-thousandths of a unit (`crate::ledger::QTY_SCALE`)
+    Qty(i64),
     Null,
 }
 
@@ -108,6 +110,7 @@ impl Cell {
             Cell::Fen(f) => crate::money::format_yuan(*f),
             // the same digits as money: two decimals, exact
             Cell::Pct(p) => crate::money::format_yuan(*p),
+            Cell::Qty(q) => crate::ledger::format_quantity(*q),
             Cell::Null => String::new(),
         }
     }
@@ -125,6 +128,8 @@ impl Cell {
             // a percentage is a plain number (23.45)
             Cell::Pct(p) => serde_json::Number::from_f64(*p as f64 / 100.0)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Cell::Qty(q) => serde_json::from_str(&crate::ledger::format_quantity(*q))
+                .unwrap_or(serde_json::Value::Null),
             Cell::Null => serde_json::Value::Null,
         }
     }
@@ -133,6 +138,8 @@ impl Cell {
         match self {
             Cell::Int(i) => serde_yaml::Value::from(*i),
             Cell::Pct(p) => serde_yaml::Value::from(*p as f64 / 100.0),
+            Cell::Qty(q) => serde_yaml::from_str(&crate::ledger::format_quantity(*q))
+                .unwrap_or(serde_yaml::Value::Null),
             Cell::Null => serde_yaml::Value::Null,
             other => serde_yaml::Value::String(other.render()),
         }
@@ -256,7 +263,7 @@ fn yaml_map(columns: &[Label], row: &[Cell]) -> serde_yaml::Mapping {
 /// Is column `i` a number column (a number in some row, text in none)?
 fn numeric_column(rows: &[Vec<Cell>], i: usize) -> bool {
     let cells = || rows.iter().filter_map(|r| r.get(i));
-    cells().any(|c| matches!(c, Cell::Int(_) | Cell::Fen(_) | Cell::Pct(_)))
+    cells().any(|c| matches!(c, Cell::Int(_) | Cell::Fen(_) | Cell::Pct(_) | Cell::Qty(_)))
         && !cells().any(|c| matches!(c, Cell::Text(s) if !s.is_empty()))
 }
 

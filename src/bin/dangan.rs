@@ -63,6 +63,26 @@ enum Command {
         after_help = "Examples:\n  dangan classify --archive ./archive --as-of 2026-10-31\n  dangan classify --period 2025 --method threshold --a-min 10万 --b-min 1万\n  dangan classify --write --format csv > grades.csv\n\nRisk rules: over_credit_limit, overdue, credit_rating, churned, decline.\nDefaults come from the classify: section of dangan.yaml."
     )]
     Classify(ClassifyArgs),
+    /// Composition tables (sales by tier, region, product, kind, owner, month) and receivables ageing
+    #[command(
+        after_help = "Examples:\n  dangan analyze region --by region,city --period 2025\n  dangan analyze product --by category,product --top 10\n  dangan analyze month --period 12m --as-of 2026-10-31\n  dangan analyze credit --by customer_id --top 20\n\nGroup columns for --by: tier, region, city, category, product, kind, owner, month, customer_id."
+    )]
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Args)]
+struct AnalyzeArgs {
+    /// What to break down
+    #[arg(value_enum)]
+    view: dangan::commands::analyze::View,
+    #[command(flatten)]
+    period: PeriodFlags,
+    /// Group by these columns, comma-separated [default: the view's own]
+    #[arg(long, value_name = "COL[,COL]", value_delimiter = ',', value_parser = dangan::composition::Key::parse)]
+    by: Option<Vec<dangan::composition::Key>>,
+    /// Keep the N largest rows and fold the rest into one (other) row
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    top: Option<u32>,
 }
 
 /// The period a command covers.
@@ -396,6 +416,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Analyze(a) => {
+            use dangan::commands::analyze;
+            let opts = analyze::AnalyzeOptions {
+                view: a.view,
+                period: a.period.args(),
+                by: a.by,
+                top: a.top.map(|n| n as usize),
+                today: None,
+            };
+            let r = analyze::run(&archive, &opts)?;
+            analyze::print(&mut std::io::stdout().lock(), out, &r)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate(a) => {

@@ -117,8 +117,7 @@ pub fn run(archive_dir: &std::path::Path, opts: &ClassifyOptions) -> Result<Clas
     }
     let today = opts.today.unwrap_or_else(crate::dates::today);
     let (as_of, period) = pargs.resolve(today)?;
-    let fig = figures(&archive, &rules, as_of, &period)?;
-    let rows = grade(&fig, &rules, as_of);
+    let rows = grade_archive(&archive, &rules, as_of, &period)?;
     let written = if opts.write {
         Some(write_grades(&archive, &rows, as_of)?)
     } else {
@@ -133,8 +132,19 @@ pub fn run(archive_dir: &std::path::Path, opts: &ClassifyOptions) -> Result<Clas
     })
 }
 
+/// Every customer of the archive graded, in ranking order.
+pub fn grade_archive(
+    archive: &Archive,
+    rules: &Rules,
+    as_of: NaiveDate,
+    period: &Period,
+) -> Result<Vec<Graded>> {
+    let fig = figures(archive, rules, as_of, period)?;
+    Ok(grade(&fig, rules, as_of))
+}
+
 /// `dangan.yaml`'s settings with the flags over them.
-fn rules(archive: &Archive, o: &ClassifyOptions) -> Result<Rules> {
+pub fn rules(archive: &Archive, o: &ClassifyOptions) -> Result<Rules> {
     let mut s = archive.settings.classify.clone();
     if let Some(m) = o.method {
         s.method = m;
@@ -237,28 +247,10 @@ fn figures(archive: &Archive, rules: &Rules, as_of: NaiveDate, p: &Period) -> Re
 /// The aggregations of `figures`, per customer.
 fn sums(rules: &Rules, as_of: NaiveDate, p: &Period) -> Vec<Expr> {
     let date = || col("date");
-    let amount = || col("amount").fill_null(lit(0i64));
-    let unpaid = || amount() - col("paid").fill_null(lit(0i64));
-    let kind = || col("kind");
-    // returns and discounts are taken off; anything else counts as a sale
-    let back = || {
-        kind()
-            .eq(lit("return"))
-            .or(kind().eq(lit("discount")))
-            .fill_null(lit(false))
-    };
-    let sale = || back().not();
-    let between = |from: NaiveDate, to: NaiveDate| {
-        date()
-            .gt_eq(lit(iso(from)))
-            .and(date().lt_eq(lit(iso(to))))
-            .fill_null(lit(false))
-    };
-    let signed = || {
-        when(back().and(amount().gt(lit(0i64))))
-            .then(lit(0i64) - amount())
-            .otherwise(amount())
-    };
+    let unpaid = ledger::unpaid;
+    let sale = || ledger::is_back().not();
+    let between = ledger::dated_between;
+    let signed = ledger::signed_amount;
     let upto = || date().lt_eq(lit(iso(as_of))).fill_null(lit(false));
     let overdue_before = iso(as_of - Days::new(rules.grace_days as u64));
     vec![
@@ -287,7 +279,7 @@ fn sums(rules: &Rules, as_of: NaiveDate, p: &Period) -> Vec<Expr> {
             .max()
             .alias("last_sale"),
         when(upto())
-            .then(when(back()).then(lit(0i64) - unpaid()).otherwise(unpaid()))
+            .then(ledger::signed_unpaid())
             .otherwise(lit(0i64))
             .sum()
             .alias("outstanding"),

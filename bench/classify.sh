@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Benchmark of `dangan classify` (issue 4): 1,000,000 customers and 10,000,000
+# transactions (generated archive), classified over the 12 months to
+# 2026-10-31, the whole table written as CSV. Beside it, in the same run,
+# DuckDB doing the same job in SQL (bench/classify.sql: the same sums per
+# customer, the pareto cut over a window, the risk rules, RFM quintiles) and
+# writing the same rows to a CSV file.
+#
+#   bash bench/classify.sh [CUSTOMERS] [TRANSACTIONS]
+source "$(dirname "$0")/common.sh"
+build
+archive "${1:-1000000}" "${2:-10000000}"
+venv
+echo -e "step\tseconds\tpeak_MiB"
+OUT=$(mktemp -d)
+for i in 1 2 3; do
+  measure "dangan classify, run $i" "$BIN" classify --archive "$ARCHIVE" --as-of 2026-10-31 --format csv
+  D=$SECS
+  measure "duckdb (same query), run $i" "$PY" - "$ARCHIVE" "$OUT/duckdb.csv" < bench/classify.py
+  echo -e "ratio dangan/duckdb, run $i\t$(ratio "$D" "$SECS")"
+done
+"$BIN" classify --archive "$ARCHIVE" --as-of 2026-10-31 --format csv > "$OUT/dangan.csv"
+"$PY" - "$OUT/dangan.csv" "$OUT/duckdb.csv" <<'PY'
+import sys, pandas as pd
+a = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False).set_index("id")
+b = pd.read_csv(sys.argv[2], dtype=str, keep_default_na=False).set_index("id").loc[a.index]
+for c in ["net_sales", "tier", "segment", "rfm"]:
+    same = (a[c] == b[c]).sum()
+    print(f"rows where dangan and duckdb agree on {c}: {same} of {len(a)}")
+PY
+cp "$ARCHIVE/customers.csv" "$OUT/customers.backup.csv"
+measure "dangan classify --write (1st: writes)" "$BIN" classify --archive "$ARCHIVE" --as-of 2026-10-31 --format csv --write
+measure "dangan classify --write (2nd: nothing to write)" "$BIN" classify --archive "$ARCHIVE" --as-of 2026-10-31 --format csv --write
+# leave the generated archive as it was
+cp "$OUT/customers.backup.csv" "$ARCHIVE/customers.csv"
+rm -rf "$OUT" "$ARCHIVE/.backup"

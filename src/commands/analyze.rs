@@ -1,0 +1,310 @@
+//! `dangan analyze`: composition tables (客户构成分析) and receivables ageing.
+//!
+//! ```text
+//! dangan analyze VIEW [--from DATE --to DATE | --period 12m|2024|2024-10|2024Q3] [--as-of DATE]
+//!                     [--by COL[,COL]] [--top N]
+//! ```
+//!
+//! | view | groups by (default `--by`) | table |
+//! |---|---|---|
+//! | `sales` | `tier` (A/B/C as `classify` grades them for the same period) | 销售构成 |
+//! | `region` | `region` (`--by region,city` drills down) | 地区构成 |
+//! | `product` | `category` (`--by category,product`) | 商品构成 |
+//! | `kind` | `kind` (the customer's kind) | 客户性质 |
+//! | `owner` | `owner` | 负责人 |
+//! | `month` | `month` (in time order; compared with the same month one period earlier) | 月度趋势 |
+//! | `credit` | `owner` (also `customer_id`, `tier`, `region`, `city`, `kind`) | 应收账款账龄 |
+//!
+//! Composition rows: the group column(s), `customers, orders, quantity,
+//! amount, share, cumulative_share, prev_amount, change`, sorted by amount
+//! descending (see `crate::composition` for the definitions). Credit rows:
+//! `customers, outstanding, not_due, days_1_30, days_31_90, days_91_180,
+//! days_over_180, overdue, credits, credit_limit, over_limit, share` (see
+//! `crate::receivables`). `--top N` keeps N rows and folds the rest into one
+//! `(other)` row; people-facing formats end with a `(total)` row.
+
+use crate::archive::Archive;
+use crate::commands::classify;
+use crate::composition::{self, Composition, Key};
+use crate::output::{Cell, Format, Label, Lang, Out, write_rows};
+use crate::period::{Period, PeriodArgs, PeriodSpec};
+use crate::receivables::{self, Ageing};
+use anyhow::{Result, anyhow};
+use chrono::NaiveDate;
+use std::io::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum View {
+    /// 销售构成: by tier A/B/C
+    Sales,
+    /// 地区构成: by region (--by region,city)
+    Region,
+    /// 商品构成: by category (--by category,product)
+    Product,
+    /// by customer kind
+    Kind,
+    /// by the customer's owner
+    Owner,
+    /// trend by month
+    Month,
+    /// receivables: outstanding and overdue in ageing buckets, credit limits
+    Credit,
+}
+
+impl View {
+    fn default_keys(self) -> Vec<Key> {
+        match self {
+            View::Sales => vec![Key::Tier],
+            View::Region => vec![Key::Region],
+            View::Product => vec![Key::Category],
+            View::Kind => vec![Key::Kind],
+            View::Owner | View::Credit => vec![Key::Owner],
+            View::Month => vec![Key::Month],
+        }
+    }
+
+    fn title(self, lang: Lang) -> &'static str {
+        match self {
+            View::Sales => lang.pick("销售构成（按客户等级）", "Sales by tier"),
+            View::Region => lang.pick("地区构成", "Sales by region"),
+            View::Product => lang.pick("商品构成", "Sales by product"),
+            View::Kind => lang.pick("客户性质构成", "Sales by customer kind"),
+            View::Owner => lang.pick("负责人业绩", "Sales by owner"),
+            View::Month => lang.pick("月度趋势", "Sales by month"),
+            View::Credit => lang.pick("应收账款账龄", "Receivables ageing"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AnalyzeOptions {
+    pub view: View,
+    pub period: PeriodArgs,
+    pub by: Option<Vec<Key>>,
+    pub top: Option<usize>,
+    pub today: Option<NaiveDate>,
+}
+
+pub enum Table {
+    Composition(Composition),
+    Credit(Ageing),
+}
+
+pub struct Analysis {
+    pub view: View,
+    pub as_of: NaiveDate,
+    pub period: Period,
+    pub table: Table,
+}
+
+pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analysis> {
+    let archive = Archive::open(archive_dir)?;
+    let mut pargs = opts.period;
+    if pargs.period.is_none()
+        && pargs.from.is_none()
+        && pargs.to.is_none()
+        && let Some(p) = &archive.settings.classify.period
+    {
+        pargs.period =
+            Some(PeriodSpec::parse(p).map_err(|e| anyhow!("dangan.yaml: classify.period: {e}"))?);
+    }
+    let (as_of, period) = pargs.resolve(opts.today.unwrap_or_else(crate::dates::today))?;
+    let keys = opts.by.clone().unwrap_or_else(|| opts.view.default_keys());
+    if keys.is_empty() {
+        return Err(anyhow!("--by needs at least one column"));
+    }
+    // the tier of every customer, graded as `classify` does for this period
+    let tiers = if keys.contains(&Key::Tier) {
+        let rules = classify::rules(&archive, &classify::ClassifyOptions::default())?;
+        let graded = classify::grade_archive(&archive, &rules, as_of, &period)?;
+        Some(
+            graded
+                .into_iter()
+                .map(|g| (g.id, g.tier.name()))
+                .collect::<Vec<_>>(),
+        )
+    } else {
+        None
+    };
+    let table = if opts.view == View::Credit {
+        Table::Credit(receivables::ageing(
+            &archive,
+            &keys,
+            as_of,
+            opts.top,
+            tiers.as_deref(),
+        )?)
+    } else {
+        Table::Composition(composition::compose(
+            &archive,
+            &keys,
+            &period,
+            opts.top,
+            tiers.as_deref(),
+        )?)
+    };
+    Ok(Analysis {
+        view: opts.view,
+        as_of,
+        period,
+        table,
+    })
+}
+
+fn key_labels(keys: &[Key]) -> Vec<Label> {
+    keys.iter()
+        .map(|k| Label::new(k.name(), k.zh(), &k.name().replace('_', " ")))
+        .collect()
+}
+
+/// A group value for people: a blank group is named, the fold rows translated.
+fn key_cell(v: &str, human: bool, lang: Lang) -> Cell {
+    if !human {
+        return Cell::Text(v.to_string());
+    }
+    Cell::Text(
+        match v {
+            "" => lang.pick("(未填写)", "(blank)"),
+            composition::OTHER => lang.pick("(其他)", "(other)"),
+            composition::TOTAL => lang.pick("(合计)", "(total)"),
+            other => other,
+        }
+        .to_string(),
+    )
+}
+
+pub fn print(w: &mut dyn Write, out: Out, a: &Analysis) -> Result<()> {
+    let human = !out.format.is_machine();
+    if human {
+        let head = format!(
+            "{} — {} {}，{} {}",
+            a.view.title(out.lang),
+            out.lang.pick("期间", "period"),
+            a.period.label(),
+            out.lang.pick("上期", "previous"),
+            a.period.prev_label()
+        );
+        let head = if out.lang == Lang::En {
+            head.replace('，', ", ")
+        } else {
+            head
+        };
+        match out.format {
+            Format::Markdown => writeln!(w, "### {head}\n")?,
+            _ => writeln!(w, "{head}")?,
+        }
+    }
+    match &a.table {
+        Table::Composition(c) => {
+            let mut labels = key_labels(&c.keys);
+            labels.extend(
+                [
+                    ("customers", "客户数", "customers"),
+                    ("orders", "交易笔数", "orders"),
+                    ("quantity", "数量", "quantity"),
+                    ("amount", "金额", "amount"),
+                    ("share", "占比%", "share %"),
+                    ("cumulative_share", "累计占比%", "cumulative %"),
+                    ("prev_amount", "上期金额", "previous"),
+                    ("change", "变化%", "change %"),
+                ]
+                .iter()
+                .map(|(k, zh, en)| Label::new(k, zh, en)),
+            );
+            let row = |r: &composition::Row| {
+                let mut v: Vec<Cell> = r
+                    .keys
+                    .iter()
+                    .map(|k| key_cell(k, human, out.lang))
+                    .collect();
+                v.extend([
+                    Cell::Int(r.customers),
+                    Cell::Int(r.orders),
+                    Cell::Qty(r.quantity),
+                    Cell::Fen(r.amount),
+                    Cell::opt_pct(r.share),
+                    Cell::opt_pct(r.cumulative_share),
+                    Cell::Fen(r.prev_amount),
+                    Cell::opt_pct(r.change),
+                ]);
+                v
+            };
+            let mut rows: Vec<Vec<Cell>> = c.rows.iter().map(row).collect();
+            if human && !c.rows.is_empty() {
+                rows.push(row(&c.total));
+            }
+            write_rows(w, out, &labels, &rows)?;
+            if human && c.rows.is_empty() {
+                writeln!(
+                    w,
+                    "{}",
+                    out.lang
+                        .pick("本期没有交易。", "No transactions in the period.")
+                )?;
+            }
+        }
+        Table::Credit(g) => {
+            let mut labels = key_labels(&g.keys);
+            labels.push(Label::new("customers", "客户数", "customers"));
+            labels.push(Label::new("outstanding", "应收余额", "outstanding"));
+            for (b, zh, en) in receivables::BUCKETS
+                .iter()
+                .zip([
+                    "未到期",
+                    "逾期1-30天",
+                    "逾期31-90天",
+                    "逾期91-180天",
+                    "逾期180天以上",
+                ])
+                .zip([
+                    "not due",
+                    "1-30 days",
+                    "31-90 days",
+                    "91-180 days",
+                    "over 180 days",
+                ])
+                .map(|((b, zh), en)| (b, zh, en))
+            {
+                labels.push(Label::new(b, zh, en));
+            }
+            labels.extend(
+                [
+                    ("overdue", "逾期合计", "overdue"),
+                    ("credits", "待退/多收", "credits"),
+                    ("credit_limit", "信用额度", "credit limit"),
+                    ("over_limit", "超额度客户", "over limit"),
+                    ("share", "占比%", "share %"),
+                ]
+                .iter()
+                .map(|(k, zh, en)| Label::new(k, zh, en)),
+            );
+            let row = |r: &receivables::CreditRow| {
+                let mut v: Vec<Cell> = r
+                    .keys
+                    .iter()
+                    .map(|k| key_cell(k, human, out.lang))
+                    .collect();
+                v.push(Cell::Int(r.customers));
+                v.push(Cell::Fen(r.outstanding));
+                v.extend(r.buckets.iter().map(|&b| Cell::Fen(b)));
+                v.extend([
+                    Cell::Fen(r.overdue),
+                    Cell::Fen(r.credits),
+                    Cell::Fen(r.credit_limit),
+                    Cell::Int(r.over_limit),
+                    Cell::opt_pct(r.share),
+                ]);
+                v
+            };
+            let mut rows: Vec<Vec<Cell>> = g.rows.iter().map(row).collect();
+            if human && !g.rows.is_empty() {
+                rows.push(row(&g.total));
+            }
+            write_rows(w, out, &labels, &rows)?;
+            if human {
+                writeln!(w, "{} {}", out.lang.pick("截至", "as of"), a.as_of)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,546 @@
+//! Composition tables (客户构成分析, SPEC "Composition"): one row per group with
+//! customers, orders, quantity, net amount, share, cumulative share, and the
+//! amount of the previous period of equal length.
+//!
+//! The work is polars': one scan of the transactions (only the columns the
+//! grouping needs, the two periods filtered in the scan), joined to the
+//! customers when a group is a customer's attribute, materialised once; the
+//! group-bys of the period, of the previous period and of the totals run on
+//! that frame. Money is integer fen throughout; shares are made to add up to
+//! exactly 100.00 in `crate::shares`.
+//!
+//! Definitions:
+//! - amount: sales − returns − discounts (a return's or discount's amount is
+//!   taken off); quantity: sold − returned (a discount moves no goods);
+//! - customers: distinct customers with a transaction of the group in the
+//!   period; orders: its transactions of any kind;
+//! - region: the transaction's own region when it has one, else the
+//!   customer's; city: the customer's city, unless the transaction is booked to
+//!   another region;
+//! - a group with no transaction in the period has no row (but every month of
+//!   the period has one in a trend by month); the `(total)` row holds the true
+//!   totals of both periods;
+//! - month rows compare with the same month one period earlier (12 months:
+//!   the year before; one month: the month before) and stay in time order.
+
+use crate::archive::Archive;
+use crate::dates::iso;
+use crate::ledger::{self, is_back, signed_amount};
+use crate::period::Period;
+use crate::schema::TableKind;
+use anyhow::{Result, anyhow, bail};
+use polars::prelude::{
+    DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, LazyFrame, NULL, NamedFrom, Series,
+    col, len, lit, when,
+};
+use rustc_hash::FxHashMap;
+
+/// What a composition table can be grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Tier,
+    Region,
+    City,
+    Category,
+    Product,
+    Kind,
+    Owner,
+    Month,
+    Customer,
+}
+
+impl Key {
+    pub const ALL: [Key; 9] = [
+        Key::Tier,
+        Key::Region,
+        Key::City,
+        Key::Category,
+        Key::Product,
+        Key::Kind,
+        Key::Owner,
+        Key::Month,
+        Key::Customer,
+    ];
+
+    /// The output column (a canonical column name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Key::Tier => "tier",
+            Key::Region => "region",
+            Key::City => "city",
+            Key::Category => "category",
+            Key::Product => "product",
+            Key::Kind => "kind",
+            Key::Owner => "owner",
+            Key::Month => "month",
+            Key::Customer => "customer_id",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Key::Tier => "等级",
+            Key::Region => "地区",
+            Key::City => "城市",
+            Key::Category => "品类",
+            Key::Product => "商品",
+            Key::Kind => "客户性质",
+            Key::Owner => "负责人",
+            Key::Month => "月份",
+            Key::Customer => "客户编号",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let s = s.trim();
+        Key::ALL
+            .into_iter()
+            .find(|k| k.name() == s || (s == "customer" && *k == Key::Customer))
+            .ok_or_else(|| {
+                format!(
+                    "cannot group by {s:?} (one of {})",
+                    Key::ALL.map(Key::name).join(", ")
+                )
+            })
+    }
+
+    fn from_customer(self) -> bool {
+        matches!(self, Key::Region | Key::City | Key::Kind | Key::Owner)
+    }
+}
+
+/// One row of a composition table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub keys: Vec<String>,
+    pub customers: i64,
+    pub orders: i64,
+    /// ten-thousandths of a unit
+    pub quantity: i64,
+    pub amount: i64,
+    pub share: Option<i64>,
+    pub cumulative_share: Option<i64>,
+    pub prev_amount: i64,
+    pub change: Option<i64>,
+}
+
+pub struct Composition {
+    pub keys: Vec<Key>,
+    pub rows: Vec<Row>,
+    /// the true totals of the period and of the previous one
+    pub total: Row,
+}
+
+/// The label of the row that folds the groups beyond `--top`.
+pub const OTHER: &str = "(other)";
+pub const TOTAL: &str = "(total)";
+
+/// Build a composition table. `tiers` (customer id → tier) is needed when a
+/// key is `Tier`.
+pub fn compose(
+    archive: &Archive,
+    keys: &[Key],
+    period: &Period,
+    top: Option<usize>,
+    tiers: Option<&[(String, &'static str)]>,
+) -> Result<Composition> {
+    if keys.is_empty() {
+        bail!("nothing to group by");
+    }
+    let Some(base) = base_frame(archive, keys, period, tiers)? else {
+        return Ok(empty(keys));
+    };
+    let names: Vec<&str> = keys.iter().map(|k| k.name()).collect();
+    let by: Vec<Expr> = names.iter().map(|n| col(*n)).collect();
+    let cur = base.clone().lazy().filter(col("cur"));
+    let grouped = cur
+        .clone()
+        .group_by(by.clone())
+        .agg(sums())
+        .collect()
+        .map_err(|e| anyhow!("composition: {e}"))?;
+    let prev = base
+        .clone()
+        .lazy()
+        .filter(col("cur").not())
+        .group_by(by)
+        .agg([col("amount").sum().alias("amount")])
+        .collect()
+        .map_err(|e| anyhow!("composition: {e}"))?;
+    let totals = cur
+        .select(sums())
+        .collect()
+        .map_err(|e| anyhow!("composition: {e}"))?;
+    let prev_total: i64 = base
+        .clone()
+        .lazy()
+        .filter(col("cur").not())
+        .select([col("amount").sum()])
+        .collect()
+        .map_err(|e| anyhow!("composition: {e}"))
+        .and_then(|df| first_int(&df, "amount"))?;
+
+    let month_shift = period.months().len() as u32;
+    let prev_map: FxHashMap<Vec<String>, i64> = {
+        let k = key_strings(&prev, &names)?;
+        let a = ints(&prev, "amount")?;
+        k.into_iter().zip(a).collect()
+    };
+    let mut rows: Vec<Row> = {
+        let k = key_strings(&grouped, &names)?;
+        let (c, o, q, a) = (
+            ints(&grouped, "customers")?,
+            ints(&grouped, "orders")?,
+            ints(&grouped, "quantity")?,
+            ints(&grouped, "amount")?,
+        );
+        k.into_iter()
+            .enumerate()
+            .map(|(i, keys_i)| {
+                let lookup: Vec<String> = keys_i
+                    .iter()
+                    .zip(keys)
+                    .map(|(v, k)| {
+                        if *k == Key::Month {
+                            shift_month(v, month_shift)
+                        } else {
+                            v.clone()
+                        }
+                    })
+                    .collect();
+                Row {
+                    prev_amount: prev_map.get(&lookup).copied().unwrap_or(0),
+                    keys: keys_i,
+                    customers: c[i],
+                    orders: o[i],
+                    quantity: q[i],
+                    amount: a[i],
+                    share: None,
+                    cumulative_share: None,
+                    change: None,
+                }
+            })
+            .collect()
+    };
+    // amount descending, then the groups in order; a trend by month keeps
+    // time order and shows the months without transactions too
+    if keys == [Key::Month] {
+        // (an empty period stays an empty table)
+        let any = !rows.is_empty();
+        for m in period.months().into_iter().filter(|_| any) {
+            if !rows.iter().any(|r| r.keys[0] == m) {
+                let prev_amount = prev_map
+                    .get(&vec![shift_month(&m, month_shift)])
+                    .copied()
+                    .unwrap_or(0);
+                rows.push(Row {
+                    keys: vec![m],
+                    customers: 0,
+                    orders: 0,
+                    quantity: 0,
+                    amount: 0,
+                    share: None,
+                    cumulative_share: None,
+                    prev_amount,
+                    change: None,
+                });
+            }
+        }
+        rows.sort_by(|x, y| x.keys.cmp(&y.keys));
+    } else {
+        rows.sort_by(|x, y| y.amount.cmp(&x.amount).then_with(|| x.keys.cmp(&y.keys)));
+    }
+    if let Some(n) = top
+        && rows.len() > n
+    {
+        let rest = rows.split_off(n);
+        let customers = other_customers(&base, &names, &rows)?;
+        let mut other = Row {
+            keys: vec![OTHER.to_string(); keys.len()],
+            customers,
+            orders: 0,
+            quantity: 0,
+            amount: 0,
+            share: None,
+            cumulative_share: None,
+            prev_amount: 0,
+            change: None,
+        };
+        for r in rest {
+            other.orders += r.orders;
+            other.quantity += r.quantity;
+            other.amount += r.amount;
+            other.prev_amount += r.prev_amount;
+        }
+        rows.push(other);
+    }
+    finish_shares(&mut rows);
+    let mut total = Row {
+        keys: vec![TOTAL.to_string(); keys.len()],
+        customers: first_int(&totals, "customers")?,
+        orders: first_int(&totals, "orders")?,
+        quantity: first_int(&totals, "quantity")?,
+        amount: first_int(&totals, "amount")?,
+        share: None,
+        cumulative_share: None,
+        prev_amount: prev_total,
+        change: None,
+    };
+    total.change = crate::shares::change_bp(total.amount, total.prev_amount);
+    if !rows.is_empty() && total.amount > 0 {
+        total.share = Some(10_000);
+        total.cumulative_share = Some(10_000);
+    }
+    Ok(Composition {
+        keys: keys.to_vec(),
+        rows,
+        total,
+    })
+}
+
+fn empty(keys: &[Key]) -> Composition {
+    Composition {
+        keys: keys.to_vec(),
+        rows: Vec::new(),
+        total: Row {
+            keys: vec![TOTAL.to_string(); keys.len()],
+            customers: 0,
+            orders: 0,
+            quantity: 0,
+            amount: 0,
+            share: None,
+            cumulative_share: None,
+            prev_amount: 0,
+            change: None,
+        },
+    }
+}
+
+/// Shares, cumulative shares and changes of the rows as they are ordered.
+fn finish_shares(rows: &mut [Row]) {
+    let amounts: Vec<i64> = rows.iter().map(|r| r.amount).collect();
+    let shares = crate::shares::shares_bp(&amounts);
+    let cumulative = shares.as_deref().map(crate::shares::cumulative);
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.share = shares.as_ref().map(|s| s[i]);
+        r.cumulative_share = cumulative.as_ref().map(|c| c[i]);
+        r.change = crate::shares::change_bp(r.amount, r.prev_amount);
+    }
+}
+
+/// The per-group sums of the period.
+fn sums() -> [Expr; 4] {
+    [
+        col("customer_id")
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("customers"),
+        len().cast(DataType::Int64).alias("orders"),
+        col("quantity").sum().alias("quantity"),
+        col("amount").sum().alias("amount"),
+    ]
+}
+
+/// Distinct customers of the period outside the groups kept by `--top`.
+fn other_customers(base: &DataFrame, names: &[&str], kept: &[Row]) -> Result<i64> {
+    let mut cols = Vec::new();
+    for (j, n) in names.iter().enumerate() {
+        let v: Vec<&str> = kept.iter().map(|r| r.keys[j].as_str()).collect();
+        cols.push(Series::new((*n).into(), v).into());
+    }
+    cols.push(Series::new("kept".into(), vec![true; kept.len()]).into());
+    let kept_df = DataFrame::new(kept.len(), cols).map_err(|e| anyhow!("composition: {e}"))?;
+    let on: Vec<Expr> = names.iter().map(|n| col(*n)).collect();
+    let df = base
+        .clone()
+        .lazy()
+        .filter(col("cur"))
+        .join(
+            kept_df.lazy(),
+            on.clone(),
+            on,
+            JoinArgs::new(JoinType::Left),
+        )
+        .filter(col("kept").is_null())
+        .select([col("customer_id")
+            .n_unique()
+            .cast(DataType::Int64)
+            .alias("n")])
+        .collect()
+        .map_err(|e| anyhow!("composition: {e}"))?;
+    first_int(&df, "n")
+}
+
+/// The transactions of both periods with their group keys, `cur` (in the
+/// period, else in the previous one), signed `amount` and `quantity`.
+fn base_frame(
+    archive: &Archive,
+    keys: &[Key],
+    p: &Period,
+    tiers: Option<&[(String, &'static str)]>,
+) -> Result<Option<DataFrame>> {
+    let mut tx_cols = vec!["customer_id", "date", "kind", "amount", "quantity"];
+    for k in keys {
+        match k {
+            Key::Category => tx_cols.push("category"),
+            Key::Product => tx_cols.push("product"),
+            Key::Region | Key::City => tx_cols.push("region"),
+            _ => {}
+        }
+    }
+    tx_cols.sort_unstable();
+    tx_cols.dedup();
+    let Some(tx) = ledger::scan(archive, TableKind::Transactions, &tx_cols)? else {
+        return Ok(None);
+    };
+    let mut paths = vec![tx.path.clone()];
+    let date = || col("date");
+    let mut lf: LazyFrame = tx
+        .lf
+        .filter(
+            date()
+                .gt_eq(lit(iso(p.prev_from)))
+                .and(date().lt_eq(lit(iso(p.to))))
+                .fill_null(lit(false)),
+        )
+        .with_columns([
+            date().gt_eq(lit(iso(p.from))).alias("cur"),
+            signed_amount().fill_null(lit(0i64)).alias("amount"),
+            when(col("kind").eq(lit("discount")).fill_null(lit(false)))
+                .then(lit(0i64))
+                .otherwise(
+                    when(is_back())
+                        .then(lit(0i64) - col("quantity"))
+                        .otherwise(col("quantity")),
+                )
+                .fill_null(lit(0i64))
+                .alias("quantity"),
+        ]);
+    if keys.iter().any(|k| k.from_customer()) {
+        let c = ledger::scan(
+            archive,
+            TableKind::Customers,
+            &["id", "region", "city", "kind", "owner"],
+        )?
+        .ok_or_else(|| anyhow!("archive {}: no customers file", archive.dir.display()))?;
+        paths.push(c.path.clone());
+        let customers = c.lf.select([
+            col("id").alias("customer_id"),
+            col("region").alias("c_region"),
+            col("city").alias("c_city"),
+            col("kind").alias("c_kind"),
+            col("owner").alias("c_owner"),
+        ]);
+        lf = lf.join(
+            customers,
+            [col("customer_id")],
+            [col("customer_id")],
+            JoinArgs::new(JoinType::Left),
+        );
+    }
+    if let Some(t) = tiers {
+        let ids: Vec<&str> = t.iter().map(|(id, _)| id.as_str()).collect();
+        let names: Vec<&str> = t.iter().map(|(_, n)| *n).collect();
+        let df = DataFrame::new(
+            t.len(),
+            vec![
+                Series::new("customer_id".into(), ids).into(),
+                Series::new("tier".into(), names).into(),
+            ],
+        )
+        .map_err(|e| anyhow!("tiers: {e}"))?;
+        lf = lf.join(
+            df.lazy(),
+            [col("customer_id")],
+            [col("customer_id")],
+            JoinArgs::new(JoinType::Left),
+        );
+    }
+    let mut select = vec![
+        col("customer_id"),
+        col("cur"),
+        col("amount"),
+        col("quantity"),
+    ];
+    for k in keys {
+        let e = match k {
+            Key::Region => when(col("region").is_not_null())
+                .then(col("region"))
+                .otherwise(col("c_region")),
+            Key::City => when(
+                col("region")
+                    .is_null()
+                    .or(col("region").eq(col("c_region")).fill_null(lit(false))),
+            )
+            .then(col("c_city"))
+            .otherwise(lit(NULL).cast(DataType::String)),
+            Key::Kind => col("c_kind"),
+            Key::Owner => col("c_owner"),
+            Key::Month => date().str().slice(lit(0i64), lit(7u64)),
+            Key::Category => col("category"),
+            Key::Product => col("product"),
+            Key::Tier => col("tier"),
+            Key::Customer => col("customer_id"),
+        };
+        select.push(e.fill_null(lit("")).alias(k.name()));
+    }
+    let refs: Vec<&std::path::Path> = paths.iter().map(|p| p.as_path()).collect();
+    Ok(Some(ledger::collect(lf.select(select), &refs)?))
+}
+
+fn key_strings(df: &DataFrame, names: &[&str]) -> Result<Vec<Vec<String>>> {
+    let mut out: Vec<Vec<String>> = vec![Vec::with_capacity(names.len()); df.height()];
+    for n in names {
+        let c = df.column(n)?.str()?;
+        for (i, v) in c.iter().enumerate() {
+            out[i].push(v.unwrap_or("").to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn ints(df: &DataFrame, name: &str) -> Result<Vec<i64>> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect())
+}
+
+fn first_int(df: &DataFrame, name: &str) -> Result<i64> {
+    Ok(ints(df, name)?.first().copied().unwrap_or(0))
+}
+
+/// `2024-03` moved back `n` months (`2023-03` for 12).
+fn shift_month(m: &str, n: u32) -> String {
+    let Some((y, mo)) = m.split_once('-') else {
+        return String::new();
+    };
+    let (Ok(y), Ok(mo)) = (y.parse::<i32>(), mo.parse::<i32>()) else {
+        return String::new();
+    };
+    let idx = y * 12 + (mo - 1) - n as i32;
+    format!("{:04}-{:02}", idx.div_euclid(12), idx.rem_euclid(12) + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_shift_back() {
+        assert_eq!(shift_month("2024-03", 12), "2023-03");
+        assert_eq!(shift_month("2024-01", 1), "2023-12");
+        assert_eq!(shift_month("2024-01", 3), "2023-10");
+        assert_eq!(shift_month("junk", 3), "");
+    }
+
+    #[test]
+    fn keys_parse() {
+        assert_eq!(Key::parse("city"), Ok(Key::City));
+        assert_eq!(Key::parse("customer"), Ok(Key::Customer));
+        assert!(Key::parse("colour").is_err());
+    }
+}

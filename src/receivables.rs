@@ -1,0 +1,302 @@
+//! Receivables and their ageing (信用分析, `dangan analyze credit`): per customer
+//! group, what is owed at the as-of date, how long past due, against which
+//! credit limits.
+//!
+//! - An invoice is a sale dated up to the as-of date with `amount > paid`; its
+//!   age is the as-of date minus its due date (its own date when it has none):
+//!   `not_due` (≤ 0 days), `days_1_30`, `days_31_90`, `days_91_180`,
+//!   `days_over_180`; `overdue` is the sum of the four past-due buckets.
+//! - `outstanding` of a customer is Σ (amount − paid) of its sales minus Σ
+//!   (amount − paid) of its returns and discounts (a credit not refunded is
+//!   owed back), up to the as-of date — the figure `classify`'s
+//!   `over_credit_limit` uses. `credits` is what the buckets hold beyond it
+//!   (credits not refunded, overpayments), so that every row reconciles:
+//!   `not_due + days_1_30 + days_31_90 + days_91_180 + days_over_180 − credits = outstanding`.
+//! - `customers`: customers of the group owing or owed anything;
+//!   `credit_limit`: the sum of the group's credit limits; `over_limit`:
+//!   customers whose outstanding is above a positive limit.
+
+use crate::archive::Archive;
+use crate::composition::Key;
+use crate::dates::iso;
+use crate::ledger::{self, is_back, signed_unpaid, unpaid};
+use crate::schema::TableKind;
+use anyhow::{Result, anyhow, bail};
+use chrono::{Days, NaiveDate};
+use polars::prelude::{
+    DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, NamedFrom, Series, col, lit, when,
+};
+
+pub const BUCKETS: [&str; 5] = [
+    "not_due",
+    "days_1_30",
+    "days_31_90",
+    "days_91_180",
+    "days_over_180",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreditRow {
+    pub keys: Vec<String>,
+    pub customers: i64,
+    pub outstanding: i64,
+    /// in `BUCKETS` order
+    pub buckets: [i64; 5],
+    pub overdue: i64,
+    pub credits: i64,
+    pub credit_limit: i64,
+    pub over_limit: i64,
+    pub share: Option<i64>,
+}
+
+pub struct Ageing {
+    pub keys: Vec<Key>,
+    pub rows: Vec<CreditRow>,
+    pub total: CreditRow,
+}
+
+pub fn ageing(
+    archive: &Archive,
+    keys: &[Key],
+    as_of: NaiveDate,
+    top: Option<usize>,
+    tiers: Option<&[(String, &'static str)]>,
+) -> Result<Ageing> {
+    for k in keys {
+        if matches!(k, Key::Category | Key::Product | Key::Month) {
+            bail!(
+                "credit is per customer: group by customer_id, tier, region, city, kind or owner, not {}",
+                k.name()
+            );
+        }
+    }
+    let customers = ledger::scan(
+        archive,
+        TableKind::Customers,
+        &["id", "region", "city", "kind", "owner", "credit_limit"],
+    )?
+    .ok_or_else(|| anyhow!("archive {}: no customers file", archive.dir.display()))?;
+    let mut paths = vec![customers.path.clone()];
+    let mut lf = customers.lf;
+    if let Some(tx) = ledger::scan(
+        archive,
+        TableKind::Transactions,
+        &["customer_id", "date", "kind", "amount", "paid", "due_date"],
+    )? {
+        paths.push(tx.path.clone());
+        let per_customer = tx
+            .lf
+            .filter(col("date").lt_eq(lit(iso(as_of))).fill_null(lit(false)))
+            .group_by([col("customer_id")])
+            .agg(customer_sums(as_of));
+        lf = lf.join(
+            per_customer,
+            [col("id")],
+            [col("customer_id")],
+            JoinArgs::new(JoinType::Left),
+        );
+    } else {
+        let mut zero: Vec<Expr> = vec![lit(0i64).alias("outstanding")];
+        zero.extend(BUCKETS.iter().map(|b| lit(0i64).alias(*b)));
+        lf = lf.with_columns(zero);
+    }
+    if let Some(t) = tiers {
+        let ids: Vec<&str> = t.iter().map(|(id, _)| id.as_str()).collect();
+        let names: Vec<&str> = t.iter().map(|(_, n)| *n).collect();
+        let df = DataFrame::new(
+            t.len(),
+            vec![
+                Series::new("id".into(), ids).into(),
+                Series::new("tier".into(), names).into(),
+            ],
+        )
+        .map_err(|e| anyhow!("tiers: {e}"))?;
+        lf = lf.join(
+            df.lazy(),
+            [col("id")],
+            [col("id")],
+            JoinArgs::new(JoinType::Left),
+        );
+    }
+    let names: Vec<&str> = keys.iter().map(|k| k.name()).collect();
+    let mut select: Vec<Expr> = keys
+        .iter()
+        .map(|k| {
+            let source = if *k == Key::Customer { "id" } else { k.name() };
+            col(source).fill_null(lit("")).alias(k.name())
+        })
+        .collect();
+    let money = |n: &str| col(n).fill_null(lit(0i64));
+    let outstanding = || money("outstanding");
+    let bucket_sum = BUCKETS
+        .iter()
+        .map(|b| money(b))
+        .reduce(|a, b| a + b)
+        .unwrap_or(lit(0i64));
+    select.extend([
+        outstanding().alias("outstanding"),
+        bucket_sum.clone().alias("buckets"),
+        money("credit_limit").alias("credit_limit"),
+        when(
+            money("credit_limit")
+                .gt(lit(0i64))
+                .and(outstanding().gt(money("credit_limit"))),
+        )
+        .then(lit(1i64))
+        .otherwise(lit(0i64))
+        .alias("over_limit"),
+        when(outstanding().neq(lit(0i64)).or(bucket_sum.gt(lit(0i64))))
+            .then(lit(1i64))
+            .otherwise(lit(0i64))
+            .alias("owing"),
+    ]);
+    select.extend(BUCKETS.iter().map(|b| money(b).alias(*b)));
+    let by: Vec<Expr> = names.iter().map(|n| col(*n)).collect();
+    let mut aggs: Vec<Expr> = [
+        "owing",
+        "outstanding",
+        "buckets",
+        "credit_limit",
+        "over_limit",
+    ]
+    .iter()
+    .map(|n| col(*n).sum().alias(*n))
+    .collect();
+    aggs.extend(BUCKETS.iter().map(|b| col(*b).sum().alias(*b)));
+    let refs: Vec<&std::path::Path> = paths.iter().map(|p| p.as_path()).collect();
+    let df = ledger::collect(lf.select(select).group_by(by).agg(aggs), &refs)?;
+    let mut rows = extract(&df, &names)?;
+    // groups owing nothing and with no limit are left out
+    rows.retain(|r| r.customers > 0 || r.credit_limit > 0);
+    rows.sort_by(|x, y| {
+        y.outstanding
+            .cmp(&x.outstanding)
+            .then_with(|| x.keys.cmp(&y.keys))
+    });
+    let mut total = sum_rows(&rows, crate::composition::TOTAL, keys.len());
+    if let Some(n) = top
+        && rows.len() > n
+    {
+        let rest = rows.split_off(n);
+        rows.push(sum_rows(&rest, crate::composition::OTHER, keys.len()));
+    }
+    let outstanding: Vec<i64> = rows.iter().map(|r| r.outstanding).collect();
+    if let Some(shares) = crate::shares::shares_bp(&outstanding) {
+        for (r, s) in rows.iter_mut().zip(shares) {
+            r.share = Some(s);
+        }
+        total.share = Some(10_000);
+    }
+    Ok(Ageing {
+        keys: keys.to_vec(),
+        rows,
+        total,
+    })
+}
+
+/// Per customer: outstanding and the five ageing buckets.
+fn customer_sums(as_of: NaiveDate) -> Vec<Expr> {
+    let due = || {
+        when(col("due_date").is_not_null())
+            .then(col("due_date"))
+            .otherwise(col("date"))
+    };
+    let day = |n: u64| lit(iso(as_of - Days::new(n)));
+    let invoice = || is_back().not().and(unpaid().gt(lit(0i64)));
+    // (due on or after, due before): text comparisons of ISO dates
+    let bounds: [(Option<Expr>, Option<Expr>); 5] = [
+        (Some(day(0)), None),
+        (Some(day(30)), Some(day(0))),
+        (Some(day(90)), Some(day(30))),
+        (Some(day(180)), Some(day(90))),
+        (None, Some(day(180))),
+    ];
+    let mut out = vec![signed_unpaid().sum().alias("outstanding")];
+    for (name, (from, before)) in BUCKETS.iter().zip(bounds) {
+        let mut cond = invoice();
+        if let Some(f) = from {
+            cond = cond.and(due().gt_eq(f).fill_null(lit(false)));
+        }
+        if let Some(b) = before {
+            cond = cond.and(due().lt(b).fill_null(lit(false)));
+        }
+        out.push(
+            when(cond)
+                .then(unpaid())
+                .otherwise(lit(0i64))
+                .sum()
+                .alias(*name),
+        );
+    }
+    out
+}
+
+fn extract(df: &DataFrame, names: &[&str]) -> Result<Vec<CreditRow>> {
+    let ints = |n: &str| -> Result<Vec<i64>> {
+        Ok(df
+            .column(n)?
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect())
+    };
+    let mut keys: Vec<Vec<String>> = vec![Vec::new(); df.height()];
+    for n in names {
+        for (i, v) in df.column(n)?.str()?.iter().enumerate() {
+            keys[i].push(v.unwrap_or("").to_string());
+        }
+    }
+    let (owing, outstanding, buckets_sum, limit, over) = (
+        ints("owing")?,
+        ints("outstanding")?,
+        ints("buckets")?,
+        ints("credit_limit")?,
+        ints("over_limit")?,
+    );
+    let b: Vec<Vec<i64>> = BUCKETS.iter().map(|n| ints(n)).collect::<Result<_>>()?;
+    Ok(keys
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let buckets = [b[0][i], b[1][i], b[2][i], b[3][i], b[4][i]];
+            CreditRow {
+                keys: k,
+                customers: owing[i],
+                outstanding: outstanding[i],
+                overdue: buckets[1..].iter().sum(),
+                credits: buckets_sum[i] - outstanding[i],
+                buckets,
+                credit_limit: limit[i],
+                over_limit: over[i],
+                share: None,
+            }
+        })
+        .collect())
+}
+
+fn sum_rows(rows: &[CreditRow], label: &str, width: usize) -> CreditRow {
+    let mut t = CreditRow {
+        keys: vec![label.to_string(); width],
+        customers: 0,
+        outstanding: 0,
+        buckets: [0; 5],
+        overdue: 0,
+        credits: 0,
+        credit_limit: 0,
+        over_limit: 0,
+        share: None,
+    };
+    for r in rows {
+        t.customers += r.customers;
+        t.outstanding += r.outstanding;
+        for (a, b) in t.buckets.iter_mut().zip(r.buckets) {
+            *a += b;
+        }
+        t.overdue += r.overdue;
+        t.credits += r.credits;
+        t.credit_limit += r.credit_limit;
+        t.over_limit += r.over_limit;
+    }
+    t
+}
