@@ -104,7 +104,7 @@ impl Key {
             })
     }
 
-    fn from_customer(self) -> bool {
+    fn is_customer_attribute(self) -> bool {
         matches!(self, Key::Region | Key::City | Key::Kind | Key::Owner)
     }
 }
@@ -416,7 +416,7 @@ fn base_frame(
                 .fill_null(lit(0i64))
                 .alias("quantity"),
         ]);
-    if keys.iter().any(|k| k.from_customer()) {
+    if keys.iter().any(|k| k.is_customer_attribute()) {
         let c = ledger::scan(
             archive,
             TableKind::Customers,
