@@ -251,6 +251,15 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
+            // `dangan ... | head`: the reader went away; that is not an error
+            // (csv and serde_json wrap the io error; their text names it)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                    || c.to_string().contains("Broken pipe")
+            }) {
+                return ExitCode::SUCCESS;
+            }
             if let Some(f) = e.downcast_ref::<dangan::Findings>() {
                 eprintln!("dangan: {f}");
                 return ExitCode::from(1);

@@ -176,14 +176,23 @@ fn key_cell(v: &str, human: bool, lang: Lang) -> Cell {
 pub fn print(w: &mut dyn Write, out: Out, a: &Analysis) -> Result<()> {
     let human = !out.format.is_machine();
     if human {
-        let head = format!(
-            "{} — {} {}，{} {}",
-            a.view.title(out.lang),
-            out.lang.pick("期间", "period"),
-            a.period.label(),
-            out.lang.pick("上期", "previous"),
-            a.period.prev_label()
-        );
+        let head = if a.view == View::Credit {
+            format!(
+                "{} — {} {}",
+                a.view.title(out.lang),
+                out.lang.pick("截至", "as of"),
+                a.as_of
+            )
+        } else {
+            format!(
+                "{} — {} {}，{} {}",
+                a.view.title(out.lang),
+                out.lang.pick("期间", "period"),
+                a.period.label(),
+                out.lang.pick("上期", "previous"),
+                a.period.prev_label()
+            )
+        };
         let head = if out.lang == Lang::En {
             head.replace('，', ", ")
         } else {
@@ -301,9 +310,6 @@ pub fn print(w: &mut dyn Write, out: Out, a: &Analysis) -> Result<()> {
                 rows.push(row(&g.total));
             }
             write_rows(w, out, &labels, &rows)?;
-            if human {
-                writeln!(w, "{} {}", out.lang.pick("截至", "as of"), a.as_of)?;
-            }
         }
     }
     Ok(())
