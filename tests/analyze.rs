@@ -269,3 +269,53 @@ fn bad_usage_exits_2() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let _ = Path::new(".");
 }
+
+/// The same archive with a UTF-8 BOM on its CSVs (`archive.bom: true`), and
+/// with its transactions as YAML, gives the same tables.
+#[test]
+fn bom_and_yaml_archives_give_the_same_tables() {
+    let expected: Vec<String> = ["region", "product", "credit"]
+        .iter()
+        .map(|v| csv_of(&[v]))
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let bom = tmp.path().join("bom");
+    copy_dir(Path::new(&testdata("sales")), &bom);
+    for f in ["customers.csv", "transactions.csv"] {
+        let p = bom.join(f);
+        let text = read(&p);
+        std::fs::write(&p, format!("\u{feff}{text}")).unwrap();
+    }
+    let yaml = tmp.path().join("yaml");
+    copy_dir(Path::new(&testdata("sales")), &yaml);
+    let mut r = csv::Reader::from_path(yaml.join("transactions.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let rows: Vec<serde_yaml::Mapping> = r
+        .records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            h.iter()
+                .zip(rec.iter())
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect()
+        })
+        .collect();
+    std::fs::remove_file(yaml.join("transactions.csv")).unwrap();
+    std::fs::write(
+        yaml.join("transactions.yaml"),
+        serde_yaml::to_string(&rows).unwrap(),
+    )
+    .unwrap();
+    for dir in [&bom, &yaml] {
+        for (view, want) in ["region", "product", "credit"].iter().zip(&expected) {
+            let out = dangan()
+                .args(["analyze", view, "--format", "csv", "--archive"])
+                .arg(dir)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", stderr_of(&out));
+            assert_eq!(&stdout_of(&out), want, "{view} in {}", dir.display());
+        }
+    }
+}
