@@ -15,6 +15,8 @@
 //! - `shares`: shares that add up to exactly 100.00 %
 //! - `composition`: composition tables (sales by tier, region, product, ...)
 //! - `receivables`: outstanding and overdue amounts in ageing buckets
+//! - `document`: a report as sections of blocks; text, Markdown, JSON
+//! - `html`: a report as one self-contained HTML file with SVG charts
 //! - `fsutil`: lock, atomic journalled commits, backups, Ctrl-C
 //! - `output`: `--format` and `--lang` for every command
 //! - `commands::*`: one file per subcommand
@@ -23,7 +25,9 @@ pub mod archive;
 pub mod commands;
 pub mod composition;
 pub mod dates;
+pub mod document;
 pub mod fsutil;
+pub mod html;
 pub mod ids;
 pub mod input;
 pub mod ledger;

@@ -13,6 +13,10 @@ pub enum Format {
     Json,
     Yaml,
     Markdown,
+    /// plain text (a report; elsewhere the same as table)
+    Text,
+    /// one self-contained HTML file (`dangan report` only)
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -119,7 +123,7 @@ impl Cell {
         p.map_or(Cell::Null, Cell::Pct)
     }
 
-    fn json(&self) -> serde_json::Value {
+    pub fn to_json(&self) -> serde_json::Value {
         match self {
             Cell::Text(s) => serde_json::Value::String(s.clone()),
             Cell::Int(i) => serde_json::Value::from(*i),
@@ -178,7 +182,7 @@ pub fn write_rows(
             let arr: Vec<serde_yaml::Mapping> = rows.iter().map(|r| yaml_map(columns, r)).collect();
             serde_yaml::to_writer(&mut *w, &arr)?;
         }
-        Format::Table => {
+        Format::Table | Format::Text | Format::Html => {
             let mut t = Comfy::new();
             t.load_style(presets::UTF8_FULL_CONDENSED)
                 .set_header(columns.iter().map(|l| l.text(out.lang)));
@@ -230,7 +234,7 @@ pub fn write_record(w: &mut dyn Write, out: Out, fields: &[(Label, Cell)]) -> Re
             serde_yaml::to_writer(&mut *w, &yaml_map(&labels, &cells))?;
             Ok(())
         }
-        Format::Table | Format::Markdown => {
+        Format::Table | Format::Markdown | Format::Text | Format::Html => {
             let cols = [
                 Label::new("field", "项目", "field"),
                 Label::new("value", "数值", "value"),
@@ -247,7 +251,7 @@ pub fn write_record(w: &mut dyn Write, out: Out, fields: &[(Label, Cell)]) -> Re
 fn json_object(columns: &[Label], row: &[Cell]) -> serde_json::Value {
     let mut m = serde_json::Map::new();
     for (l, c) in columns.iter().zip(row) {
-        m.insert(l.key.clone(), c.json());
+        m.insert(l.key.clone(), c.to_json());
     }
     serde_json::Value::Object(m)
 }

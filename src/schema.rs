@@ -113,6 +113,21 @@ pub const TRANSACTION_KINDS: &[(&str, &[&str])] = &[
     ("discount", &["折价", "折扣", "折让", "优惠", "rebate"]),
 ];
 
+/// The Chinese word of a canonical value (its first alias): `active` → 交易中.
+fn zh_of(set: &[(&str, &[&'static str])], v: &str) -> Option<&'static str> {
+    set.iter()
+        .find(|(k, _)| *k == v)
+        .and_then(|(_, aliases)| aliases.first().copied())
+}
+
+pub fn kind_zh(v: &str) -> Option<&'static str> {
+    zh_of(CUSTOMER_KINDS, v)
+}
+
+pub fn status_zh(v: &str) -> Option<&'static str> {
+    zh_of(STATUSES, v)
+}
+
 pub const FOLLOWUP_CHANNELS: &[(&str, &[&str])] = &[];
 
 macro_rules! col {

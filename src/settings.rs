@@ -14,6 +14,10 @@
 //!   stale_days: 60
 //! classify:             # see src/tiers.rs
 //!   method: pareto
+//! report:               # see src/commands/report.rs
+//!   followup_days: { A: 30, B: 60, C: 90 }
+//!   birthday_days: 14
+//!   top: 10
 //! ```
 
 use anyhow::{Result, anyhow, bail};
@@ -29,6 +33,7 @@ pub struct Settings {
     pub import: ImportSettings,
     pub validate: crate::rules::ValidateSettings,
     pub classify: crate::tiers::ClassifySettings,
+    pub report: crate::commands::report::ReportSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]

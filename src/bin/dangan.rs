@@ -68,6 +68,36 @@ enum Command {
         after_help = "Examples:\n  dangan analyze region --by region,city --period 2025\n  dangan analyze product --by category,product --top 10\n  dangan analyze month --period 12m --as-of 2026-10-31\n  dangan analyze credit --by customer_id --top 20\n\nGroup columns for --by: tier, region, city, category, product, kind, owner, month, customer_id."
     )]
     Analyze(AnalyzeArgs),
+    /// The periodic report: overview, tiers, composition, top and risk customers, follow-ups, birthdays, archive health
+    #[command(
+        after_help = "Formats: text (default), markdown, html (one self-contained file with charts), json.\n\nExamples:\n  dangan report --archive ./archive --lang zh\n  dangan report --period quarter --format html --output 季报.html\n  # cron, 07:00 on the 1st of every month:\n  0 7 1 * * dangan report --archive /data/archive --lang zh --format html --output /data/reports/$(date +\\%Y-\\%m).html"
+    )]
+    Report(ReportArgs),
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// month, quarter, year (the last full one before the as-of date), or 2026-10, 2026Q3, 2026 [default: month]
+    #[arg(long, value_parser = dangan::commands::report::ReportPeriod::parse, conflicts_with_all = ["from", "to"])]
+    period: Option<dangan::commands::report::ReportPeriod>,
+    /// First day of the period (inclusive)
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    from: Option<chrono::NaiveDate>,
+    /// Last day of the period (inclusive)
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    to: Option<chrono::NaiveDate>,
+    /// Date the report is made at (recency, overdue, follow-ups, birthdays) [default: today]
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    as_of: Option<chrono::NaiveDate>,
+    /// Write the report to FILE (atomically) instead of standard output; the format follows its extension
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Rows of the top-N tables [default: 10, or report.top in dangan.yaml]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    top: Option<u32>,
+    /// Show mobiles in full
+    #[arg(long)]
+    no_mask: bool,
 }
 
 #[derive(Args)]
@@ -272,10 +302,17 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let g = &cli.global;
-    let out = Out {
+    let mut out = Out {
         format: g.format.unwrap_or_else(Format::default_for_stdout),
         lang: g.lang.unwrap_or_else(Lang::from_env),
     };
+    if !matches!(cli.command, Command::Report(_)) {
+        match out.format {
+            Format::Text => out.format = Format::Table,
+            Format::Html => return Err(anyhow!("--format html is for `dangan report`")),
+            _ => {}
+        }
+    }
     let archive = dangan::archive::Archive::resolve_dir(g.archive.as_deref());
     let chatty = !g.quiet && dangan::output::stderr_is_terminal();
     match cli.command {
@@ -438,6 +475,56 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let r = analyze::run(&archive, &opts)?;
             analyze::print(&mut std::io::stdout().lock(), out, &r)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(a) => {
+            use dangan::commands::report;
+            let format = match (g.format, &a.output) {
+                (Some(f), _) => f,
+                (None, Some(p)) => match p.extension().and_then(|e| e.to_str()) {
+                    Some("html" | "htm") => Format::Html,
+                    Some("md" | "markdown") => Format::Markdown,
+                    Some("json") => Format::Json,
+                    _ => Format::Text,
+                },
+                (None, None) => Format::Text,
+            };
+            let doc = report::build(
+                &archive,
+                &report::ReportOptions {
+                    period: a.period,
+                    from: a.from,
+                    to: a.to,
+                    as_of: a.as_of,
+                    top: a.top.map(|n| n as usize),
+                    no_mask: a.no_mask,
+                    today: None,
+                },
+            )?;
+            let mut buf: Vec<u8> = Vec::new();
+            match format {
+                Format::Text | Format::Table => doc.write_text(&mut buf, out.lang)?,
+                Format::Markdown => doc.write_markdown(&mut buf, out.lang)?,
+                Format::Html => buf = dangan::html::render(&doc, out.lang).into_bytes(),
+                Format::Json => {
+                    serde_json::to_writer_pretty(&mut buf, &doc.to_json())?;
+                    buf.push(b'\n');
+                }
+                Format::Csv | Format::Yaml => {
+                    return Err(anyhow!(
+                        "a report is text, markdown, html or json (--format)"
+                    ));
+                }
+            }
+            match &a.output {
+                Some(p) => {
+                    dangan::fsutil::write_atomic(p, &buf)?;
+                    if !g.quiet {
+                        eprintln!("report written to {}", p.display());
+                    }
+                }
+                None => std::io::stdout().lock().write_all(&buf)?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate(a) => {

@@ -76,6 +76,9 @@ pub struct Graded {
     pub last_date: Option<String>,
     pub recency_days: Option<i64>,
     pub frequency: i64,
+    /// owed at the as-of date, and the part of it overdue beyond the grace days
+    pub outstanding: i64,
+    pub overdue: i64,
     pub r: u8,
     pub f: u8,
     pub m: u8,
@@ -416,6 +419,8 @@ fn grade(fig: &Figures, rules: &Rules, as_of: NaiveDate) -> Vec<Graded> {
                 last_date: fig.last_sale[i].clone(),
                 recency_days: recency[i],
                 frequency: fig.frequency[i],
+                outstanding: fig.outstanding[i],
+                overdue: fig.overdue[i],
                 r: r[i],
                 f: f[i],
                 m: m[i],

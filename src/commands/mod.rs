@@ -4,4 +4,5 @@
 pub mod analyze;
 pub mod classify;
 pub mod import;
+pub mod report;
 pub mod validate;

@@ -938,7 +938,7 @@ pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()
             }
             Ok(())
         }
-        Format::Table | Format::Markdown => {
+        Format::Table | Format::Markdown | Format::Text | Format::Html => {
             let heading = |w: &mut dyn std::io::Write, zh: &str, en: &str| -> Result<()> {
                 let t = out.lang.pick(zh, en);
                 if out.format == Format::Markdown {
