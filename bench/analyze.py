@@ -19,8 +19,9 @@ base = f"""SELECT customer_id, date, kind, region, category,
   CAST(amount AS DECIMAL(18,2)) AS amt, CAST(quantity AS DECIMAL(18,4)) AS qty
   FROM {tx} WHERE date BETWEEN '2024-11-01' AND '2026-10-31'"""
 if view == "region":
-    rows = f"""SELECT COALESCE(t.region, c.region, '') AS g, customer_id, {netted}
-      FROM ({base}) t LEFT JOIN read_csv('{archive}/customers.csv', all_varchar = true) c ON t.customer_id = c.id"""
+    rows = f"""SELECT g, customer_id, {netted} FROM (
+      SELECT COALESCE(t.region, c.region, '') AS g, t.customer_id, t.date, t.kind, t.amt, t.qty
+      FROM ({base}) t LEFT JOIN read_csv('{archive}/customers.csv', all_varchar = true) c ON t.customer_id = c.id)"""
     prev_key = "g"
 elif view == "product":
     rows = f"SELECT COALESCE(category, '') AS g, customer_id, {netted} FROM ({base})"

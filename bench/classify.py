@@ -35,14 +35,14 @@ WITH tx AS (
   LEFT JOIN agg ON c.id = agg.customer_id
 ), ranked AS (
   SELECT *,
-    COALESCE(SUM(GREATEST(net, 0)) OVER (ORDER BY net DESC, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
+    SUM(GREATEST(net, 0)) OVER (ORDER BY net DESC, id ROWS UNBOUNDED PRECEDING) - GREATEST(net, 0) AS before,
     SUM(GREATEST(net, 0)) OVER () AS base,
     CASE WHEN last_date IS NOT NULL THEN ROW_NUMBER() OVER (PARTITION BY last_date IS NOT NULL ORDER BY recency_days, id) - 1 END AS r_pos,
     COUNT(last_date) OVER () AS r_n,
     CASE WHEN frequency > 0 THEN ROW_NUMBER() OVER (PARTITION BY frequency > 0 ORDER BY frequency DESC, id) - 1 END AS f_pos,
-    COUNT(*) FILTER (WHERE frequency > 0) OVER () AS f_n,
+    SUM(CASE WHEN frequency > 0 THEN 1 ELSE 0 END) OVER () AS f_n,
     CASE WHEN net > 0 THEN ROW_NUMBER() OVER (PARTITION BY net > 0 ORDER BY net DESC, id) - 1 END AS m_pos,
-    COUNT(*) FILTER (WHERE net > 0) OVER () AS m_n
+    SUM(CASE WHEN net > 0 THEN 1 ELSE 0 END) OVER () AS m_n
   FROM c
 ), graded AS (
   SELECT *,

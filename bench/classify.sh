@@ -24,9 +24,12 @@ done
 import sys, pandas as pd
 a = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False).set_index("id")
 b = pd.read_csv(sys.argv[2], dtype=str, keep_default_na=False).set_index("id").loc[a.index]
-for c in ["net_sales", "tier", "segment", "rfm"]:
+for c in ["net_sales", "share", "tier", "segment", "rfm", "recency_days", "orders"]:
     same = (a[c] == b[c]).sum()
     print(f"rows where dangan and duckdb agree on {c}: {same} of {len(a)}")
+risk = a.segment == "risk"
+same = (a[risk].reasons == b[risk].reasons).sum()
+print(f"risk customers whose reasons agree: {same} of {risk.sum()}")
 PY
 cp "$ARCHIVE/customers.csv" "$OUT/customers.backup.csv"
 measure "dangan classify --write (1st: writes)" "$BIN" classify --archive "$ARCHIVE" --as-of 2026-10-31 --format csv --write

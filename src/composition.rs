@@ -147,9 +147,12 @@ pub fn compose(
     if keys.is_empty() {
         bail!("nothing to group by");
     }
+    let t = std::time::Instant::now();
     let Some(base) = base_frame(archive, keys, period, tiers)? else {
         return Ok(empty(keys));
     };
+    crate::timing("composition: scan, join, filter", t);
+    let t = std::time::Instant::now();
     let names: Vec<&str> = keys.iter().map(|k| k.name()).collect();
     let by: Vec<Expr> = names.iter().map(|n| col(*n)).collect();
     let cur = base.clone().lazy().filter(col("cur"));
@@ -180,6 +183,7 @@ pub fn compose(
         .map_err(|e| anyhow!("composition: {e}"))
         .and_then(|df| first_int(&df, "amount"))?;
 
+    crate::timing("composition: group-bys", t);
     let month_shift = period.months().len() as u32;
     let prev_map: FxHashMap<Vec<String>, i64> = {
         let k = key_strings(&prev, &names)?;
@@ -439,22 +443,7 @@ fn base_frame(
         );
     }
     if let Some(t) = tiers {
-        let ids: Vec<&str> = t.iter().map(|(id, _)| id.as_str()).collect();
-        let names: Vec<&str> = t.iter().map(|(_, n)| *n).collect();
-        let df = DataFrame::new(
-            t.len(),
-            vec![
-                Series::new("customer_id".into(), ids).into(),
-                Series::new("tier".into(), names).into(),
-            ],
-        )
-        .map_err(|e| anyhow!("tiers: {e}"))?;
-        lf = lf.join(
-            df.lazy(),
-            [col("customer_id")],
-            [col("customer_id")],
-            JoinArgs::new(JoinType::Left),
-        );
+        lf = ledger::join_tiers(lf, "customer_id", t)?;
     }
     let mut select = vec![
         col("customer_id"),

@@ -196,6 +196,27 @@ pub fn dated_between(from: chrono::NaiveDate, to: chrono::NaiveDate) -> Expr {
         .fill_null(lit(false))
 }
 
+/// `lf` with a `tier` column: each customer's tier from `tiers` (customer id
+/// → tier), matched on the column `on`.
+pub fn join_tiers(lf: LazyFrame, on: &str, tiers: &[(String, &'static str)]) -> Result<LazyFrame> {
+    let ids: Vec<&str> = tiers.iter().map(|(id, _)| id.as_str()).collect();
+    let names: Vec<&str> = tiers.iter().map(|(_, n)| *n).collect();
+    let df = DataFrame::new(
+        tiers.len(),
+        vec![
+            Series::new(on.into(), ids).into(),
+            Series::new("tier".into(), names).into(),
+        ],
+    )
+    .map_err(|e| anyhow!("tiers: {e}"))?;
+    Ok(lf.join(
+        df.lazy(),
+        [col(on)],
+        [col(on)],
+        polars::prelude::JoinArgs::new(polars::prelude::JoinType::Left),
+    ))
+}
+
 /// A quantity as ten-thousandths of a unit (`2.5` → 25000).
 pub fn parse_quantity(s: &str) -> Option<i64> {
     let s = s.trim();
@@ -239,7 +260,12 @@ pub fn format_quantity(q: i64) -> String {
 /// Run a query. When the CSV reader refuses a value, the file is read again
 /// by the archive reader to name the line and the column.
 pub fn collect(lf: LazyFrame, frames: &[&Path]) -> Result<DataFrame> {
-    match lf.collect() {
+    // the streaming engine reads the CSV in parallel morsels and aggregates
+    // as it goes (on 2 cores about twice as fast here as the in-memory one)
+    match lf
+        .collect_with_engine(polars::prelude::Engine::Streaming)
+        .map(|r| r.unwrap_single())
+    {
         Ok(df) => Ok(df),
         Err(e) => {
             for p in frames {

@@ -56,3 +56,11 @@ impl std::fmt::Display for Findings {
 }
 
 impl std::error::Error for Findings {}
+
+/// With `DANGAN_TIMING` set, print how long a step took on stderr (for the
+/// benchmarks: where the time of a command goes).
+pub fn timing(step: &str, since: std::time::Instant) {
+    if std::env::var_os("DANGAN_TIMING").is_some() {
+        eprintln!("timing: {step}: {:.3} s", since.elapsed().as_secs_f64());
+    }
+}

@@ -93,6 +93,22 @@ pub struct PeriodArgs {
 }
 
 impl PeriodArgs {
+    /// These arguments, with `setting` (`classify.period` of dangan.yaml) as
+    /// the period when the command line names none.
+    pub fn or_setting(mut self, setting: Option<&str>) -> Result<PeriodArgs> {
+        if self.period.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
+            && let Some(p) = setting
+        {
+            self.period = Some(
+                PeriodSpec::parse(p)
+                    .map_err(|e| anyhow::anyhow!("dangan.yaml: classify.period: {e}"))?,
+            );
+        }
+        Ok(self)
+    }
+
     /// The as-of date and the period. The as-of date defaults to the end of an
     /// explicit period (`--to`, a calendar `--period`), else to today.
     pub fn resolve(&self, today: NaiveDate) -> Result<(NaiveDate, Period)> {

@@ -23,9 +23,7 @@ use crate::ledger::{self, is_back, signed_unpaid, unpaid};
 use crate::schema::TableKind;
 use anyhow::{Result, anyhow, bail};
 use chrono::{Days, NaiveDate};
-use polars::prelude::{
-    DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, NamedFrom, Series, col, lit, when,
-};
+use polars::prelude::{DataFrame, DataType, Expr, JoinArgs, JoinType, col, lit, when};
 
 pub const BUCKETS: [&str; 5] = [
     "not_due",
@@ -84,11 +82,15 @@ pub fn ageing(
         &["customer_id", "date", "kind", "amount", "paid", "due_date"],
     )? {
         paths.push(tx.path.clone());
+        // per-row values first, then plain sums (polars' fast group path)
+        let mut sums = vec![col("outstanding").sum()];
+        sums.extend(BUCKETS.iter().map(|b| col(*b).sum()));
         let per_customer = tx
             .lf
             .filter(col("date").lt_eq(lit(iso(as_of))).fill_null(lit(false)))
+            .select(per_invoice(as_of))
             .group_by([col("customer_id")])
-            .agg(customer_sums(as_of));
+            .agg(sums);
         lf = lf.join(
             per_customer,
             [col("id")],
@@ -101,22 +103,7 @@ pub fn ageing(
         lf = lf.with_columns(zero);
     }
     if let Some(t) = tiers {
-        let ids: Vec<&str> = t.iter().map(|(id, _)| id.as_str()).collect();
-        let names: Vec<&str> = t.iter().map(|(_, n)| *n).collect();
-        let df = DataFrame::new(
-            t.len(),
-            vec![
-                Series::new("id".into(), ids).into(),
-                Series::new("tier".into(), names).into(),
-            ],
-        )
-        .map_err(|e| anyhow!("tiers: {e}"))?;
-        lf = lf.join(
-            df.lazy(),
-            [col("id")],
-            [col("id")],
-            JoinArgs::new(JoinType::Left),
-        );
+        lf = ledger::join_tiers(lf, "id", t)?;
     }
     let names: Vec<&str> = keys.iter().map(|k| k.name()).collect();
     let mut select: Vec<Expr> = keys
@@ -194,8 +181,9 @@ pub fn ageing(
     })
 }
 
-/// Per customer: outstanding and the five ageing buckets.
-fn customer_sums(as_of: NaiveDate) -> Vec<Expr> {
+/// Per transaction: what it adds to the outstanding balance and to each of
+/// the five ageing buckets.
+fn per_invoice(as_of: NaiveDate) -> Vec<Expr> {
     let due = || {
         when(col("due_date").is_not_null())
             .then(col("due_date"))
@@ -211,7 +199,7 @@ fn customer_sums(as_of: NaiveDate) -> Vec<Expr> {
         (Some(day(180)), Some(day(90))),
         (None, Some(day(180))),
     ];
-    let mut out = vec![signed_unpaid().sum().alias("outstanding")];
+    let mut out = vec![col("customer_id"), signed_unpaid().alias("outstanding")];
     for (name, (from, before)) in BUCKETS.iter().zip(bounds) {
         let mut cond = invoice();
         if let Some(f) = from {
@@ -220,13 +208,7 @@ fn customer_sums(as_of: NaiveDate) -> Vec<Expr> {
         if let Some(b) = before {
             cond = cond.and(due().lt(b).fill_null(lit(false)));
         }
-        out.push(
-            when(cond)
-                .then(unpaid())
-                .otherwise(lit(0i64))
-                .sum()
-                .alias(*name),
-        );
+        out.push(when(cond).then(unpaid()).otherwise(lit(0i64)).alias(*name));
     }
     out
 }

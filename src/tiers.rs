@@ -218,10 +218,23 @@ impl ClassifySettings {
     }
 }
 
-/// Customers in ranking order: net sales descending, ties by id ascending.
-pub fn ranking(nets: &[i64], ids: &[&str]) -> Vec<usize> {
+/// Each customer's place in id order (ties between equal figures are broken
+/// by id; comparing these numbers is cheaper than comparing the ids).
+pub fn id_ranks(ids: &[&str]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+    order.sort_unstable_by(|&x, &y| ids[x as usize].cmp(ids[y as usize]));
+    let mut rank = vec![0u32; ids.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    rank
+}
+
+/// Customers in ranking order: net sales descending, ties by id ascending
+/// (`id_rank` from [`id_ranks`]).
+pub fn ranking(nets: &[i64], id_rank: &[u32]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..nets.len()).collect();
-    order.sort_unstable_by(|&x, &y| nets[y].cmp(&nets[x]).then_with(|| ids[x].cmp(ids[y])));
+    order.sort_unstable_by_key(|&i| (std::cmp::Reverse(nets[i]), id_rank[i]));
     order
 }
 
@@ -287,8 +300,14 @@ impl Rules {
         if on("overdue") && s.overdue > 0 {
             out.push("overdue");
         }
-        let rating = s.credit_rating.trim().to_uppercase();
-        if on("credit_rating") && !rating.is_empty() && self.risk_ratings.contains(&rating) {
+        let rating = s.credit_rating.trim();
+        if on("credit_rating")
+            && !rating.is_empty()
+            && self
+                .risk_ratings
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(rating))
+        {
             out.push("credit_rating");
         }
         let status = s.status.trim();
@@ -307,9 +326,11 @@ impl Rules {
 
     /// Is the customer tagged as key (`key`, `重点`, or the configured tags)?
     pub fn key_tagged(&self, tags: &str) -> bool {
-        tags.split([';', ',', '；', '，'])
-            .map(|t| t.trim().to_lowercase())
-            .any(|t| !t.is_empty() && self.key_tags.contains(&t))
+        !tags.is_empty()
+            && tags
+                .split([';', ',', '；', '，'])
+                .map(str::trim)
+                .any(|t| !t.is_empty() && self.key_tags.iter().any(|k| k.eq_ignore_ascii_case(t)))
     }
 
     /// The segment and the reasons for it: the risk rules that fired, or why
@@ -335,17 +356,18 @@ impl Rules {
 }
 
 /// Quintile scores 1–5 (5 best). `better(x, y)` orders two customers best
-/// first; ties are broken by id ascending, so scores are deterministic.
+/// first; ties are broken by id ascending (`id_rank`), so scores are
+/// deterministic.
 /// Customers outside the scored population (`scored[i]` false: no sale to
 /// score) get 1. Among `n` scored customers, the one at position `p` (0 =
 /// best) scores `5 - floor(5p / n)`.
 pub fn quintiles(
     scored: &[bool],
-    ids: &[&str],
+    id_rank: &[u32],
     better: impl Fn(usize, usize) -> std::cmp::Ordering,
 ) -> Vec<u8> {
     let mut pop: Vec<usize> = (0..scored.len()).filter(|&i| scored[i]).collect();
-    pop.sort_unstable_by(|&x, &y| better(x, y).then_with(|| ids[x].cmp(ids[y])));
+    pop.sort_unstable_by(|&x, &y| better(x, y).then_with(|| id_rank[x].cmp(&id_rank[y])));
     let n = pop.len();
     let mut out = vec![1u8; scored.len()];
     for (p, &i) in pop.iter().enumerate() {
@@ -363,14 +385,19 @@ mod tests {
         // base 1000: C1 500, C4 200, C2 150, C3 150 (tie broken by id)
         let ids = ["C1", "C2", "C3", "C4", "C5"];
         let nets = [500, 150, 150, 200, -30];
-        let order = ranking(&nets, &ids);
+        let order = ranking(&nets, &id_ranks(&ids));
         assert_eq!(order, [0, 3, 1, 2, 4]);
         let t = pareto(&nets, &order, 8000, 9500);
         // before C2: 700 (70 %) → A; before C3: 850 (85 %) → B; negative → C
         assert_eq!(t, [Tier::A, Tier::A, Tier::B, Tier::A, Tier::C]);
         // exactly at the cut: before = 80 % is not below it
         let nets = [80, 10, 10];
-        let t = pareto(&nets, &ranking(&nets, &["a", "b", "c"]), 8000, 9000);
+        let t = pareto(
+            &nets,
+            &ranking(&nets, &id_ranks(&["a", "b", "c"])),
+            8000,
+            9000,
+        );
         assert_eq!(t, [Tier::A, Tier::B, Tier::C]);
     }
 
@@ -379,7 +406,7 @@ mod tests {
         let ids = ["a", "b", "c", "d", "e", "f"];
         let vals = [10, 50, 50, 0, 30, 20];
         let scored = [true, true, true, false, true, true];
-        let s = quintiles(&scored, &ids, |x, y| vals[y].cmp(&vals[x]));
+        let s = quintiles(&scored, &id_ranks(&ids), |x, y| vals[y].cmp(&vals[x]));
         // scored best first: b, c (tie by id), e, f, a → positions 0..4 of 5
         assert_eq!(s, [1, 5, 4, 1, 3, 2]);
     }

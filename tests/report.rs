@@ -369,3 +369,37 @@ fn html_report_renders_in_headless_chromium() {
         bytes.len()
     );
 }
+
+#[test]
+fn unusable_archive_exits_2_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("r.html");
+    let out = dangan()
+        .args(["report", "--archive", "/nonexistent/archive", "--output"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("no such directory"));
+    assert!(!target.exists());
+    // an archive whose transactions hold a broken amount: named, exit 2
+    let dir = tmp.path().join("a");
+    copy_dir(Path::new(&testdata("sales")), &dir);
+    let p = dir.join("transactions.csv");
+    std::fs::write(
+        &p,
+        read(&p).replace("3000.00,0.00,2024-04-01", "3千,0.00,2024-04-01"),
+    )
+    .unwrap();
+    let out = dangan()
+        .args(["report", "--as-of", "2024-07-01", "--archive"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("transactions.csv:9: column amount"),
+        "{}",
+        stderr_of(&out)
+    );
+}

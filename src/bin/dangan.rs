@@ -439,7 +439,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 today: None,
             };
             let c = classify::run(&archive, &opts)?;
+            let t = std::time::Instant::now();
             classify::print(&mut std::io::stdout().lock(), out, &c)?;
+            dangan::timing("classify: output", t);
             if let Some(wr) = &c.written
                 && !g.quiet
             {

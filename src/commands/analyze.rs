@@ -27,7 +27,7 @@ use crate::archive::Archive;
 use crate::commands::classify;
 use crate::composition::{self, Composition, Key};
 use crate::output::{Cell, Format, Label, Lang, Out, write_rows};
-use crate::period::{Period, PeriodArgs, PeriodSpec};
+use crate::period::{Period, PeriodArgs};
 use crate::receivables::{self, Ageing};
 use anyhow::{Result, anyhow};
 use chrono::NaiveDate;
@@ -99,15 +99,9 @@ pub struct Analysis {
 
 pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analysis> {
     let archive = Archive::open(archive_dir)?;
-    let mut pargs = opts.period;
-    if pargs.period.is_none()
-        && pargs.from.is_none()
-        && pargs.to.is_none()
-        && let Some(p) = &archive.settings.classify.period
-    {
-        pargs.period =
-            Some(PeriodSpec::parse(p).map_err(|e| anyhow!("dangan.yaml: classify.period: {e}"))?);
-    }
+    let pargs = opts
+        .period
+        .or_setting(archive.settings.classify.period.as_deref())?;
     let (as_of, period) = pargs.resolve(opts.today.unwrap_or_else(crate::dates::today))?;
     let keys = opts.by.clone().unwrap_or_else(|| opts.view.default_keys());
     if keys.is_empty() {

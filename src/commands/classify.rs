@@ -33,7 +33,7 @@ use crate::dates::iso;
 use crate::fsutil::{self, ArchiveLock, Staged};
 use crate::ledger;
 use crate::output::{Cell, Label, Out, write_rows};
-use crate::period::{Period, PeriodArgs, PeriodSpec};
+use crate::period::{Period, PeriodArgs};
 use crate::schema::TableKind;
 use crate::tiers::{Method, Rules, Segment, Standing, Tier};
 use anyhow::{Result, anyhow};
@@ -109,15 +109,9 @@ pub fn run(archive_dir: &std::path::Path, opts: &ClassifyOptions) -> Result<Clas
         None
     };
     let rules = rules(&archive, opts)?;
-    let mut pargs = opts.period;
-    if pargs.period.is_none()
-        && pargs.from.is_none()
-        && pargs.to.is_none()
-        && let Some(p) = &archive.settings.classify.period
-    {
-        pargs.period =
-            Some(PeriodSpec::parse(p).map_err(|e| anyhow!("dangan.yaml: classify.period: {e}"))?);
-    }
+    let pargs = opts
+        .period
+        .or_setting(archive.settings.classify.period.as_deref())?;
     let today = opts.today.unwrap_or_else(crate::dates::today);
     let (as_of, period) = pargs.resolve(today)?;
     let rows = grade_archive(&archive, &rules, as_of, &period)?;
@@ -142,8 +136,13 @@ pub fn grade_archive(
     as_of: NaiveDate,
     period: &Period,
 ) -> Result<Vec<Graded>> {
+    let t = std::time::Instant::now();
     let fig = figures(archive, rules, as_of, period)?;
-    Ok(grade(&fig, rules, as_of))
+    crate::timing("classify: query and extract", t);
+    let t = std::time::Instant::now();
+    let g = grade(fig, rules, as_of);
+    crate::timing("classify: rank, cut, rules, RFM", t);
+    Ok(g)
 }
 
 /// `dangan.yaml`'s settings with the flags over them.
@@ -220,12 +219,28 @@ fn figures(archive: &Archive, rules: &Rules, as_of: NaiveDate, p: &Period) -> Re
     let lf = match &tx {
         Some(tx) => {
             paths.push(tx.path.as_path());
+            // every figure is first a column of its own (elementwise, fast),
+            // then a plain sum or max per customer (polars' fast group path;
+            // a when/then inside the aggregation is evaluated group by group)
             let agg = tx
                 .lf
                 .clone()
                 .filter(col("customer_id").is_not_null())
+                .select(per_row(rules, as_of, p))
+                .select(per_transaction())
                 .group_by([col("customer_id")])
-                .agg(sums(rules, as_of, p));
+                .agg(
+                    FIGURES
+                        .iter()
+                        .map(|f| {
+                            if *f == "last_sale" {
+                                col(*f).max()
+                            } else {
+                                col(*f).sum()
+                            }
+                        })
+                        .collect::<Vec<_>>(),
+                );
             customers.lf.join(
                 agg,
                 [col("id")],
@@ -243,62 +258,84 @@ fn figures(archive: &Archive, rules: &Rules, as_of: NaiveDate, p: &Period) -> Re
             lit(0i64).alias("overdue"),
         ]),
     };
+    let t = std::time::Instant::now();
     let df = ledger::collect(lf, &paths)?;
+    crate::timing("classify: polars query", t);
     extract(&df)
 }
 
-/// The aggregations of `figures`, per customer.
-fn sums(rules: &Rules, as_of: NaiveDate, p: &Period) -> Vec<Expr> {
-    let date = || col("date");
-    let unpaid = ledger::unpaid;
-    let sale = || ledger::is_back().not();
-    let between = ledger::dated_between;
-    let signed = ledger::signed_amount;
-    let upto = || date().lt_eq(lit(iso(as_of))).fill_null(lit(false));
+/// The figures summed (`last_sale`: the latest) per customer.
+const FIGURES: [&str; 7] = [
+    "net",
+    "prev_net",
+    "orders",
+    "frequency",
+    "last_sale",
+    "outstanding",
+    "overdue",
+];
+
+/// What each transaction is, computed once per row: in the period, in the
+/// previous one, up to the as-of date, a sale, overdue; its signed amount and
+/// unpaid part. (Text comparisons of dates are the dear part: each is made
+/// once here rather than in every figure.)
+fn per_row(rules: &Rules, as_of: NaiveDate, p: &Period) -> Vec<Expr> {
     let overdue_before = iso(as_of - Days::new(rules.grace_days as u64));
     vec![
-        when(between(p.from, p.to))
-            .then(signed())
-            .otherwise(lit(0i64))
-            .sum()
+        col("customer_id"),
+        col("date"),
+        ledger::dated_between(p.from, p.to).alias("cur"),
+        ledger::dated_between(p.prev_from, p.prev_to).alias("prev"),
+        col("date")
+            .lt_eq(lit(iso(as_of)))
+            .fill_null(lit(false))
+            .alias("upto"),
+        ledger::is_back().not().alias("sale"),
+        ledger::signed_amount().alias("signed"),
+        ledger::signed_unpaid().alias("signed_unpaid"),
+        ledger::unpaid().alias("unpaid"),
+        col("due_date")
+            .lt(lit(overdue_before))
+            .fill_null(lit(false))
+            .alias("late"),
+    ]
+}
+
+/// Each transaction's share of every figure, beside its customer id (from
+/// the columns of `per_row`).
+fn per_transaction() -> Vec<Expr> {
+    let zero = || lit(0i64);
+    vec![
+        col("customer_id"),
+        when(col("cur"))
+            .then(col("signed"))
+            .otherwise(zero())
             .alias("net"),
-        when(between(p.prev_from, p.prev_to))
-            .then(signed())
-            .otherwise(lit(0i64))
-            .sum()
+        when(col("prev"))
+            .then(col("signed"))
+            .otherwise(zero())
             .alias("prev_net"),
-        between(p.from, p.to)
+        col("cur").cast(DataType::Int64).alias("orders"),
+        col("cur")
+            .and(col("sale"))
             .cast(DataType::Int64)
-            .sum()
-            .alias("orders"),
-        between(p.from, p.to)
-            .and(sale())
-            .cast(DataType::Int64)
-            .sum()
             .alias("frequency"),
-        when(upto().and(sale()))
-            .then(date())
+        when(col("upto").and(col("sale")))
+            .then(col("date"))
             .otherwise(lit(NULL).cast(DataType::String))
-            .max()
             .alias("last_sale"),
-        when(upto())
-            .then(ledger::signed_unpaid())
-            .otherwise(lit(0i64))
-            .sum()
+        when(col("upto"))
+            .then(col("signed_unpaid"))
+            .otherwise(zero())
             .alias("outstanding"),
         when(
-            upto()
-                .and(sale())
-                .and(
-                    col("due_date")
-                        .lt(lit(overdue_before))
-                        .fill_null(lit(false)),
-                )
-                .and(unpaid().gt(lit(0i64))),
+            col("upto")
+                .and(col("sale"))
+                .and(col("late"))
+                .and(col("unpaid").gt(zero())),
         )
-        .then(unpaid())
-        .otherwise(lit(0i64))
-        .sum()
+        .then(col("unpaid"))
+        .otherwise(zero())
         .alias("overdue"),
     ]
 }
@@ -346,9 +383,13 @@ fn extract(df: &DataFrame) -> Result<Figures> {
 }
 
 /// Tiers, segments, shares and RFM scores from the figures, in ranking order.
-fn grade(fig: &Figures, rules: &Rules, as_of: NaiveDate) -> Vec<Graded> {
-    let ids: Vec<&str> = fig.id.iter().map(String::as_str).collect();
-    let order = crate::tiers::ranking(&fig.net, &ids);
+fn grade(mut fig: Figures, rules: &Rules, as_of: NaiveDate) -> Vec<Graded> {
+    let id_rank = {
+        let ids: Vec<&str> = fig.id.iter().map(String::as_str).collect();
+        crate::tiers::id_ranks(&ids)
+    };
+    let ids = &id_rank;
+    let order = crate::tiers::ranking(&fig.net, ids);
     let tiers = match rules.method {
         Method::Pareto => crate::tiers::pareto(&fig.net, &order, rules.a_bp, rules.b_bp),
         Method::Threshold => fig
@@ -376,57 +417,61 @@ fn grade(fig: &Figures, rules: &Rules, as_of: NaiveDate) -> Vec<Graded> {
         .collect();
     let r = crate::tiers::quintiles(
         &recency.iter().map(Option::is_some).collect::<Vec<_>>(),
-        &ids,
+        ids,
         |x, y| recency[x].cmp(&recency[y]),
     );
     let f = crate::tiers::quintiles(
         &fig.frequency.iter().map(|&n| n > 0).collect::<Vec<_>>(),
-        &ids,
+        ids,
         |x, y| fig.frequency[y].cmp(&fig.frequency[x]),
     );
     let m = crate::tiers::quintiles(
         &fig.net.iter().map(|&n| n > 0).collect::<Vec<_>>(),
-        &ids,
+        ids,
         |x, y| fig.net[y].cmp(&fig.net[x]),
     );
-    order
-        .iter()
-        .enumerate()
-        .map(|(rank, &i)| {
-            let standing = Standing {
-                net: fig.net[i],
-                prev_net: fig.prev_net[i],
-                outstanding: fig.outstanding[i],
-                overdue: fig.overdue[i],
-                credit_limit: fig.credit_limit[i],
-                credit_rating: &fig.credit_rating[i],
-                status: &fig.status[i],
-                tags: &fig.tags[i],
-            };
-            let (segment, reasons) = rules.segment(tiers[i], &standing);
-            Graded {
-                id: fig.id[i].clone(),
-                name: fig.name[i].clone(),
-                region: fig.region[i].clone(),
-                owner: fig.owner[i].clone(),
-                net_sales: fig.net[i],
-                share: shares.get(rank).copied(),
-                cumulative_share: cumulative.get(rank).copied(),
-                tier: tiers[i],
-                segment,
-                reasons,
-                orders: fig.orders[i],
-                last_date: fig.last_sale[i].clone(),
-                recency_days: recency[i],
-                frequency: fig.frequency[i],
-                outstanding: fig.outstanding[i],
-                overdue: fig.overdue[i],
-                r: r[i],
-                f: f[i],
-                m: m[i],
-            }
-        })
-        .collect()
+    // the texts move into the result (a million customers: no copies)
+    let mut id = std::mem::take(&mut fig.id);
+    let mut name = std::mem::take(&mut fig.name);
+    let mut region = std::mem::take(&mut fig.region);
+    let mut owner = std::mem::take(&mut fig.owner);
+    let mut last_sale = std::mem::take(&mut fig.last_sale);
+    let mut out = Vec::with_capacity(order.len());
+    for (rank, &i) in order.iter().enumerate() {
+        let standing = Standing {
+            net: fig.net[i],
+            prev_net: fig.prev_net[i],
+            outstanding: fig.outstanding[i],
+            overdue: fig.overdue[i],
+            credit_limit: fig.credit_limit[i],
+            credit_rating: &fig.credit_rating[i],
+            status: &fig.status[i],
+            tags: &fig.tags[i],
+        };
+        let (segment, reasons) = rules.segment(tiers[i], &standing);
+        out.push(Graded {
+            id: std::mem::take(&mut id[i]),
+            name: std::mem::take(&mut name[i]),
+            region: std::mem::take(&mut region[i]),
+            owner: std::mem::take(&mut owner[i]),
+            net_sales: fig.net[i],
+            share: shares.get(rank).copied(),
+            cumulative_share: cumulative.get(rank).copied(),
+            tier: tiers[i],
+            segment,
+            reasons,
+            orders: fig.orders[i],
+            last_date: last_sale[i].take(),
+            recency_days: recency[i],
+            frequency: fig.frequency[i],
+            outstanding: fig.outstanding[i],
+            overdue: fig.overdue[i],
+            r: r[i],
+            f: f[i],
+            m: m[i],
+        });
+    }
+    out
 }
 
 /// Store `tier`, `segment` and `classified_at` in the customers file; every
