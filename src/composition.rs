@@ -124,6 +124,23 @@ pub struct Row {
     pub change: Option<i64>,
 }
 
+impl Row {
+    /// A row of these keys with nothing in it.
+    fn zero(keys: Vec<String>) -> Row {
+        Row {
+            keys,
+            customers: 0,
+            orders: 0,
+            quantity: 0,
+            amount: 0,
+            share: None,
+            cumulative_share: None,
+            prev_amount: 0,
+            change: None,
+        }
+    }
+}
+
 pub struct Composition {
     pub keys: Vec<Key>,
     pub rows: Vec<Row>,
@@ -238,15 +255,8 @@ pub fn compose(
                     .copied()
                     .unwrap_or(0);
                 rows.push(Row {
-                    keys: vec![m],
-                    customers: 0,
-                    orders: 0,
-                    quantity: 0,
-                    amount: 0,
-                    share: None,
-                    cumulative_share: None,
                     prev_amount,
-                    change: None,
+                    ..Row::zero(vec![m])
                 });
             }
         }
@@ -260,15 +270,8 @@ pub fn compose(
         let rest = rows.split_off(n);
         let customers = other_customers(&base, &names, &rows)?;
         let mut other = Row {
-            keys: vec![OTHER.to_string(); keys.len()],
             customers,
-            orders: 0,
-            quantity: 0,
-            amount: 0,
-            share: None,
-            cumulative_share: None,
-            prev_amount: 0,
-            change: None,
+            ..Row::zero(vec![OTHER.to_string(); keys.len()])
         };
         for r in rest {
             other.orders += r.orders;
@@ -306,17 +309,7 @@ fn empty(keys: &[Key]) -> Composition {
     Composition {
         keys: keys.to_vec(),
         rows: Vec::new(),
-        total: Row {
-            keys: vec![TOTAL.to_string(); keys.len()],
-            customers: 0,
-            orders: 0,
-            quantity: 0,
-            amount: 0,
-            share: None,
-            cumulative_share: None,
-            prev_amount: 0,
-            change: None,
-        },
+        total: Row::zero(vec![TOTAL.to_string(); keys.len()]),
     }
 }
 
