@@ -25,7 +25,7 @@
 
 use crate::archive::Archive;
 use crate::dates::iso;
-use crate::ledger::{self, is_back, signed_amount};
+use crate::ledger::{self, int_column as ints, is_back, signed_amount};
 use crate::period::Period;
 use crate::schema::TableKind;
 use anyhow::{Result, anyhow, bail};
@@ -479,16 +479,6 @@ fn key_strings(df: &DataFrame, names: &[&str]) -> Result<Vec<Vec<String>>> {
         }
     }
     Ok(out)
-}
-
-fn ints(df: &DataFrame, name: &str) -> Result<Vec<i64>> {
-    Ok(df
-        .column(name)?
-        .cast(&DataType::Int64)?
-        .i64()?
-        .iter()
-        .map(|v| v.unwrap_or(0))
-        .collect())
 }
 
 fn first_int(df: &DataFrame, name: &str) -> Result<i64> {

@@ -217,6 +217,27 @@ pub fn join_tiers(lf: LazyFrame, on: &str, tiers: &[(String, &'static str)]) -> 
     ))
 }
 
+/// A collected column as integers (nulls as 0).
+pub fn int_column(df: &DataFrame, name: &str) -> Result<Vec<i64>> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect())
+}
+
+/// A collected column as texts (nulls as empty).
+pub fn text_column(df: &DataFrame, name: &str) -> Result<Vec<String>> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect())
+}
+
 /// A quantity as ten-thousandths of a unit (`2.5` → 25000).
 pub fn parse_quantity(s: &str) -> Option<i64> {
     let s = s.trim();

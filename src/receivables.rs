@@ -23,7 +23,7 @@ use crate::ledger::{self, is_back, signed_unpaid, unpaid};
 use crate::schema::TableKind;
 use anyhow::{Result, anyhow, bail};
 use chrono::{Days, NaiveDate};
-use polars::prelude::{DataFrame, DataType, Expr, JoinArgs, JoinType, col, lit, when};
+use polars::prelude::{DataFrame, Expr, JoinArgs, JoinType, col, lit, when};
 
 pub const BUCKETS: [&str; 5] = [
     "not_due",
@@ -214,15 +214,7 @@ fn per_invoice(as_of: NaiveDate) -> Vec<Expr> {
 }
 
 fn extract(df: &DataFrame, names: &[&str]) -> Result<Vec<CreditRow>> {
-    let ints = |n: &str| -> Result<Vec<i64>> {
-        Ok(df
-            .column(n)?
-            .cast(&DataType::Int64)?
-            .i64()?
-            .iter()
-            .map(|v| v.unwrap_or(0))
-            .collect())
-    };
+    let ints = |n: &str| ledger::int_column(df, n);
     let mut keys: Vec<Vec<String>> = vec![Vec::new(); df.height()];
     for n in names {
         for (i, v) in df.column(n)?.str()?.iter().enumerate() {

@@ -341,23 +341,8 @@ fn per_transaction() -> Vec<Expr> {
 }
 
 fn extract(df: &DataFrame) -> Result<Figures> {
-    let strings = |name: &str| -> Result<Vec<String>> {
-        Ok(df
-            .column(name)?
-            .str()?
-            .iter()
-            .map(|v| v.unwrap_or("").to_string())
-            .collect())
-    };
-    let ints = |name: &str| -> Result<Vec<i64>> {
-        Ok(df
-            .column(name)?
-            .cast(&DataType::Int64)?
-            .i64()?
-            .iter()
-            .map(|v| v.unwrap_or(0))
-            .collect())
-    };
+    let strings = |name: &str| ledger::text_column(df, name);
+    let ints = |name: &str| ledger::int_column(df, name);
     Ok(Figures {
         id: strings("id")?,
         name: strings("name")?,
