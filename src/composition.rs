@@ -124,7 +124,39 @@ pub struct Row {
     pub change: Option<i64>,
 }
 
+/// The figure columns of a composition row, after its group columns.
+pub fn figure_labels() -> Vec<crate::output::Label> {
+    [
+        ("customers", "客户数", "customers"),
+        ("orders", "交易笔数", "orders"),
+        ("quantity", "数量", "quantity"),
+        ("amount", "金额", "amount"),
+        ("share", "占比%", "share %"),
+        ("cumulative_share", "累计占比%", "cumulative %"),
+        ("prev_amount", "上期金额", "previous"),
+        ("change", "变化%", "change %"),
+    ]
+    .iter()
+    .map(|(k, zh, en)| crate::output::Label::new(k, zh, en))
+    .collect()
+}
+
 impl Row {
+    /// The figures of the row, in the order of [`figure_labels`].
+    pub fn figure_cells(&self) -> Vec<crate::output::Cell> {
+        use crate::output::Cell;
+        vec![
+            Cell::Int(self.customers),
+            Cell::Int(self.orders),
+            Cell::Qty(self.quantity),
+            Cell::Fen(self.amount),
+            Cell::opt_pct(self.share),
+            Cell::opt_pct(self.cumulative_share),
+            Cell::Fen(self.prev_amount),
+            Cell::opt_pct(self.change),
+        ]
+    }
+
     /// A row of these keys with nothing in it.
     fn zero(keys: Vec<String>) -> Row {
         Row {

@@ -200,36 +200,14 @@ pub fn print(w: &mut dyn Write, out: Out, a: &Analysis) -> Result<()> {
     match &a.table {
         Table::Composition(c) => {
             let mut labels = key_labels(&c.keys);
-            labels.extend(
-                [
-                    ("customers", "客户数", "customers"),
-                    ("orders", "交易笔数", "orders"),
-                    ("quantity", "数量", "quantity"),
-                    ("amount", "金额", "amount"),
-                    ("share", "占比%", "share %"),
-                    ("cumulative_share", "累计占比%", "cumulative %"),
-                    ("prev_amount", "上期金额", "previous"),
-                    ("change", "变化%", "change %"),
-                ]
-                .iter()
-                .map(|(k, zh, en)| Label::new(k, zh, en)),
-            );
+            labels.extend(composition::figure_labels());
             let row = |r: &composition::Row| {
                 let mut v: Vec<Cell> = r
                     .keys
                     .iter()
                     .map(|k| key_cell(k, human, out.lang))
                     .collect();
-                v.extend([
-                    Cell::Int(r.customers),
-                    Cell::Int(r.orders),
-                    Cell::Qty(r.quantity),
-                    Cell::Fen(r.amount),
-                    Cell::opt_pct(r.share),
-                    Cell::opt_pct(r.cumulative_share),
-                    Cell::Fen(r.prev_amount),
-                    Cell::opt_pct(r.change),
-                ]);
+                v.extend(r.figure_cells());
                 v
             };
             let mut rows: Vec<Vec<Cell>> = c.rows.iter().map(row).collect();

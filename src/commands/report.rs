@@ -418,30 +418,11 @@ fn compositions(
     ] {
         let c = composition::compose(archive, &[keys], p, Some(top), Some(tiers))?;
         let mut columns = vec![Label::new(keys.name(), keys.zh(), keys.name())];
-        columns.extend([
-            l("customers", "客户数", "customers"),
-            l("orders", "交易笔数", "orders"),
-            l("quantity", "数量", "quantity"),
-            l("amount", "金额", "amount"),
-            l("share", "占比%", "share %"),
-            l("prev_amount", "上期金额", "previous"),
-            l("change", "变化%", "change %"),
-        ]);
+        columns.extend(composition::figure_labels());
         let row = |r: &composition::Row| {
-            vec![
-                text(if r.keys[0].is_empty() {
-                    "-"
-                } else {
-                    r.keys[0].as_str()
-                }),
-                Cell::Int(r.customers),
-                Cell::Int(r.orders),
-                Cell::Qty(r.quantity),
-                Cell::Fen(r.amount),
-                Cell::opt_pct(r.share),
-                Cell::Fen(r.prev_amount),
-                Cell::opt_pct(r.change),
-            ]
+            let mut v = vec![text(r.keys[0].clone())];
+            v.extend(r.figure_cells());
+            v
         };
         blocks.push(Block::Table(TableBlock {
             key,
