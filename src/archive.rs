@@ -192,6 +192,7 @@ impl Archive {
         if !dir.is_dir() {
             bail!("archive {}: not a directory", dir.display());
         }
+        crate::fsutil::settle(dir)?;
         Ok(Archive {
             dir: dir.to_path_buf(),
             settings: Settings::load(dir)?,
@@ -337,6 +338,8 @@ pub enum TableWriter<W: Write> {
     Csv {
         w: Box<csv::Writer<W>>,
         width: usize,
+        /// a file for people (an export): formula-like text is neutralised
+        for_people: bool,
     },
     Yaml {
         out: W,
@@ -364,6 +367,7 @@ impl<W: Write> TableWriter<W> {
                 TableWriter::Csv {
                     w: Box::new(w),
                     width: columns.len(),
+                    for_people: false,
                 }
             }
             StoreFormat::Yaml => TableWriter::Yaml {
@@ -374,14 +378,32 @@ impl<W: Write> TableWriter<W> {
         })
     }
 
+    /// A CSV for people (an export, not the archive): text cells that a
+    /// spreadsheet would run as a formula get a leading `'`
+    /// ([`crate::text::neutralise_formula`]).
+    pub fn for_people(mut self, yes: bool) -> Self {
+        if let TableWriter::Csv { for_people, .. } = &mut self {
+            *for_people = yes;
+        }
+        self
+    }
+
     /// Write one row; values past its end are empty, values past the
     /// columns are dropped.
     pub fn write<'a>(&mut self, row: impl IntoIterator<Item = &'a str>) -> Result<()> {
         match self {
-            TableWriter::Csv { w, width } => {
+            TableWriter::Csv {
+                w,
+                width,
+                for_people,
+            } => {
                 let mut n = 0;
                 for v in row.into_iter().take(*width) {
-                    w.write_field(v)?;
+                    if *for_people {
+                        w.write_field(crate::text::neutralise_formula(v).as_bytes())?;
+                    } else {
+                        w.write_field(v)?;
+                    }
                     n += 1;
                 }
                 for _ in n..*width {

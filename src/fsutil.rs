@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 pub const LOCK_FILE: &str = ".dangan.lock";
 pub const JOURNAL_FILE: &str = ".dangan-commit";
@@ -43,10 +44,12 @@ pub struct ArchiveLock {
 }
 
 impl ArchiveLock {
-    /// Take the archive's exclusive lock, or fail at once naming the holder.
-    /// A commit left half-done by a killed process is completed first, and its
-    /// stale temp files removed.
-    pub fn acquire(dir: &Path) -> Result<ArchiveLock> {
+    /// Take the archive's exclusive lock, waiting up to `wait` for another
+    /// dangan to finish, else fail naming the holder. A commit left half-done by
+    /// a killed process is completed first, and its stale temp files removed.
+    /// (The lock is an OS file lock: it dies with its process, so a killed run
+    /// never leaves a lock behind that needs removing by hand.)
+    pub fn acquire(dir: &Path, wait: Duration) -> Result<ArchiveLock> {
         let path = dir.join(LOCK_FILE);
         let mut file = std::fs::OpenOptions::new()
             .read(true)
@@ -55,17 +58,31 @@ impl ArchiveLock {
             .truncate(false)
             .open(&path)
             .with_context(|| format!("{}: cannot create the lock file", path.display()))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let holder = std::fs::read_to_string(&path).unwrap_or_default();
-                bail!(
-                    "archive {} is locked by another dangan process ({}); try again when it has finished",
-                    dir.display(),
-                    holder.trim()
-                );
+        let start = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    if start.elapsed() < wait {
+                        std::thread::sleep(Duration::from_millis(50));
+                        continue;
+                    }
+                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    let waited = if wait.is_zero() {
+                        String::new()
+                    } else {
+                        format!(" (waited {} s)", wait.as_secs())
+                    };
+                    bail!(
+                        "archive {} is locked by another dangan process ({}){waited}; try again when it has finished, or give --wait SECONDS",
+                        dir.display(),
+                        holder.trim()
+                    );
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    bail!("{}: cannot lock: {e}", path.display())
+                }
             }
-            Err(std::fs::TryLockError::Error(e)) => bail!("{}: cannot lock: {e}", path.display()),
         }
         file.set_len(0)?;
         writeln!(file, "pid {}", std::process::id())?;
@@ -73,6 +90,28 @@ impl ArchiveLock {
         CHECKPOINTS.store(true, Ordering::SeqCst);
         Ok(ArchiveLock { _file: file })
     }
+}
+
+/// Before reading an archive: when a killed writer left a commit half-done,
+/// complete it (under the lock, waiting for a live writer to finish), so a
+/// reader never sees some files new and others old. Temp files a killed
+/// writer left are removed when no writer holds the lock (a live writer's
+/// temp files are its own).
+pub fn settle(dir: &Path) -> Result<()> {
+    if dir.join(JOURNAL_FILE).exists() {
+        drop(ArchiveLock::acquire(dir, Duration::from_secs(30))?);
+        return Ok(());
+    }
+    let stale = std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(TEMP_PREFIX))
+    });
+    if stale {
+        // a live writer holds the lock: its files are not stale, leave them
+        let _ = ArchiveLock::acquire(dir, Duration::ZERO);
+    }
+    Ok(())
 }
 
 impl Drop for ArchiveLock {
@@ -175,6 +214,7 @@ pub fn commit(dir: &Path, staged: Vec<Staged>) -> Result<Option<PathBuf>> {
     for s in &staged {
         s.tmp.as_file().sync_all().context("fsync")?;
     }
+    crash_point("staged");
     let backup = make_backup(dir, staged.iter().map(|s| s.target.as_path()))?;
     let mut journal = String::new();
     let mut kept = Vec::new();
@@ -200,22 +240,50 @@ pub fn commit(dir: &Path, staged: Vec<Staged>) -> Result<Option<PathBuf>> {
             .map_err(|e| anyhow!("cannot keep temp file: {e}"))?;
         kept.push((path, s.target));
     }
+    crash_point("backup");
+    // the journal appears whole or not at all: written beside, then renamed
     let jpath = dir.join(JOURNAL_FILE);
+    let jtmp = dir.join(format!("{TEMP_PREFIX}journal"));
     {
         let mut j =
-            File::create(&jpath).with_context(|| format!("{}: cannot write", jpath.display()))?;
+            File::create(&jtmp).with_context(|| format!("{}: cannot write", jtmp.display()))?;
         j.write_all(journal.as_bytes())?;
         j.sync_all()?;
     }
+    crash_point("journal-written");
+    std::fs::rename(&jtmp, &jpath).with_context(|| format!("{}: cannot write", jpath.display()))?;
     sync_dir(dir);
-    for (tmp, target) in &kept {
+    crash_point("journal");
+    for (i, (tmp, target)) in kept.iter().enumerate() {
         std::fs::rename(tmp, target)
             .with_context(|| format!("{}: cannot replace", target.display()))?;
+        if i == 0 {
+            crash_point("first-rename");
+        }
     }
     sync_dir(dir);
+    crash_point("renamed");
     std::fs::remove_file(&jpath).ok();
     sync_dir(dir);
     Ok(backup)
+}
+
+/// The points of a commit where the crash-safety tests kill the process
+/// (`DANGAN_TEST_CRASH_AT=journal`, ...): it aborts there at once, as SIGKILL
+/// would, running no destructor and removing no temp file.
+pub const CRASH_POINTS: &[&str] = &[
+    "staged",
+    "backup",
+    "journal-written",
+    "journal",
+    "first-rename",
+    "renamed",
+];
+
+fn crash_point(name: &str) {
+    if std::env::var_os("DANGAN_TEST_CRASH_AT").is_some_and(|v| v == name) {
+        std::process::abort();
+    }
 }
 
 fn make_backup<'a>(dir: &Path, targets: impl Iterator<Item = &'a Path>) -> Result<Option<PathBuf>> {

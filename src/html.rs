@@ -61,7 +61,7 @@ fn magnitude(c: &Cell) -> f64 {
     match c {
         Cell::Int(i) => *i as f64,
         Cell::Fen(f) | Cell::Pct(f) => *f as f64 / 100.0,
-        Cell::Qty(q) => *q as f64 / crate::ledger::QTY_SCALE as f64,
+        Cell::Qty(q) => *q as f64 / crate::money::QTY_SCALE as f64,
         _ => 0.0,
     }
 }

@@ -128,10 +128,7 @@ impl Source {
             path.to_string()
         };
         if path == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .with_context(|| format!("{name}: cannot read standard input"))?;
+            let bytes = read_all_checked(&name, std::io::stdin().lock())?;
             return Source::from_bytes(name, bytes, None, opts);
         }
         let p = Path::new(path);
@@ -159,7 +156,9 @@ impl Source {
             return read_workbook(name, p, opts);
         }
         if matches!(ext.as_str(), "yaml" | "yml") {
-            let bytes = std::fs::read(p).with_context(|| format!("{name}: cannot read"))?;
+            let file = std::fs::File::open(p)
+                .map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+            let bytes = read_all_checked(&name, file)?;
             return Source::from_bytes(name, bytes, Some(meta.len()), opts);
         }
         let encoding = match opts.encoding {
@@ -196,7 +195,8 @@ impl Source {
         Ok(src)
     }
 
-    fn from_bytes(
+    /// Read a whole file held in memory (standard input, the fuzz targets).
+    pub fn from_bytes(
         name: String,
         bytes: Vec<u8>,
         size: Option<u64>,
@@ -773,12 +773,51 @@ fn csv_error(name: &str, e: csv::Error) -> anyhow::Error {
     }
 }
 
+/// Read a whole input into memory (standard input, YAML), refusing a line
+/// longer than [`MAX_LINE_BYTES`] as soon as it has been read that far, so a
+/// gigabyte without a line break costs 8 MiB, not a gigabyte.
+fn read_all_checked(name: &str, mut r: impl Read) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut since_newline = 0u64;
+    let mut lines = 1u64;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => bail!("{name}: cannot read: {e}"),
+        };
+        let chunk = &buf[..n];
+        since_newline = match chunk.iter().rposition(|&b| b == b'\n') {
+            Some(pos) => (n - pos - 1) as u64,
+            None => since_newline + n as u64,
+        };
+        lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+        if since_newline > MAX_LINE_BYTES {
+            bail!(
+                "{name}:{lines}: line is longer than {} MiB; refusing to read it",
+                MAX_LINE_BYTES >> 20
+            );
+        }
+        bytes.extend_from_slice(chunk);
+    }
+    Ok(bytes)
+}
+
 fn check_headers(name: &str, line: u64, headers: &[String]) -> Result<()> {
+    if headers.len() > MAX_COLUMNS {
+        bail!(
+            "{name}:{line}: {} columns, more than the {MAX_COLUMNS} a table may have (Excel's limit); refusing to read it",
+            headers.len()
+        );
+    }
     for (i, h) in headers.iter().enumerate() {
         if h.is_empty() {
             continue;
         }
         if let Some(j) = headers[..i].iter().position(|x| x == h) {
+            let h = crate::text::mask_lookalike(h);
             bail!(
                 "{name}:{line}: duplicate header {h:?} in columns {} and {}",
                 j + 1,
@@ -1035,8 +1074,135 @@ fn scalar(v: &serde_yaml::Value) -> Option<String> {
     }
 }
 
+/// What a workbook's parts may decompress to in all. The sizes are counted as
+/// they come out of the zip (its own header may lie), before any part is
+/// parsed, so a zip bomb costs a bounded read and no memory.
+pub const MAX_WORKBOOK_BYTES: u64 = 512 << 20;
+/// Columns a sheet may use: Excel's own limit (XFD).
+pub const MAX_COLUMNS: usize = 16_384;
+
+/// Refuse a zip-based workbook (XLSX, ODS) that unpacks to more than
+/// [`MAX_WORKBOOK_BYTES`]. Not a zip (XLS): nothing to check here.
+fn check_workbook_size(name: &str, path: &Path) -> Result<()> {
+    let file =
+        std::fs::File::open(path).map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(());
+    };
+    let too_big = || {
+        anyhow!(
+            "{name}: the workbook unpacks to more than {} MiB (a zip bomb, or a sheet too large to read from a workbook: save it as CSV)",
+            MAX_WORKBOOK_BYTES >> 20
+        )
+    };
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut part = zip
+            .by_index(i)
+            .map_err(|e| anyhow!("{name}: not a readable workbook: {e}"))?;
+        if total.saturating_add(part.size()) > MAX_WORKBOOK_BYTES {
+            return Err(too_big());
+        }
+        let left = MAX_WORKBOOK_BYTES - total;
+        let n = std::io::copy(&mut (&mut part).take(left + 1), &mut std::io::sink())
+            .map_err(|e| anyhow!("{name}: not a readable workbook: {e}"))?;
+        total += n;
+        if total > MAX_WORKBOOK_BYTES {
+            return Err(too_big());
+        }
+    }
+    Ok(())
+}
+
+/// The text of a workbook cell as people typed it.
+fn workbook_cell(d: &calamine::Data) -> String {
+    use calamine::Data;
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) => format_float(*f),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => {
+                t.date().format("%Y-%m-%d").to_string()
+            }
+            Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+            None => format_float(dt.as_f64()),
+        },
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// The rows of a sheet that hold a value: (sheet row number, values), each
+/// row as wide as its last value. XLSX cells are read one by one, so two
+/// values far apart (A1 and XFD1048576) cost two cells, not the whole grid.
+fn sheet_rows(
+    name: &str,
+    wb: &mut calamine::Sheets<BufReader<std::fs::File>>,
+    sheet: &str,
+) -> Result<Vec<(u64, Vec<String>)>> {
+    use calamine::{Data, Reader, Sheets};
+    let wide = |row: u64, col: u64| {
+        anyhow!(
+            "{name}:{row}: sheet {sheet:?} has a value in column {col}, beyond the {MAX_COLUMNS} columns a sheet may have"
+        )
+    };
+    if let Sheets::Xlsx(x) = wb {
+        let mut cells = x
+            .worksheet_cells_reader(sheet)
+            .map_err(|e| anyhow!("{name}: sheet {sheet:?} cannot be read: {e}"))?;
+        let mut rows: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
+        while let Some(c) = cells
+            .next_cell()
+            .map_err(|e| anyhow!("{name}: sheet {sheet:?} cannot be read: {e}"))?
+        {
+            let (r, col) = c.get_position();
+            let v = workbook_cell(&Data::from(c.get_value().clone()));
+            if v.trim().is_empty() {
+                continue;
+            }
+            if col as usize >= MAX_COLUMNS {
+                return Err(wide(r as u64 + 1, col as u64 + 1));
+            }
+            rows.entry(r).or_default().push((col, v));
+        }
+        return Ok(rows
+            .into_iter()
+            .map(|(r, cells)| {
+                let width = cells.iter().map(|c| c.0 as usize + 1).max().unwrap_or(0);
+                let mut values = vec![String::new(); width];
+                for (c, v) in cells {
+                    values[c as usize] = v;
+                }
+                (r as u64 + 1, values)
+            })
+            .collect());
+    }
+    let range = wb
+        .worksheet_range(sheet)
+        .map_err(|e| anyhow!("{name}: sheet {sheet:?} cannot be read: {e}"))?;
+    let (row0, _) = range.start().unwrap_or((0, 0));
+    let mut out = Vec::new();
+    for (i, r) in range.rows().enumerate() {
+        let mut values: Vec<String> = r.iter().map(workbook_cell).collect();
+        while values.last().is_some_and(|v| v.trim().is_empty()) {
+            values.pop();
+        }
+        if values.len() > MAX_COLUMNS {
+            return Err(wide(row0 as u64 + i as u64 + 1, values.len() as u64));
+        }
+        if !values.is_empty() {
+            out.push((row0 as u64 + i as u64 + 1, values));
+        }
+    }
+    Ok(out)
+}
+
 fn read_workbook(name: String, path: &Path, opts: &ReadOptions) -> Result<Source> {
-    use calamine::{Data, Reader, open_workbook_auto};
+    use calamine::{Reader, open_workbook_auto};
+    check_workbook_size(&name, path)?;
     let mut wb =
         open_workbook_auto(path).map_err(|e| anyhow!("{name}: not a readable workbook: {e}"))?;
     let sheets = wb.sheet_names();
@@ -1055,42 +1221,13 @@ fn read_workbook(name: String, path: &Path, opts: &ReadOptions) -> Result<Source
             .cloned()
             .ok_or_else(|| anyhow!("{name}: workbook has no sheets"))?,
     };
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| anyhow!("{name}: sheet {sheet:?} cannot be read: {e}"))?;
-    let (row0, _) = range.start().unwrap_or((0, 0));
-    let cell = |d: &Data| -> String {
-        match d {
-            Data::Empty => String::new(),
-            Data::String(s) => s.clone(),
-            Data::Float(f) => format_float(*f),
-            Data::Int(i) => i.to_string(),
-            Data::Bool(b) => b.to_string(),
-            Data::DateTime(dt) => match dt.as_datetime() {
-                Some(t) if t.time() == chrono::NaiveTime::MIN => {
-                    t.date().format("%Y-%m-%d").to_string()
-                }
-                Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
-                None => format_float(dt.as_f64()),
-            },
-            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-            Data::Error(e) => format!("#{e:?}"),
-        }
-    };
-    let mut rows_iter = range.rows().enumerate();
-    let mut headers = None;
-    let mut header_line = 0;
-    for (i, r) in rows_iter.by_ref() {
-        let h: Vec<String> = r.iter().map(|c| cell(c).trim().to_string()).collect();
-        if h.iter().any(|x| !x.is_empty()) {
-            header_line = row0 as u64 + i as u64 + 1;
-            headers = Some(h);
-            break;
-        }
-    }
-    let Some(mut headers) = headers else {
+    let mut grid = sheet_rows(&name, &mut wb, &sheet)?.into_iter();
+    let Some((header_line, mut headers)) = grid.next() else {
         bail!("{name}: sheet {sheet:?} is empty (no header row)");
     };
+    for h in &mut headers {
+        *h = h.trim().to_string();
+    }
     // trailing columns without a header and without data are dropped
     while headers.last().is_some_and(|h| h.is_empty()) {
         headers.pop();
@@ -1098,18 +1235,13 @@ fn read_workbook(name: String, path: &Path, opts: &ReadOptions) -> Result<Source
     check_headers(&name, header_line, &headers)?;
     let width = headers.len();
     let mut rows = Vec::new();
-    for (i, r) in rows_iter {
-        let mut values: Vec<String> = r.iter().map(&cell).collect();
-        let line = row0 as u64 + i as u64 + 1;
+    for (line, mut values) in grid {
         if values.iter().skip(width).any(|v| !v.trim().is_empty()) {
             bail!(
                 "{name}:{line}: sheet {sheet:?} row has values beyond the {width} headed columns"
             );
         }
         values.resize(width, String::new());
-        if values.iter().all(|v| v.trim().is_empty()) {
-            continue;
-        }
         rows.push(Row { line, values });
     }
     Ok(Source {

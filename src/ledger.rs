@@ -22,8 +22,7 @@ use polars::prelude::{
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Quantities are kept as integers of this many parts of a unit.
-pub const QTY_SCALE: i64 = 10_000;
+pub use crate::money::{QTY_SCALE, format_quantity};
 
 const MONEY: [&str; 4] = ["amount", "paid", "unit_price", "credit_limit"];
 
@@ -263,19 +262,6 @@ pub fn parse_quantity(s: &str) -> Option<i64> {
     }
     let v = i.checked_mul(QTY_SCALE)?.checked_add(f)?;
     Some(if neg { -v } else { v })
-}
-
-/// Ten-thousandths of a unit printed without trailing zeros (`25000` → `2.5`).
-pub fn format_quantity(q: i64) -> String {
-    let sign = if q < 0 { "-" } else { "" };
-    let a = q.unsigned_abs();
-    let (i, f) = (a / QTY_SCALE as u64, a % QTY_SCALE as u64);
-    if f == 0 {
-        format!("{sign}{i}")
-    } else {
-        let frac = format!("{f:04}");
-        format!("{sign}{i}.{}", frac.trim_end_matches('0'))
-    }
 }
 
 /// Run a query. When the CSV reader refuses a value, the file is read again

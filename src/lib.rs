@@ -17,25 +17,34 @@
 //! - `receivables`: outstanding and overdue amounts in ageing buckets
 //! - `document`: a report as sections of blocks; text, Markdown, JSON
 //! - `html`: a report as one self-contained HTML file with SVG charts
+//! - `fuzz`: the bodies of the fuzz targets, shared with the regression tests
 //! - `fsutil`: lock, atomic journalled commits, backups, Ctrl-C
 //! - `output`: `--format` and `--lang` for every command
 //! - `commands::*`: one file per subcommand
+//!
+//! The aggregating modules (polars) are behind the default feature `analytics`;
+//! without it the crate is the archive core alone (import, validate), which is
+//! what the fuzz targets build.
 
 pub mod archive;
 pub mod commands;
+#[cfg(feature = "analytics")]
 pub mod composition;
 pub mod dates;
 pub mod document;
 pub mod fsutil;
+pub mod fuzz;
 pub mod html;
 pub mod ids;
 pub mod input;
+#[cfg(feature = "analytics")]
 pub mod ledger;
 pub mod money;
 pub mod normalize;
 pub mod output;
 pub mod period;
 pub mod pipeline;
+#[cfg(feature = "analytics")]
 pub mod receivables;
 pub mod rules;
 pub mod schema;

@@ -90,6 +90,22 @@ pub fn cell_fen(s: &str) -> Result<Option<i64>, String> {
     }
 }
 
+/// Quantities are kept in ten-thousandths of a unit (exact to 0.0001).
+pub const QTY_SCALE: i64 = 10_000;
+
+/// Ten-thousandths of a unit printed without trailing zeros (`25000` → `2.5`).
+pub fn format_quantity(q: i64) -> String {
+    let sign = if q < 0 { "-" } else { "" };
+    let a = q.unsigned_abs();
+    let (i, f) = (a / QTY_SCALE as u64, a % QTY_SCALE as u64);
+    if f == 0 {
+        format!("{sign}{i}")
+    } else {
+        let frac = format!("{f:04}");
+        format!("{sign}{i}.{}", frac.trim_end_matches('0'))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,6 +39,22 @@ impl Outcome {
 /// Normalise one value of a column of the given kind. `from_xlsx` allows Excel
 /// serial numbers in date columns.
 pub fn normalise(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
+    // `'=SUM(A1)`: a cell an export of ours (or a person) protected from
+    // spreadsheet formulas; its true value is without the `'`
+    let unprotected = crate::text::strip_neutraliser(raw.trim_start());
+    if unprotected.len() < raw.trim_start().len() {
+        let mut o = normalise_value(kind, unprotected, from_xlsx);
+        if o.problem.is_none() {
+            o.changed = o.value != raw;
+        } else {
+            o.value = raw.to_string();
+        }
+        return o;
+    }
+    normalise_value(kind, raw, from_xlsx)
+}
+
+fn normalise_value(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
     // fast path for the common already-clean ASCII value
     let trimmed = raw.trim();
     if trimmed.is_empty() {
@@ -164,7 +180,7 @@ pub fn normalise_cow(
     from_xlsx: bool,
 ) -> (std::borrow::Cow<'_, str>, Flags) {
     use std::borrow::Cow;
-    if already_clean(kind, raw) {
+    if already_clean(kind, raw) && !raw.starts_with('\'') {
         return (Cow::Borrowed(raw), Flags::default());
     }
     let o = normalise(kind, raw, from_xlsx);

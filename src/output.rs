@@ -101,7 +101,7 @@ pub enum Cell {
     Int(i64),
     Fen(i64),
     Pct(i64),
-    /// a quantity in ten-thousandths of a unit (`crate::ledger::QTY_SCALE`)
+    /// a quantity in ten-thousandths of a unit (`crate::money::QTY_SCALE`)
     Qty(i64),
     Null,
 }
@@ -114,8 +114,17 @@ impl Cell {
             Cell::Fen(f) => crate::money::format_yuan(*f),
             // the same digits as money: two decimals, exact
             Cell::Pct(p) => crate::money::format_yuan(*p),
-            Cell::Qty(q) => crate::ledger::format_quantity(*q),
+            Cell::Qty(q) => crate::money::format_quantity(*q),
             Cell::Null => String::new(),
+        }
+    }
+
+    /// The cell in a CSV: text a spreadsheet would run as a formula
+    /// (`=…`, `+…`, `@…`) gets a leading `'`; numbers are never touched.
+    pub fn render_csv(&self) -> String {
+        match self {
+            Cell::Text(s) => crate::text::neutralise_formula(s).into_owned(),
+            other => other.render(),
         }
     }
 
@@ -132,7 +141,7 @@ impl Cell {
             // a percentage is a plain number (23.45)
             Cell::Pct(p) => serde_json::Number::from_f64(*p as f64 / 100.0)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
-            Cell::Qty(q) => serde_json::from_str(&crate::ledger::format_quantity(*q))
+            Cell::Qty(q) => serde_json::from_str(&crate::money::format_quantity(*q))
                 .unwrap_or(serde_json::Value::Null),
             Cell::Null => serde_json::Value::Null,
         }
@@ -142,7 +151,7 @@ impl Cell {
         match self {
             Cell::Int(i) => serde_yaml::Value::from(*i),
             Cell::Pct(p) => serde_yaml::Value::from(*p as f64 / 100.0),
-            Cell::Qty(q) => serde_yaml::from_str(&crate::ledger::format_quantity(*q))
+            Cell::Qty(q) => serde_yaml::from_str(&crate::money::format_quantity(*q))
                 .unwrap_or(serde_yaml::Value::Null),
             Cell::Null => serde_yaml::Value::Null,
             other => serde_yaml::Value::String(other.render()),
@@ -168,7 +177,7 @@ pub fn write_rows(
             let mut c = csv::Writer::from_writer(w);
             c.write_record(columns.iter().map(|l| l.key.as_str()))?;
             for r in rows {
-                c.write_record(r.iter().map(Cell::render))?;
+                c.write_record(r.iter().map(Cell::render_csv))?;
             }
             c.flush()?;
         }

@@ -33,7 +33,34 @@ pub struct Settings {
     pub import: ImportSettings,
     pub validate: crate::rules::ValidateSettings,
     pub classify: crate::tiers::ClassifySettings,
-    pub report: crate::commands::report::ReportSettings,
+    pub report: ReportSettings,
+}
+
+/// `report:` in dangan.yaml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSettings {
+    /// days between follow-ups per tier (两月一回访 ...)
+    pub followup_days: BTreeMap<crate::tiers::Tier, i64>,
+    /// how far ahead birthdays are listed
+    pub birthday_days: i64,
+    /// rows of the top-N tables
+    pub top: usize,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings {
+            followup_days: [
+                (crate::tiers::Tier::A, 30),
+                (crate::tiers::Tier::B, 60),
+                (crate::tiers::Tier::C, 90),
+            ]
+            .into(),
+            birthday_days: 14,
+            top: 10,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -97,6 +97,40 @@ pub fn mask(field: &str, value: &str) -> String {
     out
 }
 
+/// Mask text that looks like a confidential value even where no column says
+/// so: a "header" that is really the first data row of a file without
+/// headers, quoted in an error message. Mobiles, ID numbers, e-mails and
+/// phone numbers are masked as their columns would be; other text is kept.
+pub fn mask_lookalike(s: &str) -> String {
+    let t = s.trim();
+    let digits: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
+    let compact: String = t.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let b = compact.as_bytes();
+    let all_digits = !b.is_empty() && b.iter().all(u8::is_ascii_digit);
+    if all_digits && b.len() == 11 && b[0] == b'1' {
+        return mask("mobile", t);
+    }
+    if (b.len() == 18
+        && b[..17].iter().all(u8::is_ascii_digit)
+        && matches!(b[17], b'0'..=b'9' | b'X' | b'x'))
+        || (all_digits && b.len() == 15)
+    {
+        return mask("id_number", t);
+    }
+    if t.contains('@') && !t.contains(' ') {
+        return mask("email", t);
+    }
+    // a landline starts with its area code (0…) or a country code
+    if digits.len() >= 7
+        && t.starts_with(['0', '+', '('])
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '+' | '(' | ')'))
+    {
+        return mask("phone", t);
+    }
+    s.to_string()
+}
+
 /// Is this one of the confidential columns that are masked in human output?
 pub fn is_confidential(column: &str) -> bool {
     matches!(column, "id_number" | "mobile" | "phone" | "email")
@@ -124,6 +158,23 @@ pub fn neutralise_formula(s: &str) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Owned(format!("'{s}"))
     } else {
         std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// The true value of a cell that [`neutralise_formula`] (or a person in
+/// Excel) protected with a leading `'`: `'=SUM(A1)` → `=SUM(A1)`. Import reads
+/// values through this, so an export dangan wrote re-imports unchanged.
+pub fn strip_neutraliser(s: &str) -> &str {
+    let rest = s.trim_start_matches('\'');
+    if rest.len() < s.len()
+        && matches!(
+            rest.chars().next(),
+            Some('=' | '+' | '-' | '@' | '\t' | '\r')
+        )
+    {
+        rest
+    } else {
+        s
     }
 }
 
@@ -158,10 +209,28 @@ mod tests {
     }
 
     #[test]
+    fn lookalikes() {
+        assert_eq!(mask_lookalike("13800138000"), "138****8000");
+        assert_eq!(mask_lookalike("110105199003071234"), "110***********1234");
+        assert_eq!(mask_lookalike("zhang@example.com"), "z***@example.com");
+        assert_eq!(mask_lookalike("020-87654321"), "020*****4321");
+        assert_eq!(mask_lookalike("客户名称"), "客户名称");
+        assert_eq!(mask_lookalike("2024-03-05"), "2024-03-05");
+        assert_eq!(mask_lookalike("C000001"), "C000001");
+    }
+
+    #[test]
     fn formulas() {
         assert_eq!(neutralise_formula("=SUM(A1)"), "'=SUM(A1)");
         assert_eq!(neutralise_formula("-12.50"), "-12.50");
         assert_eq!(neutralise_formula("+86 138"), "'+86 138");
         assert_eq!(neutralise_formula("张三"), "张三");
+        assert_eq!(neutralise_formula("\tcmd"), "'\tcmd");
+        for v in [
+            "=SUM(A1)", "+86 138", "@x", "-x", "\tcmd", "\rx", "张三", "-12.50", "'",
+        ] {
+            assert_eq!(strip_neutraliser(&neutralise_formula(v)), v);
+        }
+        assert_eq!(strip_neutraliser("'abc"), "'abc");
     }
 }

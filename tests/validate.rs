@@ -18,7 +18,7 @@ customers,8,C000007,status,enum,error,sleeping,\"not one of potential, active, d
 customers,8,C000007,credit_code,credit_code,error,91440101MA59ABCD1E,\"check character is E, should be D\"
 customers,8,C000007,credit_limit,range,error,-100.00,credit limit below 0
 customers,9,C000008,created,date,error,2024-13-01,not a date
-customers,10,C000009,birthday,birthday_mismatch,warning,1985-11-21,the ID number says 1985-11-20
+customers,10,C000009,birthday,birthday_mismatch,warning,1985-11-21,differs from the birth date in the ID number
 customers,11,C000010,updated,date_order,error,2024-04-01,updated before created (2024-05-01)
 customers,11,C000010,updated,stale,warning,2024-04-01,not revised for 90 days (due every 60 days)
 customers,12,C000011,updated,stale,warning,2024-01-15,not revised for 167 days (due every 60 days)
@@ -175,6 +175,10 @@ fn confidential_values_are_masked_unless_no_mask() {
     ]));
     assert!(plain.contains("customers,6,C000005,id_number,id_number,error,110105199003071238,"));
     assert!(plain.contains("customers,6,C000005,mobile,mobile,error,1380013800,"));
+    // the birth date inside an ID number is what masking hides
+    assert!(plain.contains(
+        "customers,10,C000009,birthday,birthday_mismatch,warning,1985-11-21,the ID number says 1985-11-20\n"
+    ));
 }
 
 #[test]

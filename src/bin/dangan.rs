@@ -174,6 +174,9 @@ struct ClassifyArgs {
     /// Store tier, segment and classified_at in the customers file (atomic, with a backup)
     #[arg(long)]
     write: bool,
+    /// When another dangan holds the archive's lock, wait up to this many seconds for it [default: 0, fail at once]
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    wait: u64,
 }
 
 #[derive(Args)]
@@ -243,6 +246,9 @@ struct ImportArgs {
     /// Date recorded as created/updated for new and changed records [default: today]
     #[arg(long, value_parser = parse_date, value_name = "DATE")]
     as_of: Option<chrono::NaiveDate>,
+    /// When another dangan holds the archive's lock, wait up to this many seconds for it [default: 0, fail at once]
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    wait: u64,
 }
 
 /// Lines with a prefix, and how many more there were beyond those shown.
@@ -331,6 +337,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 output: a.output,
                 today: a.as_of.unwrap_or_else(dangan::dates::today),
                 progress: chatty,
+                lock_wait: std::time::Duration::from_secs(a.wait),
             };
             let r = import::run(&archive, &opts)?;
             let mut err = std::io::stderr().lock();
@@ -436,6 +443,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 risk_ratings: a.risk_ratings,
                 decline: a.decline,
                 write: a.write,
+                lock_wait: std::time::Duration::from_secs(a.wait),
                 today: None,
             };
             let c = classify::run(&archive, &opts)?;

@@ -35,6 +35,7 @@ use crate::ledger;
 use crate::output::{Cell, Label, Out, write_rows};
 use crate::period::{Period, PeriodArgs};
 use crate::schema::TableKind;
+use crate::text::neutralise_formula;
 use crate::tiers::{Method, Rules, Segment, Standing, Tier};
 use anyhow::{Result, anyhow};
 use chrono::{Days, NaiveDate};
@@ -56,6 +57,8 @@ pub struct ClassifyOptions {
     pub risk_ratings: Option<Vec<String>>,
     pub decline: Option<f64>,
     pub write: bool,
+    /// how long `--write` waits for another dangan's lock (`--wait`)
+    pub lock_wait: std::time::Duration,
     pub today: Option<NaiveDate>,
 }
 
@@ -104,7 +107,7 @@ pub fn run(archive_dir: &std::path::Path, opts: &ClassifyOptions) -> Result<Clas
     let archive = Archive::open(archive_dir)?;
     // the lock is held from reading to writing, so no import slips in between
     let _lock = if opts.write {
-        Some(ArchiveLock::acquire(&archive.dir)?)
+        Some(ArchiveLock::acquire(&archive.dir, opts.lock_wait)?)
     } else {
         None
     };
@@ -619,10 +622,10 @@ fn write_csv(w: &mut dyn Write, c: &Classification) -> Result<()> {
     for g in &c.rows {
         let net = crate::money::format_yuan(g.net_sales);
         let rfm = [b'0' + g.r, b'0' + g.f, b'0' + g.m];
-        out.write_field(&g.id)?;
-        out.write_field(&g.name)?;
-        out.write_field(&g.region)?;
-        out.write_field(&g.owner)?;
+        // text from the archive, made safe to open in a spreadsheet
+        for text in [&g.id, &g.name, &g.region, &g.owner] {
+            out.write_field(neutralise_formula(text).as_bytes())?;
+        }
         out.write_field(&net)?;
         out.write_field(pct(g.share))?;
         out.write_field(pct(g.cumulative_share))?;

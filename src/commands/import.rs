@@ -15,7 +15,7 @@ use crate::fsutil::{self, ArchiveLock, Staged};
 use crate::input::{RawRow, ReadOptions, Row, Source};
 use crate::schema::{HeaderMap, TableKind, ValueKind};
 use crate::settings::{OnDuplicate, Settings, StoreFormat};
-use crate::text::{fnv1a, is_confidential, mask, name_key};
+use crate::text::{fnv1a, is_confidential, mask, name_key, neutralise_formula};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -36,6 +36,8 @@ pub struct ImportOptions {
     /// the import date recorded in `created`/`updated`
     pub today: NaiveDate,
     pub progress: bool,
+    /// how long to wait for another dangan's lock on the archive (`--wait`)
+    pub lock_wait: std::time::Duration,
 }
 
 /// What an import did, counted in input rows: every row read is exactly one of
@@ -222,7 +224,7 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     };
     let writes_archive = !output_mode && !opts.dry_run;
     let _lock = if writes_archive {
-        Some(ArchiveLock::acquire(&archive.dir)?)
+        Some(ArchiveLock::acquire(&archive.dir, opts.lock_wait)?)
     } else {
         None
     };
@@ -290,13 +292,13 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
             match target {
                 Target::Stdout => {
                     let mut out = std::io::stdout().lock();
-                    write_table(&mut out, format, &customers, false)?;
+                    write_table(&mut out, format, &customers, false, true)?;
                 }
                 Target::File(path, bom) => {
                     let mut s = Staged::new(&path)?;
                     {
                         let mut w = BufWriter::new(s.file());
-                        write_table(&mut w, format, &customers, bom)?;
+                        write_table(&mut w, format, &customers, bom, output_mode)?;
                         w.flush()?;
                     }
                     staged.push(s);
@@ -423,8 +425,16 @@ fn target_for(
     }
 }
 
-fn write_table(w: &mut dyn Write, format: StoreFormat, t: &Table, bom: bool) -> Result<()> {
-    let mut tw = TableWriter::new(w, format, &t.columns, bom)?;
+/// Write a whole table; `for_people` (an `--output` export, not the archive)
+/// neutralises formula-like text in a CSV.
+fn write_table(
+    w: &mut dyn Write,
+    format: StoreFormat,
+    t: &Table,
+    bom: bool,
+    for_people: bool,
+) -> Result<()> {
+    let mut tw = TableWriter::new(w, format, &t.columns, bom)?.for_people(for_people);
     for r in &t.rows {
         tw.write(r.iter())?;
     }
@@ -450,7 +460,11 @@ fn open_input(
                 anyhow!(
                     "{}: cannot tell which table the headers ({}) belong to; give --table customers|transactions|followups",
                     src.name,
-                    src.headers.join(", ")
+                    src.headers
+                        .iter()
+                        .map(|h| crate::text::mask_lookalike(h))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })?,
     };
@@ -1387,7 +1401,14 @@ fn import_transactions(
                 new_ids.insert(id.into());
                 ctx.summary.added += 1;
                 ctx.change(|| format!("add transactions {}", t.get(c_id)));
-                w.write_record(t.iter())?;
+                if output_mode {
+                    for v in t.iter() {
+                        w.write_field(neutralise_formula(v).as_bytes())?;
+                    }
+                    w.write_record(None::<&[u8]>)?;
+                } else {
+                    w.write_record(t.iter())?;
+                }
             }
             stream.finish(&mut ctx.summary)?;
             done_bytes += input.size.unwrap_or(0);
@@ -1430,7 +1451,7 @@ fn import_transactions(
         }
     };
     let mut body: WriteBody = Box::new(|w: &mut dyn Write, ctx: &mut Ctx| {
-        let mut tw = TableWriter::new(w, format, &columns, bom)?;
+        let mut tw = TableWriter::new(w, format, &columns, bom)?.for_people(output_mode);
         if let Some((path, _)) = if output_mode {
             None
         } else {
@@ -1551,7 +1572,7 @@ fn import_followups(
     let (target, format) = target_for(archive, kind, opts)?;
     match target {
         Target::Stdout => {
-            write_table(&mut std::io::stdout().lock(), format, &table, false)?;
+            write_table(&mut std::io::stdout().lock(), format, &table, false, true)?;
             Ok(None)
         }
         Target::File(path, bom) => {
@@ -1561,7 +1582,7 @@ fn import_followups(
             let mut s = Staged::new(&path)?;
             {
                 let mut w = BufWriter::new(s.file());
-                write_table(&mut w, format, &table, bom)?;
+                write_table(&mut w, format, &table, bom, opts.output.is_some())?;
                 w.flush()?;
             }
             Ok(Some(s))

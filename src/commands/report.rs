@@ -37,30 +37,9 @@ use crate::schema::TableKind;
 use crate::tiers::{Segment, Tier};
 use anyhow::{Result, anyhow};
 use chrono::{Datelike, Days, Months, NaiveDate};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// `report:` in dangan.yaml.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ReportSettings {
-    /// days between follow-ups per tier (两月一回访 ...)
-    pub followup_days: BTreeMap<Tier, i64>,
-    /// how far ahead birthdays are listed
-    pub birthday_days: i64,
-    /// rows of the top-N tables
-    pub top: usize,
-}
-
-impl Default for ReportSettings {
-    fn default() -> Self {
-        ReportSettings {
-            followup_days: [(Tier::A, 30), (Tier::B, 60), (Tier::C, 90)].into(),
-            birthday_days: 14,
-            top: 10,
-        }
-    }
-}
+pub use crate::settings::ReportSettings;
 
 /// `--period` of a report: a unit before the as-of date, or any period spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -712,7 +712,12 @@ fn check_row(
                     "birthday",
                     "birthday_mismatch",
                     at("birthday"),
-                    format!("the ID number says {}", crate::dates::iso(b)),
+                    // the birth date is the part of an ID number masking hides
+                    if ctx.no_mask {
+                        format!("the ID number says {}", crate::dates::iso(b))
+                    } else {
+                        "differs from the birth date in the ID number".to_string()
+                    },
                 );
             }
             if let Some(last) = updated.or(created) {

@@ -1,0 +1,495 @@
+//! Crash safety and concurrency: an import or `classify --write` killed at any
+//! moment leaves the archive exactly as it was or exactly as the finished run
+//! leaves it, and the next run works without repair; writers started together
+//! run one after another or stop with "archive is locked", and no update is
+//! lost.
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TABLES: [&str; 3] = ["customers.csv", "transactions.csv", "followups.csv"];
+
+/// The archive's table files (what a reader sees), by name.
+fn tables(dir: &Path) -> BTreeMap<&'static str, Option<Vec<u8>>> {
+    TABLES
+        .iter()
+        .map(|t| (*t, std::fs::read(dir.join(t)).ok()))
+        .collect()
+}
+
+/// Leftovers a killed run may leave: temp files and the commit journal.
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".dangan-tmp-") || n == ".dangan-commit")
+        .collect()
+}
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_dangan"))
+}
+
+fn raw_command(args: &[&str]) -> Command {
+    let mut c = Command::new(bin());
+    c.args(args)
+        .env("DANGAN_TODAY", "2024-06-30")
+        .env("DANGAN_LANG", "en")
+        .env_remove("DANGAN_ARCHIVE")
+        .env_remove("DANGAN_TEST_CRASH_AT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    c
+}
+
+/// A reader's view after a crash: any command that opens the archive first
+/// completes a commit the killed writer left half-done.
+fn settle_with_a_reader(dir: &Path) {
+    let out = dangan()
+        .args([
+            "validate",
+            "--fail-on",
+            "never",
+            "--format",
+            "csv",
+            "--archive",
+        ])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+}
+
+/// An archive (the hand-made sales archive) and files that change two of its
+/// tables, so a commit renames more than one file.
+fn sales_archive_and_inputs(root: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = root.join("archive");
+    copy_dir(Path::new(&testdata("sales")), &dir);
+    let cust = root.join("new_customers.csv");
+    std::fs::write(
+        &cust,
+        "客户编号,客户名称,手机,地区\nC001,华南建材有限公司,13800138001,广东省\nC100,新客户甲,13900000100,湖南省\n",
+    )
+    .unwrap();
+    let tx = root.join("new_transactions.csv");
+    std::fs::write(
+        &tx,
+        "单号,客户编号,日期,金额,类型\nT900,C100,2024-06-20,5000.00,销售\nT901,C001,2024-06-21,800.00,销售\n",
+    )
+    .unwrap();
+    (dir, cust, tx)
+}
+
+#[test]
+fn import_killed_at_every_step_of_its_commit_leaves_old_or_new() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (clean, cust, tx) = sales_archive_and_inputs(tmp.path());
+    let old = tables(&clean);
+    // the finished import, for comparison
+    let done = tmp.path().join("done");
+    copy_dir(&clean, &done);
+    let args = |dir: &Path| {
+        vec![
+            "import".to_string(),
+            cust.display().to_string(),
+            tx.display().to_string(),
+            "--archive".into(),
+            dir.display().to_string(),
+            "--as-of".into(),
+            "2024-06-30".into(),
+        ]
+    };
+    let a = args(&done);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let out = raw_command(&a).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let new = tables(&done);
+    assert_ne!(old["customers.csv"], new["customers.csv"]);
+    assert_ne!(old["transactions.csv"], new["transactions.csv"]);
+
+    // before the journal is in place the commit has not happened; after, it has
+    let expected = [
+        ("staged", "old"),
+        ("backup", "old"),
+        ("journal-written", "old"),
+        ("journal", "new"),
+        ("first-rename", "new"),
+        ("renamed", "new"),
+    ];
+    assert_eq!(
+        expected.iter().map(|e| e.0).collect::<Vec<_>>(),
+        dangan::fsutil::CRASH_POINTS
+    );
+    for (point, outcome) in expected {
+        let dir = tmp.path().join(format!("crash-{point}"));
+        copy_dir(&clean, &dir);
+        let a = args(&dir);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let out = raw_command(&a)
+            .env("DANGAN_TEST_CRASH_AT", point)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), None, "{point}: the run was not killed");
+        if point == "first-rename" {
+            // on disk the commit is half done: one file new, one old
+            let raw = tables(&dir);
+            assert!(
+                raw != old && raw != new,
+                "{point}: expected a half-done commit"
+            );
+        }
+        settle_with_a_reader(&dir);
+        let seen = tables(&dir);
+        let want = if outcome == "old" { &old } else { &new };
+        assert!(
+            &seen == want,
+            "{point}: the archive is neither exactly the old one nor the new one as expected ({outcome})"
+        );
+        assert!(leftovers(&dir).is_empty(), "{point}: {:?}", leftovers(&dir));
+        // the next run needs no repair and ends where a clean run ends
+        let out = raw_command(&a).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{point}: {}", stderr_of(&out));
+        assert!(
+            tables(&dir) == new,
+            "{point}: the re-run does not give the new archive"
+        );
+    }
+}
+
+#[test]
+fn classify_write_killed_at_every_step_of_its_commit_leaves_old_or_new() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = tmp.path().join("clean");
+    copy_dir(Path::new(&testdata("sales")), &clean);
+    let old = std::fs::read(clean.join("customers.csv")).unwrap();
+    let write = |dir: &Path| {
+        let mut c = raw_command(&["classify", "--write", "--as-of", "2024-06-30", "--archive"]);
+        c.arg(dir);
+        c
+    };
+    let done = tmp.path().join("done");
+    copy_dir(&clean, &done);
+    let out = write(&done).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let new = std::fs::read(done.join("customers.csv")).unwrap();
+    assert!(String::from_utf8_lossy(&new).starts_with("id,name,"));
+    assert!(
+        String::from_utf8_lossy(&new)
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",tier,segment,classified_at")
+    );
+    for point in dangan::fsutil::CRASH_POINTS {
+        let dir = tmp.path().join(format!("crash-{point}"));
+        copy_dir(&clean, &dir);
+        let out = write(&dir)
+            .env("DANGAN_TEST_CRASH_AT", point)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), None, "{point}: the run was not killed");
+        settle_with_a_reader(&dir);
+        let seen = std::fs::read(dir.join("customers.csv")).unwrap();
+        assert!(seen == old || seen == new, "{point}: neither old nor new");
+        assert_eq!(
+            seen == new,
+            !["staged", "backup", "journal-written"].contains(point),
+            "{point}"
+        );
+        assert!(leftovers(&dir).is_empty(), "{point}: {:?}", leftovers(&dir));
+        let out = write(&dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{point}: {}", stderr_of(&out));
+        assert_eq!(
+            std::fs::read(dir.join("customers.csv")).unwrap(),
+            new,
+            "{point}"
+        );
+    }
+}
+
+/// A customer export and a transactions export of `n` and `5n` rows, the
+/// kind of file a nightly import takes (made here, a few MB).
+fn write_big_inputs(root: &Path, n: usize, first: usize) -> (PathBuf, PathBuf) {
+    use std::fmt::Write as _;
+    let mut c = String::from("档案编号,客户名称,手机,地区,城市,信用额度,建档日期\n");
+    let mut t = String::from("单号,档案编号,日期,商品,数量,单价,金额,已付金额,类型\n");
+    for i in first..first + n {
+        let _ = writeln!(
+            c,
+            "K{i:06},客户{i},139{:08},广东省,广州,{}万,2023/1/{}",
+            i,
+            i % 50 + 1,
+            i % 28 + 1
+        );
+        for j in 0..5 {
+            let _ = writeln!(
+                t,
+                "S{i:06}-{j},K{i:06},2024年{}月{}日,商品{},{},12.50,¥{},0,销售",
+                j + 1,
+                i % 28 + 1,
+                j,
+                i % 9 + 1,
+                (i % 9 + 1) as f64 * 12.5
+            );
+        }
+    }
+    let (cp, tp) = (
+        root.join(format!("customers-{first}.csv")),
+        root.join(format!("transactions-{first}.csv")),
+    );
+    std::fs::write(&cp, c).unwrap();
+    std::fs::write(&tp, t).unwrap();
+    (cp, tp)
+}
+
+#[test]
+fn import_killed_with_sigkill_at_many_moments_leaves_old_or_new() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = tmp.path().join("clean");
+    std::fs::create_dir(&clean).unwrap();
+    // the old archive: 2,000 customers with 10,000 transactions
+    let (c0, t0) = write_big_inputs(tmp.path(), 2_000, 0);
+    let out = dangan()
+        .args(["import", "--as-of", "2024-06-30", "--archive"])
+        .arg(&clean)
+        .arg(&c0)
+        .arg(&t0)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let old = tables(&clean);
+    // the import that is killed: 6,000 more customers, 30,000 transactions
+    let (c1, t1) = write_big_inputs(tmp.path(), 6_000, 2_000);
+    let import = |dir: &Path| {
+        let mut c = raw_command(&["import", "--as-of", "2024-06-30", "--archive"]);
+        c.arg(dir).arg(&c1).arg(&t1);
+        c
+    };
+    let done = tmp.path().join("done");
+    copy_dir(&clean, &done);
+    let start = Instant::now();
+    let out = import(&done).output().unwrap();
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let new = tables(&done);
+
+    let kills = 12;
+    let (mut olds, mut news, mut killed) = (0, 0, 0);
+    for k in 0..kills {
+        let dir = tmp.path().join(format!("kill-{k}"));
+        copy_dir(&clean, &dir);
+        // half spread over the run, half around its end, where the commit is
+        let f = if k < kills / 2 {
+            0.8 * k as f64 / (kills / 2) as f64
+        } else {
+            0.85 + 0.2 * (k - kills / 2) as f64 / (kills / 2) as f64
+        };
+        let at = took.mul_f64(f);
+        let mut child = import(&dir).spawn().unwrap();
+        std::thread::sleep(at);
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGKILL);
+        }
+        let status = child.wait().unwrap();
+        if status.code().is_none() {
+            killed += 1;
+        }
+        settle_with_a_reader(&dir);
+        let seen = tables(&dir);
+        if seen == old {
+            olds += 1;
+        } else if seen == new {
+            news += 1;
+        } else {
+            panic!("killed after {at:?}: the archive is neither the old one nor the new one");
+        }
+        assert!(
+            leftovers(&dir).is_empty(),
+            "after {at:?}: {:?}",
+            leftovers(&dir)
+        );
+        // the next import needs no repair (every other kill: each takes a run)
+        if k % 2 == 1 {
+            let out = import(&dir).output().unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "after {at:?}: {}",
+                stderr_of(&out)
+            );
+            assert!(tables(&dir) == new, "after {at:?}: the re-run differs");
+        }
+    }
+    eprintln!(
+        "{kills} kills over a {took:?} import ({killed} landed before it ended): {olds} left the old archive, {news} the new one"
+    );
+    assert!(olds >= 1, "no kill landed before the commit");
+}
+
+fn customer_file(root: &Path, tag: &str, n: usize) -> (PathBuf, Vec<String>) {
+    let mut text = String::from("档案编号,客户名称,地区\n");
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let id = format!("{tag}{i:04}");
+        text.push_str(&format!("{id},客户{tag}{i},江苏省\n"));
+        ids.push(id);
+    }
+    let p = root.join(format!("{tag}.csv"));
+    std::fs::write(&p, text).unwrap();
+    (p, ids)
+}
+
+#[test]
+fn writers_started_together_with_wait_all_succeed_and_lose_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("archive");
+    copy_dir(Path::new(&testdata("sales")), &dir);
+    let mut children = Vec::new();
+    let mut all_ids = Vec::new();
+    for tag in ["W", "X", "Y", "Z"] {
+        let (file, ids) = customer_file(tmp.path(), tag, 300);
+        all_ids.extend(ids);
+        let mut c = raw_command(&[
+            "import",
+            "--wait",
+            "120",
+            "--as-of",
+            "2024-06-30",
+            "--archive",
+        ]);
+        c.arg(&dir).arg(file);
+        children.push(c.spawn().unwrap());
+    }
+    let mut c = raw_command(&[
+        "classify",
+        "--write",
+        "--wait",
+        "120",
+        "--as-of",
+        "2024-06-30",
+        "--archive",
+    ]);
+    c.arg(&dir);
+    children.push(c.spawn().unwrap());
+    for ch in children {
+        let out = ch.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    }
+    let text = read(dir.join("customers.csv"));
+    let header = text.lines().next().unwrap();
+    assert!(header.ends_with(",tier,segment,classified_at"), "{header}");
+    for id in &all_ids {
+        assert!(text.contains(&format!("\n{id},")), "{id} was lost");
+    }
+    // the grades of the archive's own customers survived every import after them
+    assert!(text.contains("\nC001,华南建材有限公司,"));
+    let c001 = text.lines().find(|l| l.starts_with("C001,")).unwrap();
+    assert!(c001.ends_with(",A,risk,2024-06-30"), "{c001}");
+    assert_eq!(text.lines().count(), 1 + 11 + all_ids.len());
+    assert!(leftovers(&dir).is_empty());
+}
+
+#[test]
+fn writers_started_together_without_wait_succeed_or_say_locked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("archive");
+    copy_dir(Path::new(&testdata("sales")), &dir);
+    let mut runs = Vec::new();
+    for tag in ["P", "Q", "R", "S", "U", "V"] {
+        let (file, ids) = customer_file(tmp.path(), tag, 2_000);
+        let mut c = raw_command(&["import", "--as-of", "2024-06-30", "--archive"]);
+        c.arg(&dir).arg(file);
+        runs.push((c.spawn().unwrap(), ids));
+    }
+    let mut ok = 0;
+    for (child, ids) in runs {
+        let out = child.wait_with_output().unwrap();
+        let text = read(dir.join("customers.csv"));
+        let present = ids
+            .iter()
+            .filter(|id| text.contains(&format!("\n{id},")))
+            .count();
+        match out.status.code() {
+            Some(0) => {
+                ok += 1;
+                assert_eq!(present, ids.len(), "a successful import lost rows");
+            }
+            Some(2) => {
+                let err = stderr_of(&out);
+                assert!(err.contains("is locked by another dangan process"), "{err}");
+                assert_eq!(present, 0, "a refused import wrote rows");
+            }
+            other => panic!("exit {other:?}: {}", stderr_of(&out)),
+        }
+    }
+    assert!(ok >= 1);
+    let text = read(dir.join("customers.csv"));
+    assert_eq!(text.lines().count(), 1 + 11 + ok * 2_000);
+}
+
+#[test]
+fn a_held_lock_refuses_at_once_or_is_waited_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, cust, _) = sales_archive_and_inputs(tmp.path());
+    let before = snapshot(&dir);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(".dangan.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let out = dangan()
+        .args(["import", "--archive"])
+        .arg(&dir)
+        .arg(&cust)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("is locked by another dangan process") && err.contains("--wait"),
+        "{err}"
+    );
+    let out = dangan()
+        .args(["classify", "--write", "--archive"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("is locked"));
+    assert_eq!(
+        snapshot(&dir),
+        before,
+        "a refused writer changed the archive"
+    );
+    // with --wait the import waits for the holder to finish, then runs
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(800));
+        drop(lock);
+    });
+    let start = Instant::now();
+    let out = dangan()
+        .args([
+            "import",
+            "--wait",
+            "30",
+            "--as-of",
+            "2024-06-30",
+            "--archive",
+        ])
+        .arg(&dir)
+        .arg(&cust)
+        .output()
+        .unwrap();
+    releaser.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(start.elapsed() >= Duration::from_millis(700));
+    assert!(read(dir.join("customers.csv")).contains("\nC100,新客户甲,"));
+}
