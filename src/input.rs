@@ -961,7 +961,42 @@ fn sniff_delimiter(text: &str, ext: &str) -> u8 {
         .unwrap_or(b',')
 }
 
+/// How deep YAML may nest: flow brackets (`[[[…`) and indentation. An
+/// archive table is a list of flat maps (depth 2); the YAML parser's time
+/// grows with the square of the depth (100,000 brackets: 80 s), so deeper
+/// text is refused before it is parsed.
+pub const MAX_YAML_DEPTH: usize = 128;
+pub const MAX_YAML_INDENT: usize = 1024;
+
+pub fn check_yaml_depth(name: &str, text: &str) -> Result<()> {
+    let mut depth = 0usize;
+    for (i, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if indent > MAX_YAML_INDENT {
+            bail!(
+                "{name}:{}: indented {indent} columns, more than {MAX_YAML_INDENT}: a table is a list of flat maps, refusing to parse it",
+                i + 1
+            );
+        }
+        for b in line.bytes() {
+            match b {
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth > MAX_YAML_DEPTH {
+                bail!(
+                    "{name}:{}: nested more than {MAX_YAML_DEPTH} levels deep: a table is a list of flat maps, refusing to parse it",
+                    i + 1
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn read_yaml(name: String, text: &str) -> Result<Source> {
+    check_yaml_depth(&name, text)?;
     let value: serde_yaml::Value = serde_yaml::from_str(text)
         .map_err(|e| crate::settings::yaml_error(&name, "not valid YAML", e))?;
     let items = match value {

@@ -60,8 +60,13 @@ pub fn parse_yuan(input: &str) -> Result<Parsed, String> {
     }
     mantissa *= multiplier;
     let scale = frac_part.len() as u32;
+    let too_large = || format!("amount too large: {input:?}");
     let (fen, rounded) = if scale <= 2 {
-        (mantissa * 10i128.pow(2 - scale), false)
+        // 30 digits × 亿 × 100 overflows even i128 (testdata/fuzz/money/)
+        let fen = mantissa
+            .checked_mul(10i128.pow(2 - scale))
+            .ok_or_else(too_large)?;
+        (fen, false)
     } else {
         let div = 10i128.pow(scale - 2);
         let q = mantissa / div;
@@ -70,7 +75,7 @@ pub fn parse_yuan(input: &str) -> Result<Parsed, String> {
         (if r * 2 >= div { q + 1 } else { q }, r != 0)
     };
     let fen = if negative { -fen } else { fen };
-    let fen = i64::try_from(fen).map_err(|_| format!("amount too large: {input:?}"))?;
+    let fen = i64::try_from(fen).map_err(|_| too_large())?;
     Ok(Parsed { fen, rounded })
 }
 

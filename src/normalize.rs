@@ -297,8 +297,10 @@ fn already_clean(kind: ValueKind, v: &str) -> bool {
                 })
         }
         ValueKind::Tags => {
+            // tags turn every full-width form half-width, brackets too
             plain_text(v)
                 && !v.contains([',', '、', '，', '；', '|', '/'])
+                && !v.contains(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c))
                 && v.split(';').all(|t| !t.is_empty() && t.trim() == t)
         }
     }

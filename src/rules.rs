@@ -155,10 +155,13 @@ pub fn check_id_number(v: &str, as_of: NaiveDate) -> Result<NaiveDate, (Severity
     if b.len() == 15 && b.iter().all(u8::is_ascii_digit) {
         return Err((Severity::Warning, "legacy 15-digit ID number".into()));
     }
-    if b.len() != 18 {
+    if b.len() != 18 || !v.is_ascii() {
         return Err((
             Severity::Error,
-            format!("{} characters, not 18", v.chars().count()),
+            format!(
+                "{} characters, not 18 digits (the last may be X)",
+                v.chars().count()
+            ),
         ));
     }
     let Some(check) = id_number_check(&v[..17]) else {
