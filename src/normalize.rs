@@ -107,7 +107,9 @@ fn normalise_value(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
                 .collect::<String>()
                 .to_uppercase();
             let body_ok = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+            // ASCII first: 18 bytes may end inside a Chinese character
             let ok = (v.len() == 18
+                && v.is_ascii()
                 && body_ok(&v[..17], 17)
                 && matches!(v.as_bytes()[17], b'0'..=b'9' | b'X'))
                 || body_ok(&v, 15);

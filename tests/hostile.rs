@@ -207,3 +207,43 @@ fn a_workbook_with_two_cells_seventeen_billion_apart() {
         "sparse_bomb.xlsx:1048576: sheet \"Sheet1\" row has values beyond the 1 headed columns",
     );
 }
+
+#[test]
+fn an_id_number_of_eighteen_bytes_of_chinese_text() {
+    // import keeps a value it cannot read as it was; every command must then
+    // cope with it (slicing 18 bytes at 17 would cut a character in two)
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("archive");
+    std::fs::create_dir(&archive).unwrap();
+    std::fs::write(
+        archive.join("customers.csv"),
+        "id,name,kind,id_number,updated\nC1,张三,individual,一二三四五六,2024-06-01\n",
+    )
+    .unwrap();
+    let a = archive.to_str().unwrap();
+    let r = run(
+        &[
+            "validate",
+            "--archive",
+            a,
+            "--as-of",
+            "2024-06-30",
+            "--format",
+            "csv",
+        ],
+        None,
+    );
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let r = run(&["report", "--archive", a, "--as-of", "2024-06-30"], None);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let r = run(&["classify", "--archive", a, "--as-of", "2024-06-30"], None);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let f = file(
+        tmp.path(),
+        "in.csv",
+        "客户名称,身份证号\n李四,一二三四五六\n".as_bytes(),
+    );
+    let r = run(&["import", f.to_str().unwrap(), "--output", "-"], None);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stderr.contains("not an ID number"), "{}", r.stderr);
+}

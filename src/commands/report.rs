@@ -712,9 +712,11 @@ fn birthdays(
         // the birthday column; for a person, else the birth date in the ID number
         let birth = parse_iso(get(r, birthday)).or_else(|| {
             let n = get(r, id_number);
+            // `get`: a value kept as it was may be 18 bytes of Chinese text
             (individual && n.len() == 18)
-                .then(|| NaiveDate::parse_from_str(&n[6..14], "%Y%m%d").ok())
+                .then(|| n.get(6..14))
                 .flatten()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y%m%d").ok())
         });
         let Some(next) = birth.and_then(|b| next_birthday(b, as_of)) else {
             continue;
