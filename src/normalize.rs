@@ -206,12 +206,16 @@ fn plain_text(s: &str) -> bool {
         return false;
     }
     if s.is_ascii() {
+        // any white space but the plain space (tab, line breaks, \v, \f) is cleaned
         return !b.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
-            && !b.iter().any(|&c| c == b'\t' || c == b'\n' || c == b'\r');
+            && !b
+                .iter()
+                .any(|&c| matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r'));
     }
     let mut prev_space = false;
     for c in s.chars() {
-        if matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '\u{3000}' | '\u{a0}' | '\t' | '\n' | '\r')
+        if matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '\u{a0}')
+            || (c.is_whitespace() && c != ' ')
         {
             return false;
         }

@@ -18,7 +18,9 @@ struct Run {
 }
 
 /// Run the real binary; feed `stdin` from a thread (it may stop reading
-/// early); the peak memory is the child's own, from `wait4`.
+/// early); the peak memory is the child's own, from `wait4` (which reaps it:
+/// std's `wait` would not give the child's rusage).
+#[allow(clippy::zombie_processes)]
 fn run(args: &[&str], stdin: Option<Box<dyn FnOnce(std::process::ChildStdin) + Send>>) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dangan"))
         .args(args)
