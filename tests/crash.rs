@@ -493,3 +493,63 @@ fn a_held_lock_refuses_at_once_or_is_waited_for() {
     assert!(start.elapsed() >= Duration::from_millis(700));
     assert!(read(dir.join("customers.csv")).contains("\nC100,新客户甲,"));
 }
+
+#[test]
+fn classify_write_killed_with_sigkill_at_many_moments_leaves_old_or_new() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = tmp.path().join("clean");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo"),
+        &clean,
+    );
+    let old = tables(&clean);
+    let write = |dir: &Path| {
+        let mut c = raw_command(&["classify", "--write", "--as-of", "2026-10-31", "--archive"]);
+        c.arg(dir);
+        c
+    };
+    let done = tmp.path().join("done");
+    copy_dir(&clean, &done);
+    let start = Instant::now();
+    let out = write(&done).output().unwrap();
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let new = tables(&done);
+    assert_ne!(old, new);
+    let kills = 10;
+    let (mut olds, mut news) = (0, 0);
+    for k in 0..kills {
+        let dir = tmp.path().join(format!("kill-{k}"));
+        copy_dir(&clean, &dir);
+        let at = took.mul_f64(0.5 + 0.6 * k as f64 / kills as f64);
+        let mut child = write(&dir).spawn().unwrap();
+        std::thread::sleep(at);
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGKILL);
+        }
+        child.wait().unwrap();
+        settle_with_a_reader(&dir);
+        let seen = tables(&dir);
+        if seen == old {
+            olds += 1;
+        } else if seen == new {
+            news += 1;
+        } else {
+            panic!("killed after {at:?}: neither the old archive nor the new one");
+        }
+        assert!(
+            leftovers(&dir).is_empty(),
+            "after {at:?}: {:?}",
+            leftovers(&dir)
+        );
+        let out = write(&dir).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "after {at:?}: {}",
+            stderr_of(&out)
+        );
+        assert!(tables(&dir) == new, "after {at:?}: the re-run differs");
+    }
+    eprintln!("{kills} kills over a {took:?} classify --write: {olds} old, {news} new");
+}
