@@ -13,8 +13,41 @@ use std::time::{Duration, Instant};
 
 const TABLES: [&str; 3] = ["customers.csv", "transactions.csv", "followups.csv"];
 
+type Tables = BTreeMap<&'static str, Option<Vec<u8>>>;
+
+/// Start `cmd` on `dir`, SIGKILL it after `at`, let a reader settle the
+/// archive, and check it is the old one or the new one with nothing left
+/// behind. Returns whether the kill landed before the run ended, and whether
+/// the archive is the old one.
+fn kill_after(
+    mut cmd: Command,
+    dir: &Path,
+    at: Duration,
+    old: &Tables,
+    new: &Tables,
+) -> (bool, bool) {
+    let mut child = cmd.spawn().unwrap();
+    std::thread::sleep(at);
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGKILL);
+    }
+    let killed = child.wait().unwrap().code().is_none();
+    settle_with_a_reader(dir);
+    let seen = tables(dir);
+    assert!(
+        &seen == old || &seen == new,
+        "killed after {at:?}: the archive is neither the old one nor the new one"
+    );
+    assert!(
+        leftovers(dir).is_empty(),
+        "after {at:?}: {:?}",
+        leftovers(dir)
+    );
+    (killed, &seen == old)
+}
+
 /// The archive's table files (what a reader sees), by name.
-fn tables(dir: &Path) -> BTreeMap<&'static str, Option<Vec<u8>>> {
+fn tables(dir: &Path) -> Tables {
     TABLES
         .iter()
         .map(|t| (*t, std::fs::read(dir.join(t)).ok()))
@@ -291,29 +324,13 @@ fn import_killed_with_sigkill_at_many_moments_leaves_old_or_new() {
             0.85 + 0.2 * (k - kills / 2) as f64 / (kills / 2) as f64
         };
         let at = took.mul_f64(f);
-        let mut child = import(&dir).spawn().unwrap();
-        std::thread::sleep(at);
-        unsafe {
-            libc::kill(child.id() as i32, libc::SIGKILL);
-        }
-        let status = child.wait().unwrap();
-        if status.code().is_none() {
-            killed += 1;
-        }
-        settle_with_a_reader(&dir);
-        let seen = tables(&dir);
-        if seen == old {
+        let (landed, was_old) = kill_after(import(&dir), &dir, at, &old, &new);
+        killed += usize::from(landed);
+        if was_old {
             olds += 1;
-        } else if seen == new {
-            news += 1;
         } else {
-            panic!("killed after {at:?}: the archive is neither the old one nor the new one");
+            news += 1;
         }
-        assert!(
-            leftovers(&dir).is_empty(),
-            "after {at:?}: {:?}",
-            leftovers(&dir)
-        );
         // the next import needs no repair (every other kill: each takes a run)
         if k % 2 == 1 {
             let out = import(&dir).output().unwrap();
@@ -522,26 +539,11 @@ fn classify_write_killed_with_sigkill_at_many_moments_leaves_old_or_new() {
         let dir = tmp.path().join(format!("kill-{k}"));
         copy_dir(&clean, &dir);
         let at = took.mul_f64(0.5 + 0.6 * k as f64 / kills as f64);
-        let mut child = write(&dir).spawn().unwrap();
-        std::thread::sleep(at);
-        unsafe {
-            libc::kill(child.id() as i32, libc::SIGKILL);
-        }
-        child.wait().unwrap();
-        settle_with_a_reader(&dir);
-        let seen = tables(&dir);
-        if seen == old {
+        if kill_after(write(&dir), &dir, at, &old, &new).1 {
             olds += 1;
-        } else if seen == new {
-            news += 1;
         } else {
-            panic!("killed after {at:?}: neither the old archive nor the new one");
+            news += 1;
         }
-        assert!(
-            leftovers(&dir).is_empty(),
-            "after {at:?}: {:?}",
-            leftovers(&dir)
-        );
         let out = write(&dir).output().unwrap();
         assert_eq!(
             out.status.code(),
