@@ -417,6 +417,14 @@ fn phone(raw: &str, trimmed: &str) -> Outcome {
             format!("{}{}", groups[0], groups[1]),
             Some(groups[2].clone()),
         ),
+        // a local number and its extension, as this function writes them
+        (None, 2)
+            if !groups[0].starts_with('0')
+                && (7..=8).contains(&groups[0].len())
+                && groups[1].len() <= 5 =>
+        {
+            (groups[0].clone(), Some(groups[1].clone()))
+        }
         _ => (groups.concat(), None),
     };
     let d = strip_country(&main_digits).to_string();
@@ -443,8 +451,10 @@ fn phone(raw: &str, trimmed: &str) -> Outcome {
             4
         };
         format!("{}-{}", &d[..area], &d[area..])
-    } else if (7..=8).contains(&d.len()) {
-        d.clone() // local number without area code
+    } else if (7..=8).contains(&d.len()) && !d.starts_with('0') {
+        // a local number without area code (one starting 0 is an area code
+        // with too few digits after it)
+        d.clone()
     } else {
         return Outcome::bad(raw, "not a phone number");
     };
@@ -524,6 +534,11 @@ mod tests {
         assert_eq!(v(Phone, "020-87654321-8"), "020-87654321-8");
         assert_eq!(v(Phone, "+86 10 1234 5678"), "010-12345678");
         assert_eq!(v(Phone, "07558888666"), "0755-8888666");
+        // a local number keeps its extension when normalised again
+        assert_eq!(v(Phone, "8765 4321 转 12"), "87654321-12");
+        assert_eq!(v(Phone, "87654321-12"), "87654321-12");
+        // 0211-1111-11: an area code with too few digits, not a local number
+        assert!(normalise(Phone, "0211-1111-11.", false).problem.is_some());
     }
 
     #[test]
