@@ -200,9 +200,7 @@ pub fn normalise_cow(
 
 fn plain_text(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.first().is_some_and(|c| c.is_ascii_whitespace())
-        || b.last().is_some_and(|c| c.is_ascii_whitespace())
-    {
+    if b.first().is_some_and(|&c| is_space(c)) || b.last().is_some_and(|&c| is_space(c)) {
         return false;
     }
     if s.is_ascii() {
@@ -225,6 +223,12 @@ fn plain_text(s: &str) -> bool {
         prev_space = c == ' ';
     }
     !s.starts_with(char::is_whitespace) && !s.ends_with(char::is_whitespace)
+}
+
+/// White space as `char::is_whitespace` sees it (which the normalisers
+/// strip): `u8::is_ascii_whitespace` leaves out the vertical tab.
+fn is_space(c: u8) -> bool {
+    (c as char).is_whitespace()
 }
 
 fn all_digits(b: &[u8]) -> bool {
@@ -296,7 +300,7 @@ fn already_clean(kind: ValueKind, v: &str) -> bool {
         }
         ValueKind::Email => {
             v.is_ascii()
-                && !b.iter().any(|c| c.is_ascii_whitespace())
+                && !b.iter().any(|&c| is_space(c))
                 && v.matches('@').count() == 1
                 && v.split_once('@').is_some_and(|(u, d)| {
                     !u.is_empty() && d.contains('.') && !d.bytes().any(|c| c.is_ascii_uppercase())
