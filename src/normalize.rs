@@ -40,18 +40,31 @@ impl Outcome {
 /// serial numbers in date columns.
 pub fn normalise(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
     // `'=SUM(A1)`: a cell an export of ours (or a person) protected from
-    // spreadsheet formulas; its true value is without the `'`
-    let unprotected = crate::text::strip_neutraliser(raw.trim_start());
-    if unprotected.len() < raw.trim_start().len() {
-        let mut o = normalise_value(kind, unprotected, from_xlsx);
-        if o.problem.is_none() {
-            o.changed = o.value != raw;
-        } else {
-            o.value = raw.to_string();
+    // spreadsheet formulas; its true value is without the `'`. Cleaning may
+    // bring such a form to the front (`'\v=x` → `'=x`): it is unprotected too.
+    let mut value = std::borrow::Cow::Borrowed(raw);
+    for _ in 0..4 {
+        let unprotected = crate::text::strip_neutraliser(value.trim_start());
+        if unprotected.len() < value.trim_start().len() {
+            let o = normalise_value(kind, unprotected, from_xlsx);
+            if o.problem.is_some() {
+                return Outcome::bad(raw, o.problem.unwrap_or_default());
+            }
+            value = std::borrow::Cow::Owned(o.value);
+            continue;
         }
+        let mut o = normalise_value(kind, &value, from_xlsx);
+        if o.problem.is_some() {
+            return Outcome::bad(raw, o.problem.unwrap_or_default());
+        }
+        if crate::text::strip_neutraliser(&o.value).len() < o.value.len() {
+            value = std::borrow::Cow::Owned(o.value);
+            continue;
+        }
+        o.changed = o.value != raw;
         return o;
     }
-    normalise_value(kind, raw, from_xlsx)
+    normalise_value(kind, &value, from_xlsx)
 }
 
 fn normalise_value(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
