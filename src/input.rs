@@ -91,6 +91,18 @@ pub struct CountingReader {
     since_newline: u64,
 }
 
+impl CountingReader {
+    pub fn new(inner: Box<dyn Read + Send>) -> CountingReader {
+        CountingReader {
+            inner,
+            bytes: 0,
+            quotes: 0,
+            line: 0,
+            since_newline: 0,
+        }
+    }
+}
+
 impl Read for CountingReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
@@ -128,7 +140,7 @@ impl Source {
             path.to_string()
         };
         if path == "-" {
-            let bytes = read_all_checked(&name, std::io::stdin().lock())?;
+            let bytes = read_all_checked(&name, std::io::stdin())?;
             return Source::from_bytes(name, bytes, None, opts);
         }
         let p = Path::new(path);
@@ -236,13 +248,7 @@ impl Source {
         encoding: &'static str,
         size: Option<u64>,
     ) -> Result<Source> {
-        let reader = CountingReader {
-            inner: reader,
-            bytes: 0,
-            quotes: 0,
-            line: 0,
-            since_newline: 0,
-        };
+        let reader = CountingReader::new(reader);
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(false)
@@ -773,35 +779,15 @@ fn csv_error(name: &str, e: csv::Error) -> anyhow::Error {
     }
 }
 
-/// Read a whole input into memory (standard input, YAML), refusing a line
-/// longer than [`MAX_LINE_BYTES`] as soon as it has been read that far, so a
-/// gigabyte without a line break costs 8 MiB, not a gigabyte.
-fn read_all_checked(name: &str, mut r: impl Read) -> Result<Vec<u8>> {
+/// Read a whole input into memory (standard input, YAML) through the same
+/// [`CountingReader`] as CSV, which refuses a line longer than
+/// [`MAX_LINE_BYTES`] as soon as it has been read that far: a gigabyte
+/// without a line break costs a few MiB, not a gigabyte.
+fn read_all_checked(name: &str, r: impl Read + Send + 'static) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    let mut since_newline = 0u64;
-    let mut lines = 1u64;
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => bail!("{name}: cannot read: {e}"),
-        };
-        let chunk = &buf[..n];
-        since_newline = match chunk.iter().rposition(|&b| b == b'\n') {
-            Some(pos) => (n - pos - 1) as u64,
-            None => since_newline + n as u64,
-        };
-        lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
-        if since_newline > MAX_LINE_BYTES {
-            bail!(
-                "{name}:{lines}: line is longer than {} MiB; refusing to read it",
-                MAX_LINE_BYTES >> 20
-            );
-        }
-        bytes.extend_from_slice(chunk);
-    }
+    CountingReader::new(Box::new(r))
+        .read_to_end(&mut bytes)
+        .map_err(|e| anyhow!("{name}: {e}"))?;
     Ok(bytes)
 }
 

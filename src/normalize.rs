@@ -39,32 +39,23 @@ impl Outcome {
 /// Normalise one value of a column of the given kind. `from_xlsx` allows Excel
 /// serial numbers in date columns.
 pub fn normalise(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
+    use crate::text::strip_neutraliser;
     // `'=SUM(A1)`: a cell an export of ours (or a person) protected from
     // spreadsheet formulas; its true value is without the `'`. Cleaning may
     // bring such a form to the front (`'\v=x` → `'=x`): it is unprotected too.
-    let mut value = std::borrow::Cow::Borrowed(raw);
+    let mut o = normalise_value(kind, strip_neutraliser(raw.trim_start()), from_xlsx);
     for _ in 0..4 {
-        let unprotected = crate::text::strip_neutraliser(value.trim_start());
-        if unprotected.len() < value.trim_start().len() {
-            let o = normalise_value(kind, unprotected, from_xlsx);
-            if o.problem.is_some() {
-                return Outcome::bad(raw, o.problem.unwrap_or_default());
-            }
-            value = std::borrow::Cow::Owned(o.value);
-            continue;
+        if let Some(why) = o.problem {
+            return Outcome::bad(raw, why);
         }
-        let mut o = normalise_value(kind, &value, from_xlsx);
-        if o.problem.is_some() {
-            return Outcome::bad(raw, o.problem.unwrap_or_default());
+        let bare = strip_neutraliser(&o.value);
+        if bare.len() == o.value.len() {
+            break;
         }
-        if crate::text::strip_neutraliser(&o.value).len() < o.value.len() {
-            value = std::borrow::Cow::Owned(o.value);
-            continue;
-        }
-        o.changed = o.value != raw;
-        return o;
+        o = normalise_value(kind, bare, from_xlsx);
     }
-    normalise_value(kind, &value, from_xlsx)
+    o.changed = o.value != raw;
+    o
 }
 
 fn normalise_value(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {

@@ -138,7 +138,7 @@ fn a_gigabyte_on_one_line_from_standard_input() {
     );
     refused(
         &r,
-        "<stdin>:1: line is longer than 8 MiB; refusing to read it",
+        "<stdin>: line 1 is longer than 8 MiB; refusing to read it",
     );
     let mib = sent.load(std::sync::atomic::Ordering::Relaxed);
     assert!(mib < 64, "{mib} MiB were read before refusing");
