@@ -259,14 +259,28 @@ impl RowCheck<'_> {
 /// in-order pass needs (keys for `unique` and `duplicate`, filled columns).
 struct RowOut {
     line: u64,
-    id: String,
+    /// the row's id, then the values behind `keys[1..]` (credit_code,
+    /// id_number, mobile; for messages), in one allocation: these rows are
+    /// made on the workers and dropped on the main thread, a million a file
+    text: String,
+    /// where each of the three key values ends in `text` (the id ends at `ends[0]`)
+    ends: [u32; 4],
     findings: Vec<Finding>,
     /// hashes of: id, credit_code, id_number, name + mobile (0: none)
     keys: [u64; 4],
-    /// the values behind `keys`, for messages: credit_code, id_number, mobile
-    key_values: [String; 3],
     /// bit p set: canonical column p is filled
     filled: u32,
+}
+
+impl RowOut {
+    fn id(&self) -> &str {
+        &self.text[..self.ends[0] as usize]
+    }
+
+    /// The value behind `keys[k + 1]`.
+    fn key_value(&self, k: usize) -> &str {
+        &self.text[self.ends[k] as usize..self.ends[k + 1] as usize]
+    }
 }
 
 /// The hash of `name_key(name) + mobile` without building the string.
@@ -411,19 +425,31 @@ fn check_table(
     let mut ids: HashMap<u64, u64> = HashMap::default();
     let mut id_set: HashSet<String> = HashSet::default();
     // customers: (line, id) of every row, and per duplicate key the first row
-    let mut seen_rows: Vec<(u64, Box<str>)> = Vec::new();
+    // (line, end of its id in `seen_ids`)
+    let mut seen_rows: Vec<(u64, usize)> = Vec::new();
+    let mut seen_ids = String::new();
     let mut dup: [HashMap<u64, u32>; 3] = Default::default();
+    // sized for the file (about 200 bytes a row) so the tables do not regrow
+    let expect = src.size.map_or(0, |b| (b / 200) as usize).min(1 << 24);
+    ids.reserve(expect);
+    if table == TableKind::Customers {
+        seen_rows.reserve(expect);
+        for d in &mut dup {
+            d.reserve(expect);
+        }
+    }
     for out in crate::pipeline::Rows::spawn(src, f) {
-        let out = out?;
+        let mut out = out?;
         rows += 1;
         for (p, n) in filled.iter_mut().enumerate() {
             *n += u64::from(out.filled >> p & 1);
         }
+        let findings = std::mem::take(&mut out.findings);
         let mut rc = RowCheck {
             table,
             line: out.line,
-            id: &out.id,
-            out: out.findings,
+            id: out.id(),
+            out: findings,
         };
         if out.keys[0] != 0 && table != TableKind::Followups {
             match ids.get(&out.keys[0]) {
@@ -433,19 +459,20 @@ fn check_table(
                     } else {
                         "transaction id"
                     };
-                    let msg = format!("{what} {} appears again (first on line {first})", out.id);
-                    rc.add(ctx, "id", "unique", &out.id, msg);
+                    let msg = format!("{what} {} appears again (first on line {first})", out.id());
+                    rc.add(ctx, "id", "unique", out.id(), msg);
                 }
                 None => {
                     ids.insert(out.keys[0], out.line);
                 }
             }
             if table == TableKind::Customers && want_ids {
-                id_set.insert(out.id.clone());
+                id_set.insert(out.id().to_string());
             }
         }
         if table == TableKind::Customers && out.keys[1..].iter().any(|k| *k != 0) {
-            seen_rows.push((out.line, out.id.as_str().into()));
+            seen_ids.push_str(out.id());
+            seen_rows.push((out.line, seen_ids.len()));
         }
         for (k, (field, shown_field)) in [
             ("credit_code", "credit_code"),
@@ -461,13 +488,16 @@ fn check_table(
             }
             match dup[k].get(&h) {
                 Some(&first) => {
-                    let (first_line, first_id) = &seen_rows[first as usize];
+                    let first = first as usize;
+                    let (first_line, end) = seen_rows[first];
+                    let start = first.checked_sub(1).map_or(0, |p| seen_rows[p].1);
+                    let first_id = &seen_ids[start..end];
                     let msg = if first_id.is_empty() {
                         format!("same {field} as line {first_line}")
                     } else {
                         format!("same {field} as {first_id} (line {first_line})")
                     };
-                    rc.add(ctx, shown_field, "duplicate", &out.key_values[k], msg);
+                    rc.add(ctx, shown_field, "duplicate", out.key_value(k), msg);
                 }
                 None => {
                     dup[k].insert(h, (seen_rows.len() - 1) as u32);
@@ -647,7 +677,7 @@ fn check_row(
         }
     }
     let mut keys = [0u64; 4];
-    let mut key_values: [String; 3] = Default::default();
+    let mut key_values: [&str; 3] = [""; 3];
     if !id.is_empty() {
         keys[0] = key_hash(id);
     }
@@ -743,12 +773,12 @@ fn check_row(
             for (k, f) in ["credit_code", "id_number"].into_iter().enumerate() {
                 if !val(f).is_empty() {
                     keys[k + 1] = key_hash(val(f));
-                    key_values[k] = at(f).to_string();
+                    key_values[k] = at(f);
                 }
             }
             if !val("name").is_empty() && !val("mobile").is_empty() {
                 keys[3] = name_mobile_hash(val("name"), val("mobile"));
-                key_values[2] = at("mobile").to_string();
+                key_values[2] = at("mobile");
             }
         }
         TableKind::Transactions | TableKind::Followups => {
@@ -822,12 +852,21 @@ fn check_row(
         }
     }
     let findings = rc.out;
+    let mut text =
+        String::with_capacity(id.len() + key_values.iter().map(|v| v.len()).sum::<usize>());
+    text.push_str(id);
+    let mut ends = [0u32; 4];
+    ends[0] = text.len() as u32;
+    for (k, v) in key_values.iter().enumerate() {
+        text.push_str(v);
+        ends[k + 1] = text.len() as u32;
+    }
     RowOut {
         line: row.line(),
-        id: id.to_string(),
+        text,
+        ends,
         findings,
         keys,
-        key_values,
         filled,
     }
 }
