@@ -38,6 +38,29 @@ fn missing_file() {
 }
 
 #[test]
+fn missing_file_does_not_make_a_new_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("new-archive");
+    let out = dangan()
+        .args([
+            "import",
+            &testdata("customers_gbk.csv"),
+            "/no/such/file.csv",
+            "--archive",
+        ])
+        .arg(&a)
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/no/such/file.csv: cannot open: no such file"),
+        "{err}"
+    );
+    assert!(!a.exists(), "the archive directory was created");
+}
+
+#[test]
 fn directory_instead_of_file() {
     let t = testdata("bad");
     assert_refused(&t, &format!("{t}: is a directory, not a file"));

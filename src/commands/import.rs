@@ -206,7 +206,13 @@ impl Rejects {
 pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     let output_mode = opts.output.is_some();
     if !output_mode && !opts.dry_run && !archive_dir.exists() {
-        // the first import makes the archive
+        // the first import makes the archive, but not for a file that is not
+        // there: that is refused first, with the message reading it would give
+        for f in opts.files.iter().filter(|f| f.as_str() != "-") {
+            if std::fs::metadata(f).is_err() {
+                Source::open(f, &opts.read)?;
+            }
+        }
         std::fs::create_dir_all(archive_dir).with_context(|| {
             format!(
                 "archive {}: cannot create the directory",
