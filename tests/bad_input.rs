@@ -38,26 +38,31 @@ fn missing_file() {
 }
 
 #[test]
-fn missing_file_does_not_make_a_new_archive() {
+fn unreadable_file_does_not_make_a_new_archive() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("new-archive");
-    let out = dangan()
-        .args([
-            "import",
-            &testdata("customers_gbk.csv"),
-            "/no/such/file.csv",
-            "--archive",
-        ])
-        .arg(&a)
-        .output()
-        .unwrap();
-    let err = stderr_of(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("/no/such/file.csv: cannot open: no such file"),
-        "{err}"
-    );
-    assert!(!a.exists(), "the archive directory was created");
+    let bad = testdata("bad");
+    for (file, message) in [
+        (
+            "/no/such/file.csv".to_string(),
+            "/no/such/file.csv: cannot open: no such file".to_string(),
+        ),
+        (bad.clone(), format!("{bad}: is a directory, not a file")),
+        (
+            testdata("bad/empty.csv"),
+            "bad/empty.csv: empty file (no header row)".to_string(),
+        ),
+    ] {
+        let out = dangan()
+            .args(["import", &testdata("customers_gbk.csv"), &file, "--archive"])
+            .arg(&a)
+            .output()
+            .unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{file}: {err}");
+        assert!(err.contains(&message), "{file}: {err}");
+        assert!(!a.exists(), "{file}: the archive directory was created");
+    }
 }
 
 #[test]

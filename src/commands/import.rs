@@ -206,10 +206,14 @@ impl Rejects {
 pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     let output_mode = opts.output.is_some();
     if !output_mode && !opts.dry_run && !archive_dir.exists() {
-        // the first import makes the archive, but not for a file that is not
-        // there: that is refused first, with the message reading it would give
+        // the first import makes the archive, but not for a file that cannot
+        // be read (missing, a directory, unreadable, empty): that is refused
+        // first, with the message reading it gives
         for f in opts.files.iter().filter(|f| f.as_str() != "-") {
-            if std::fs::metadata(f).is_err() {
+            let readable = std::fs::File::open(f)
+                .and_then(|h| h.metadata())
+                .is_ok_and(|m| m.is_file() && m.len() > 0);
+            if !readable {
                 Source::open(f, &opts.read)?;
             }
         }
