@@ -18,6 +18,14 @@ archive() {
   echo "archive: $1 customers ($(( $(stat -c %s "$ARCHIVE/customers.csv") / 1048576 )) MiB), $2 transactions ($(( $(stat -c %s "$ARCHIVE/transactions.csv") / 1048576 )) MiB)"
 }
 
+# copies SETTING: `archive.cache` of the generated archive (true: the binary
+# copies of src/cache.rs; false: every run parses the CSV). Turning them on
+# also removes the copies made earlier, so the next run makes them again.
+copies() {
+  printf 'archive:\n  id_prefix: C\n  id_width: 6\n  cache: %s\n' "$1" > "$ARCHIVE/dangan.yaml"
+  rm -rf "$ARCHIVE/.cache"
+}
+
 venv() {
   if [ ! -x bench-data/venv/bin/python ]; then
     python3 -m venv bench-data/venv

@@ -42,7 +42,16 @@ pub fn scan(archive: &Archive, kind: TableKind, columns: &[&str]) -> Result<Opti
         .unwrap_or(true);
     let is_csv = path.extension().is_some_and(|e| e == "csv");
     let lf = if is_csv && !empty {
-        scan_csv(&path, columns)?
+        let headers = csv_headers(&path)?;
+        let present: Vec<&str> = columns
+            .iter()
+            .copied()
+            .filter(|c| headers.iter().any(|h| h == c))
+            .collect();
+        match crate::cache::table(archive, &path, &present) {
+            Some(copy) => copy.select(select_shaped(&headers, columns, false)),
+            None => scan_csv(&path, columns)?,
+        }
     } else {
         from_table(archive, kind, columns, &path)?
     };
@@ -59,18 +68,27 @@ fn dtype_of(name: &str) -> DataType {
     }
 }
 
-/// The expression turning a scanned column into its frame shape.
-fn shaped(name: &str, present: bool) -> Expr {
+/// The expression turning a column into its frame shape: from the CSV reader
+/// (`raw`: decimals to integers) or from a binary copy (already shaped).
+fn shaped(name: &str, present: bool, raw: bool) -> Expr {
     let is_number = MONEY.contains(&name) || name == "quantity";
     match (present, is_number) {
-        (true, true) => col(name).to_physical().cast(DataType::Int64),
-        (true, false) => col(name),
+        (true, true) if raw => col(name).to_physical().cast(DataType::Int64),
+        (true, _) => col(name),
         (false, true) => lit(NULL).cast(DataType::Int64).alias(name),
         (false, false) => lit(NULL).cast(DataType::String).alias(name),
     }
 }
 
-fn scan_csv(path: &Path, columns: &[&str]) -> Result<LazyFrame> {
+/// The columns asked for, in their frame shape (all null when the table lacks one).
+fn select_shaped(headers: &[String], columns: &[&str], raw: bool) -> Vec<Expr> {
+    columns
+        .iter()
+        .map(|c| shaped(c, headers.iter().any(|h| h == c), raw))
+        .collect()
+}
+
+pub(crate) fn scan_csv(path: &Path, columns: &[&str]) -> Result<LazyFrame> {
     let headers = csv_headers(path)?;
     let mut overwrite = Schema::default();
     for h in &headers {
@@ -85,15 +103,11 @@ fn scan_csv(path: &Path, columns: &[&str]) -> Result<LazyFrame> {
         .with_missing_is_null(true)
         .finish()
         .with_context(|| format!("{name}: cannot scan"))?;
-    let exprs: Vec<Expr> = columns
-        .iter()
-        .map(|c| shaped(c, headers.iter().any(|h| h == c)))
-        .collect();
-    Ok(lf.select(exprs))
+    Ok(lf.select(select_shaped(&headers, columns, true)))
 }
 
 /// The header row of an archive CSV (a BOM taken off).
-fn csv_headers(path: &Path) -> Result<Vec<String>> {
+pub(crate) fn csv_headers(path: &Path) -> Result<Vec<String>> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_path(path)

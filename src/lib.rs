@@ -11,6 +11,7 @@
 //! - `rules`: validation rules, their names and settings
 //! - `period`: `--period`, `--from/--to`, `--as-of` and the previous period
 //! - `ledger`: archive tables as polars lazy frames (money as integer fen)
+//! - `cache`: binary copies of big archive CSVs, so they are parsed once
 //! - `tiers`: A/B/C tiers (the pareto cut), segments and risk rules, RFM scores
 //! - `shares`: shares that add up to exactly 100.00 %
 //! - `composition`: composition tables (sales by tier, region, product, ...)
@@ -27,6 +28,8 @@
 //! what the fuzz targets build.
 
 pub mod archive;
+#[cfg(feature = "analytics")]
+pub mod cache;
 pub mod commands;
 #[cfg(feature = "analytics")]
 pub mod composition;

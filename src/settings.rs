@@ -6,6 +6,8 @@
 //!   id_width: 6
 //!   bom: false          # write archive CSVs with a UTF-8 BOM (for Excel users)
 //!   format: csv         # format of tables a new archive creates: csv | yaml
+//!   cache: true         # keep binary copies of big CSV tables in .cache/
+//!   cache_min_mb: 16    # ... from this size on (src/cache.rs)
 //! import:
 //!   on_duplicate: merge # merge | skip | error
 //!   aliases:            # extra header names, per table
@@ -70,6 +72,10 @@ pub struct ArchiveSettings {
     pub id_width: usize,
     pub bom: bool,
     pub format: StoreFormat,
+    /// keep binary copies of big CSV tables in `.cache/` (see src/cache.rs)
+    pub cache: bool,
+    /// the size from which a CSV table gets a copy
+    pub cache_min_mb: u64,
 }
 
 impl Default for ArchiveSettings {
@@ -79,6 +85,8 @@ impl Default for ArchiveSettings {
             id_width: 6,
             bom: false,
             format: StoreFormat::Csv,
+            cache: true,
+            cache_min_mb: 16,
         }
     }
 }

@@ -1,0 +1,171 @@
+//! A binary copy of a big archive CSV (Arrow IPC), kept in the archive's
+//! `.cache/` so that `classify`, `analyze` and `report` do not parse the same
+//! 10-million-row CSV again on every run.
+//!
+//! - The CSV stays the archive: the copy is derived, disposable, and never read
+//!   when it might be out of date. Its name carries the CSV's stamp (size,
+//!   modification and change times, inode), so any change to the CSV — by
+//!   `dangan import`, an editor, another tool — makes the copy unmatched and
+//!   the CSV is read again. Deleting `.cache/` is always safe.
+//! - The first aggregating command that reads a CSV of at least
+//!   `archive.cache_min_mb` MiB (settings) without a matching copy makes one:
+//!   it parses the whole table once into the frame shape of `ledger` (money as
+//!   integer fen), writes it beside (temp file, fsync, rename), and queries
+//!   the copy. Copies of earlier versions of the table are removed.
+//! - When the copy cannot be made (a read-only archive, a full disk, a value
+//!   the CSV reader refuses), the command reads the CSV as before; errors
+//!   about the CSV's contents are reported from that read, with their line.
+//! - `archive.cache: false` turns the copy off.
+
+use crate::archive::Archive;
+use anyhow::{Context, Result, anyhow};
+use polars::prelude::{DataFrame, Engine, IntoLazy, LazyFrame, SerReader, SerWriter};
+use polars_io::ipc::{IpcReader, IpcWriter};
+use std::path::{Path, PathBuf};
+
+/// The directory of the copies, inside the archive.
+pub const CACHE_DIR: &str = ".cache";
+
+/// The named columns of `csv` (all of them present in the file) from its
+/// binary copy, made first when there is none that matches the CSV. `None`:
+/// read the CSV itself (copies off, the file too small, or no copy could be
+/// made or read).
+pub fn table(archive: &Archive, csv: &Path, columns: &[&str]) -> Option<LazyFrame> {
+    let s = &archive.settings.archive;
+    if !s.cache {
+        return None;
+    }
+    let meta = std::fs::metadata(csv).ok()?;
+    if meta.len() < s.cache_min_mb.saturating_mul(1 << 20) {
+        return None;
+    }
+    let copy = copy_path(&archive.dir, csv, &meta)?;
+    if !copy.is_file() {
+        let started = std::time::Instant::now();
+        if let Err(e) = build(csv, &copy, &meta) {
+            if std::env::var_os("DANGAN_TIMING").is_some() {
+                eprintln!("cache: {}: no copy made: {e:#}", csv.display());
+            }
+            return None;
+        }
+        crate::timing("cache: copy of the CSV made", started);
+    }
+    let started = std::time::Instant::now();
+    let df = open(&copy, columns);
+    crate::timing("cache: columns read from the copy", started);
+    match df {
+        Ok(df) => Some(df.lazy()),
+        Err(e) => {
+            if std::env::var_os("DANGAN_TIMING").is_some() {
+                eprintln!("cache: {}: {e:#}", copy.display());
+            }
+            None
+        }
+    }
+}
+
+/// `DIR/.cache/<stem>.<stamp>.arrow`
+fn copy_path(dir: &Path, csv: &Path, meta: &std::fs::Metadata) -> Option<PathBuf> {
+    let stem = csv.file_stem()?.to_str()?;
+    Some(
+        dir.join(CACHE_DIR)
+            .join(format!("{stem}.{}.arrow", stamp(meta))),
+    )
+}
+
+/// What changes whenever the file's contents may have changed.
+#[cfg(unix)]
+fn stamp(m: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "{:x}-{:x}.{:x}-{:x}.{:x}-{:x}",
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec(),
+        m.ino()
+    )
+}
+
+#[cfg(not(unix))]
+fn stamp(m: &std::fs::Metadata) -> String {
+    let modified = m
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{:x}-{modified:x}", m.len())
+}
+
+/// The columns of a copy, read (and checked) into memory.
+fn open(copy: &Path, columns: &[&str]) -> Result<DataFrame> {
+    let file =
+        std::fs::File::open(copy).with_context(|| format!("{}: cannot open", copy.display()))?;
+    IpcReader::new(file)
+        .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
+        .finish()
+        .map_err(|e| anyhow!("{}: {e}", copy.display()))
+}
+
+/// Parse the whole CSV into its frame shape and write it to `copy`; installed
+/// only if the CSV did not change meanwhile.
+fn build(csv: &Path, copy: &Path, before: &std::fs::Metadata) -> Result<()> {
+    let dir = copy.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .suffix(".arrow")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
+    let headers = crate::ledger::csv_headers(csv)?;
+    let names: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let lf = crate::ledger::scan_csv(csv, &names)?;
+    let mut df = lf
+        .collect_with_engine(Engine::Streaming)
+        .map(|r| r.unwrap_single())
+        .map_err(|e| anyhow!("{}: {e}", csv.display()))?;
+    let mut file = tmp.as_file();
+    IpcWriter::new(&mut file)
+        .finish(&mut df)
+        .map_err(|e| anyhow!("{}: {e}", tmp.path().display()))?;
+    file.sync_all()?;
+    let after = std::fs::metadata(csv)?;
+    if stamp(&after) != stamp(before) {
+        return Err(anyhow!("{}: changed while it was read", csv.display()));
+    }
+    tmp.persist(copy)
+        .map_err(|e| anyhow!("{}: {}", copy.display(), e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    remove_others(copy);
+    Ok(())
+}
+
+/// Remove the copies of earlier versions of the same table.
+fn remove_others(copy: &Path) {
+    let (Some(dir), Some(name)) = (copy.parent(), copy.file_name().and_then(|n| n.to_str())) else {
+        return;
+    };
+    let Some(stem) = name.split('.').next() else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let other = e.file_name();
+        let Some(other) = other.to_str() else {
+            continue;
+        };
+        if other != name
+            && other.ends_with(".arrow")
+            && other.split('.').next() == Some(stem)
+            && !other.starts_with(".tmp-")
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The binary copies of big CSV tables (`src/cache.rs`), on a copy of the
+//! hand-made archive testdata/sales with the size threshold set to 0 so that
+//! every CSV gets one: the answers are the same as from the CSV, a changed CSV
+//! is never answered from an old copy, and when no copy can be made the
+//! command still works (or fails) exactly as without copies.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+/// testdata/sales copied into a temp dir, with the given `archive:` settings.
+fn archive(settings: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(&testdata("sales")), dir.path());
+    std::fs::write(dir.path().join("dangan.yaml"), settings).unwrap();
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> String {
+    let out = dangan()
+        .args(args)
+        .args(["--format", "csv", "--archive"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+    stdout_of(&out)
+}
+
+/// The copies in `.cache/`, by file name.
+fn copies(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir.join(".cache")) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
+fn copy_of(dir: &Path, table: &str) -> PathBuf {
+    let names = copies(dir);
+    let mine: Vec<&String> = names
+        .iter()
+        .filter(|n| n.starts_with(&format!("{table}.")))
+        .collect();
+    assert_eq!(mine.len(), 1, "{names:?}");
+    dir.join(".cache").join(mine[0])
+}
+
+const ON: &str = "archive:\n  cache_min_mb: 0\n";
+const OFF: &str = "archive:\n  cache: false\n";
+
+const REGION: &str = "\
+region,customers,orders,quantity,amount,share,cumulative_share,prev_amount,change
+广东省,4,4,1015.5,54000.00,53.95,53.95,0.00,
+四川省,1,2,2000,19000.00,18.98,72.93,0.00,
+山东省,1,1,2400,12000.00,11.99,84.92,0.00,
+浙江省,1,1,6000,6000.00,5.99,90.91,0.00,
+上海市,2,3,6002,5600.00,5.59,96.50,0.00,
+江苏省,1,1,1000,2000.00,2.00,98.50,0.00,
+湖北省,1,1,200,1000.00,1.00,99.50,5000.00,-80.00
+,1,1,10,500.00,0.50,100.00,0.00,
+";
+
+#[test]
+fn copies_give_the_same_answers_as_the_csv() {
+    let on = archive(ON);
+    let off = archive(OFF);
+    for args in [
+        &["analyze", "region"][..],
+        &["analyze", "product", "--by", "category,product"],
+        &["analyze", "month"],
+        &["analyze", "credit"],
+        &["analyze", "sales"],
+        &["classify"],
+    ] {
+        let from_csv = run(off.path(), args);
+        let first = run(on.path(), args); // makes the copies
+        let second = run(on.path(), args); // reads them
+        assert_eq!(first, from_csv, "{args:?}");
+        assert_eq!(second, from_csv, "{args:?}");
+    }
+    assert_eq!(run(on.path(), &["analyze", "region"]), REGION);
+    // one copy per table, none with copies off
+    let names = copies(on.path());
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names[0].starts_with("customers.") && names[0].ends_with(".arrow"));
+    assert!(names[1].starts_with("transactions.") && names[1].ends_with(".arrow"));
+    assert!(copies(off.path()).is_empty());
+}
+
+#[test]
+fn the_default_threshold_leaves_small_archives_alone() {
+    let dir = archive("");
+    assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+    assert!(!dir.path().join(".cache").exists());
+}
+
+#[test]
+fn a_changed_csv_is_read_again_and_its_old_copy_removed() {
+    let dir = archive(ON);
+    assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+    let old = copy_of(dir.path(), "transactions");
+    // the same size, edited in place: T001's 50000.00 becomes 90000.00
+    let path = dir.path().join("transactions.csv");
+    let text = read(&path);
+    let edited = text.replacen(
+        "1000,50.00,50000.00,30000.00",
+        "1000,90.00,90000.00,30000.00",
+        1,
+    );
+    assert_ne!(edited, text);
+    assert_eq!(edited.len(), text.len());
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, edited.as_bytes()))
+        .unwrap();
+    let got = run(dir.path(), &["analyze", "region"]);
+    assert!(got.contains("\n广东省,4,4,1015.5,94000.00,"), "{got}");
+    let new = copy_of(dir.path(), "transactions");
+    assert_ne!(new, old);
+    assert!(!old.exists());
+    // and the new copy answers like the CSV
+    assert_eq!(run(dir.path(), &["analyze", "region"]), got);
+}
+
+#[test]
+fn no_copy_when_the_cache_directory_cannot_be_made() {
+    let dir = archive(ON);
+    std::fs::write(dir.path().join(".cache"), "not a directory").unwrap();
+    assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+    assert_eq!(read(dir.path().join(".cache")), "not a directory");
+}
+
+#[test]
+fn a_bad_number_is_reported_from_the_csv_and_no_copy_is_left() {
+    let dir = archive(ON);
+    let path = dir.path().join("transactions.csv");
+    let text = read(&path).replacen("50000.00", "5万", 1);
+    std::fs::write(&path, text).unwrap();
+    let out = dangan()
+        .args(["analyze", "region", "--archive"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("transactions.csv:2: column amount: not a number: \"5万\""),
+        "{err}"
+    );
+    // the customers table got its copy; the transactions none, nor a temp file
+    let names = copies(dir.path());
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].starts_with("customers."), "{names:?}");
+}
+
+#[test]
+fn a_copy_is_not_part_of_the_backups_or_the_import() {
+    let dir = archive(ON);
+    run(dir.path(), &["analyze", "region"]);
+    let before = copy_of(dir.path(), "transactions");
+    // importing more transactions rewrites the CSV: the next run reads it
+    let extra = dir.path().join("extra.csv");
+    std::fs::write(
+        &extra,
+        "id,customer_id,date,product,category,quantity,unit_price,amount,paid,due_date,kind,region\n\
+         T900,C001,2024-06-01,水泥,建材,10,50.00,500.00,500.00,,sale,\n",
+    )
+    .unwrap();
+    let out = dangan()
+        .args(["import"])
+        .arg(&extra)
+        .args(["--table", "transactions", "--archive"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let got = run(dir.path(), &["analyze", "region"]);
+    assert!(got.contains("\n广东省,4,5,1025.5,54500.00,"), "{got}");
+    assert!(!before.exists());
+    for e in std::fs::read_dir(dir.path().join(".backup"))
+        .unwrap()
+        .flatten()
+    {
+        for f in std::fs::read_dir(e.path()).unwrap().flatten() {
+            assert!(!f.file_name().to_string_lossy().ends_with(".arrow"));
+        }
+    }
+}
