@@ -192,3 +192,32 @@ fn a_copy_is_not_part_of_the_backups_or_the_import() {
         }
     }
 }
+
+#[test]
+fn a_damaged_copy_is_not_trusted_and_is_made_again() {
+    let dir = archive(ON);
+    assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+    let copy = copy_of(dir.path(), "transactions");
+    let good = std::fs::read(&copy).unwrap();
+    // cut short; bytes flipped in its middle third (header and footer
+    // intact); overwritten with garbage of the same length
+    let n = good.len();
+    let mut flipped = good.clone();
+    for i in (n / 3..2 * n / 3).step_by(13) {
+        flipped[i] ^= 0xff;
+    }
+    for damaged in [
+        good[..n / 2].to_vec(),
+        flipped,
+        good.iter()
+            .map(|b| b.wrapping_mul(31).wrapping_add(7))
+            .collect(),
+    ] {
+        std::fs::write(&copy, &damaged).unwrap();
+        assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+        // removed by that run, made again by the next, which reads it
+        assert!(!copy.exists());
+        assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+        assert_eq!(std::fs::read(&copy).unwrap(), good);
+    }
+}
