@@ -19,12 +19,19 @@
 
 use crate::archive::Archive;
 use anyhow::{Context, Result, anyhow};
-use polars::prelude::{DataFrame, Engine, IntoLazy, LazyFrame, SerReader, SerWriter};
+use polars::prelude::{
+    DataFrame, Engine, IntoLazy, LazyFrame, PlanCallback, SerReader, SerWriter, polars_err,
+};
 use polars_io::ipc::{IpcReader, IpcWriter};
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The directory of the copies, inside the archive.
 pub const CACHE_DIR: &str = ".cache";
+
+/// Rows of one record batch of a copy.
+const BATCH_ROWS: usize = 1 << 20;
 
 /// The named columns of `csv` (all of them present in the file) from its
 /// binary copy, made first when there is none that matches the CSV. `None`:
@@ -126,14 +133,35 @@ fn build(csv: &Path, copy: &Path, before: &std::fs::Metadata) -> Result<()> {
     let headers = crate::ledger::csv_headers(csv)?;
     let names: Vec<&str> = headers.iter().map(String::as_str).collect();
     let lf = crate::ledger::scan_csv(csv, &names)?;
-    let mut df = lf
-        .collect_with_engine(Engine::Streaming)
-        .map(|r| r.unwrap_single())
-        .map_err(|e| anyhow!("{}: {e}", csv.display()))?;
-    // one record batch: the reader then checks each column in one pass and
-    // has nothing to concatenate (a copy in the streaming engine's morsels
-    // reads three times slower)
-    df.rechunk_mut_par();
+    // batches of BATCH_ROWS rows, each made one chunk as it comes (the
+    // morsels it was made of freed at once): the reader then checks each
+    // column of a batch in one pass (a copy in the streaming engine's small
+    // morsels reads three times slower), and the table is in memory once,
+    // not twice as a whole-table rechunk would have it
+    let batches: Arc<Mutex<Vec<DataFrame>>> = Arc::default();
+    let sink = Arc::clone(&batches);
+    lf.sink_batches(
+        PlanCallback::new(move |mut df: DataFrame| {
+            df.rechunk_mut();
+            sink.lock()
+                .map_err(|_| polars_err!(ComputeError: "cache: batch list poisoned"))?
+                .push(df);
+            Ok(false)
+        }),
+        true,
+        NonZeroUsize::new(BATCH_ROWS),
+    )
+    .and_then(|lf| lf.collect_with_engine(Engine::Streaming))
+    .map_err(|e| anyhow!("{}: {e}", csv.display()))?;
+    let batches = std::mem::take(&mut *batches.lock().map_err(|_| anyhow!("poisoned"))?);
+    let mut batches = batches.into_iter();
+    let Some(mut df) = batches.next() else {
+        return Err(anyhow!("{}: no rows", csv.display()));
+    };
+    for b in batches {
+        df.vstack_mut_owned(b)
+            .map_err(|e| anyhow!("{}: {e}", csv.display()))?;
+    }
     // readable by whoever may read the CSV (temp files start at 0600)
     std::fs::set_permissions(tmp.path(), before.permissions()).ok();
     let mut file = tmp.as_file();
