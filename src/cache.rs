@@ -182,7 +182,8 @@ fn build(csv: &Path, copy: &Path, before: &std::fs::Metadata) -> Result<()> {
     Ok(())
 }
 
-/// Remove the copies of earlier versions of the same table.
+/// Remove the copies of earlier versions of the same table, and temp files
+/// that killed runs left.
 fn remove_others(copy: &Path) {
     let (Some(dir), Some(name)) = (copy.parent(), copy.file_name().and_then(|n| n.to_str())) else {
         return;
@@ -198,11 +199,19 @@ fn remove_others(copy: &Path) {
         let Some(other) = other.to_str() else {
             continue;
         };
-        if other != name
+        let earlier_version = other != name
             && other.ends_with(".arrow")
             && other.split('.').next() == Some(stem)
-            && !other.starts_with(".tmp-")
-        {
+            && !other.starts_with(".tmp-");
+        // a temp file left by a run that was killed while making a copy (an
+        // hour old: not one that another run is writing now)
+        let left_over = other.starts_with(".tmp-")
+            && e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+        if earlier_version || left_over {
             let _ = std::fs::remove_file(e.path());
         }
     }

@@ -221,3 +221,25 @@ fn a_damaged_copy_is_not_trusted_and_is_made_again() {
         assert_eq!(std::fs::read(&copy).unwrap(), good);
     }
 }
+
+#[test]
+fn temp_files_of_killed_runs_are_removed_once_an_hour_old() {
+    let dir = archive(ON);
+    let cache = dir.path().join(".cache");
+    std::fs::create_dir(&cache).unwrap();
+    let old = cache.join(".tmp-killed.arrow");
+    let fresh = cache.join(".tmp-running.arrow");
+    std::fs::write(&old, "half a copy").unwrap();
+    std::fs::write(&fresh, "a copy being written").unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+    assert!(!old.exists());
+    assert!(fresh.exists());
+    copy_of(dir.path(), "transactions");
+}
