@@ -243,3 +243,23 @@ fn temp_files_of_killed_runs_are_removed_once_an_hour_old() {
     assert!(fresh.exists());
     copy_of(dir.path(), "transactions");
 }
+
+#[test]
+fn the_report_is_the_same_from_copies() {
+    let report = |dir: &Path| {
+        let out = dangan()
+            .args(["report", "--format", "markdown", "--archive"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        stdout_of(&out)
+    };
+    let on = archive(ON);
+    let off = archive(OFF);
+    let from_csv = report(off.path());
+    assert!(from_csv.contains("广东省"), "{from_csv}");
+    assert_eq!(report(on.path()), from_csv); // makes the copies
+    assert_eq!(report(on.path()), from_csv); // reads them
+    assert_eq!(copies(on.path()).len(), 2);
+}
