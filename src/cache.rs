@@ -37,7 +37,12 @@ const BATCH_ROWS: usize = 1 << 20;
 /// binary copy, made first when there is none that matches the CSV. `None`:
 /// read the CSV itself (copies off, the file too small, or no copy could be
 /// made or read).
-pub fn table(archive: &Archive, csv: &Path, columns: &[&str]) -> Option<LazyFrame> {
+pub fn table(
+    archive: &Archive,
+    csv: &Path,
+    headers: &[String],
+    columns: &[&str],
+) -> Option<LazyFrame> {
     let s = &archive.settings.archive;
     if !s.cache {
         return None;
@@ -49,10 +54,8 @@ pub fn table(archive: &Archive, csv: &Path, columns: &[&str]) -> Option<LazyFram
     let copy = copy_path(&archive.dir, csv, &meta)?;
     if !copy.is_file() {
         let started = std::time::Instant::now();
-        if let Err(e) = build(csv, &copy, &meta) {
-            if std::env::var_os("DANGAN_TIMING").is_some() {
-                eprintln!("cache: {}: no copy made: {e:#}", csv.display());
-            }
+        if let Err(e) = build(csv, headers, &copy, &meta) {
+            trace(format_args!("{}: no copy made: {e:#}", csv.display()));
             return None;
         }
         crate::timing("cache: copy of the CSV made", started);
@@ -64,12 +67,17 @@ pub fn table(archive: &Archive, csv: &Path, columns: &[&str]) -> Option<LazyFram
         Ok(df) => Some(df.lazy()),
         Err(e) => {
             // a damaged copy: gone, so that the next run makes a good one
-            if std::env::var_os("DANGAN_TIMING").is_some() {
-                eprintln!("cache: {}: {e:#}; removed", copy.display());
-            }
+            trace(format_args!("{}: {e:#}; removed", copy.display()));
             let _ = std::fs::remove_file(&copy);
             None
         }
+    }
+}
+
+/// With `DANGAN_TIMING` set, why no copy was used (on stderr).
+fn trace(msg: std::fmt::Arguments) {
+    if std::env::var_os("DANGAN_TIMING").is_some() {
+        eprintln!("cache: {msg}");
     }
 }
 
@@ -155,7 +163,7 @@ fn read_columns(copy: &Path, columns: Vec<String>) -> Result<DataFrame> {
 
 /// Parse the whole CSV into its frame shape and write it to `copy`; installed
 /// only if the CSV did not change meanwhile.
-fn build(csv: &Path, copy: &Path, before: &std::fs::Metadata) -> Result<()> {
+fn build(csv: &Path, headers: &[String], copy: &Path, before: &std::fs::Metadata) -> Result<()> {
     let dir = copy.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let tmp = tempfile::Builder::new()
@@ -163,9 +171,8 @@ fn build(csv: &Path, copy: &Path, before: &std::fs::Metadata) -> Result<()> {
         .suffix(".arrow")
         .tempfile_in(dir)
         .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
-    let headers = crate::ledger::csv_headers(csv)?;
     let names: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let lf = crate::ledger::scan_csv(csv, &names)?;
+    let lf = crate::ledger::scan_csv(csv, headers, &names)?;
     // batches of BATCH_ROWS rows, each made one chunk as it comes (the
     // morsels it was made of freed at once): the reader then checks each
     // column of a batch in one pass (a copy in the streaming engine's small

@@ -48,9 +48,9 @@ pub fn scan(archive: &Archive, kind: TableKind, columns: &[&str]) -> Result<Opti
             .copied()
             .filter(|c| headers.iter().any(|h| h == c))
             .collect();
-        match crate::cache::table(archive, &path, &present) {
+        match crate::cache::table(archive, &path, &headers, &present) {
             Some(copy) => copy.select(select_shaped(&headers, columns, false)),
-            None => scan_csv(&path, columns)?,
+            None => scan_csv(&path, &headers, columns)?,
         }
     } else {
         from_table(archive, kind, columns, &path)?
@@ -88,10 +88,10 @@ fn select_shaped(headers: &[String], columns: &[&str], raw: bool) -> Vec<Expr> {
         .collect()
 }
 
-pub(crate) fn scan_csv(path: &Path, columns: &[&str]) -> Result<LazyFrame> {
-    let headers = csv_headers(path)?;
+/// The columns of a CSV with the given header row (`csv_headers`).
+pub(crate) fn scan_csv(path: &Path, headers: &[String], columns: &[&str]) -> Result<LazyFrame> {
     let mut overwrite = Schema::default();
-    for h in &headers {
+    for h in headers {
         overwrite.insert(h.as_str().into(), dtype_of(h));
     }
     let name = path.to_string_lossy().to_string();
@@ -103,11 +103,11 @@ pub(crate) fn scan_csv(path: &Path, columns: &[&str]) -> Result<LazyFrame> {
         .with_missing_is_null(true)
         .finish()
         .with_context(|| format!("{name}: cannot scan"))?;
-    Ok(lf.select(select_shaped(&headers, columns, true)))
+    Ok(lf.select(select_shaped(headers, columns, true)))
 }
 
 /// The header row of an archive CSV (a BOM taken off).
-pub(crate) fn csv_headers(path: &Path) -> Result<Vec<String>> {
+fn csv_headers(path: &Path) -> Result<Vec<String>> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_path(path)

@@ -53,17 +53,7 @@ fn copy_of(dir: &Path, table: &str) -> PathBuf {
 const ON: &str = "archive:\n  cache_min_mb: 0\n";
 const OFF: &str = "archive:\n  cache: false\n";
 
-const REGION: &str = "\
-region,customers,orders,quantity,amount,share,cumulative_share,prev_amount,change
-广东省,4,4,1015.5,54000.00,53.95,53.95,0.00,
-四川省,1,2,2000,19000.00,18.98,72.93,0.00,
-山东省,1,1,2400,12000.00,11.99,84.92,0.00,
-浙江省,1,1,6000,6000.00,5.99,90.91,0.00,
-上海市,2,3,6002,5600.00,5.59,96.50,0.00,
-江苏省,1,1,1000,2000.00,2.00,98.50,0.00,
-湖北省,1,1,200,1000.00,1.00,99.50,5000.00,-80.00
-,1,1,10,500.00,0.50,100.00,0.00,
-";
+const REGION: &str = SALES_REGION;
 
 #[test]
 fn copies_give_the_same_answers_as_the_csv() {
