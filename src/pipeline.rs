@@ -3,6 +3,10 @@
 //! parallel; the caller gets them back in file order, with every error at the
 //! place in the file where it happened. Other sources (YAML, workbooks,
 //! standard input) are read by one background thread.
+//!
+//! Two shapes: [`Parts`] folds each chunk's rows into one value the worker
+//! builds (a part: counts, findings, keys), [`Rows`] returns one result per
+//! row (a part that is a vector of them).
 
 use crate::input::{Chunk, RawRow, RawText, Source};
 use anyhow::Result;
@@ -12,75 +16,64 @@ use std::sync::{Arc, Mutex};
 
 /// What a worker makes of one row.
 pub type RowFn<T> = Arc<dyn Fn(&RawRow) -> T + Send + Sync>;
+/// A new, empty part.
+pub type MakeFn<P> = Arc<dyn Fn() -> P + Send + Sync>;
+/// Add one row to a part.
+pub type FoldFn<P> = Arc<dyn Fn(&mut P, &RawRow) + Send + Sync>;
 
 /// Bytes of text a worker parses at a time.
 pub const CHUNK_BYTES: usize = 2 << 20;
-/// Rows a batch holds when one thread reads a source row by row.
+/// Rows a part holds when one thread reads a source row by row.
 const BATCH_ROWS: usize = 2048;
 
-struct Batch<T> {
-    rows: Vec<T>,
-    /// bytes of the source read up to the end of this batch (for progress)
-    bytes: u64,
-}
+/// A part, and the bytes of the source read up to its end (for progress).
+type Msg<P> = (u64, Result<(P, u64)>);
 
-type Msg<T> = (u64, Result<Batch<T>>);
-
-/// Emptied batch vectors, handed back to the workers: a batch of a chunk is
-/// a megabyte or two, and one allocated anew each time costs a page fault per
-/// page (a fifth of the time of a fast pass).
-type VecPool<T> = Arc<Mutex<Vec<Vec<T>>>>;
-
-fn take_vec<T>(pool: &VecPool<T>) -> Vec<T> {
-    pool.lock()
-        .ok()
-        .and_then(|mut p| p.pop())
-        .unwrap_or_default()
-}
-
-/// The results of a source's rows, in file order.
-pub struct Rows<T> {
-    rx: Receiver<Msg<T>>,
-    /// batches that came before their turn
-    pending: BTreeMap<u64, Result<Batch<T>>>,
+/// The parts of a source, in file order.
+pub struct Parts<P> {
+    rx: Receiver<Msg<P>>,
+    /// parts that came before their turn
+    pending: BTreeMap<u64, Result<(P, u64)>>,
     next_seq: u64,
-    /// the current batch, reversed: rows are popped off its end
-    cur: Vec<T>,
-    pool: VecPool<T>,
-    /// bytes of the source behind the rows returned so far
+    /// bytes of the source behind the parts returned so far
     pub bytes: u64,
 }
 
-impl<T: Send + 'static> Rows<T> {
-    pub fn spawn(src: Source, f: RowFn<T>) -> Rows<T> {
+impl<P: Send + 'static> Parts<P> {
+    pub fn spawn(src: Source, make: MakeFn<P>, fold: FoldFn<P>) -> Parts<P> {
         let (tx, rx) = sync_channel(8);
-        let pool: VecPool<T> = Arc::default();
         match src.into_raw() {
-            Ok(Ok(raw)) => spawn_parallel(raw, f, tx, Arc::clone(&pool)),
+            Ok(Ok(raw)) => spawn_parallel(raw, make, fold, tx),
             Ok(Err(e)) => {
                 let _ = tx.send((0, Err(e)));
             }
-            Err(src) => spawn_single(*src, f, tx),
+            Err(src) => spawn_single(*src, make, fold, tx),
         }
-        Rows {
+        Parts {
             rx,
             pending: BTreeMap::new(),
             next_seq: 0,
-            cur: Vec::new(),
-            pool,
             bytes: 0,
         }
     }
 }
 
-fn spawn_single<T: Send + 'static>(mut src: Source, f: RowFn<T>, tx: SyncSender<Msg<T>>) {
+fn spawn_single<P: Send + 'static>(
+    mut src: Source,
+    make: MakeFn<P>,
+    fold: FoldFn<P>,
+    tx: SyncSender<Msg<P>>,
+) {
     std::thread::spawn(move || {
         for seq in 0.. {
-            let mut rows = Vec::with_capacity(BATCH_ROWS);
-            let mut done = false;
-            while rows.len() < BATCH_ROWS {
+            let mut part = make();
+            let (mut n, mut done) = (0, false);
+            while n < BATCH_ROWS {
                 match src.next_record() {
-                    Ok(Some(row)) => rows.push(f(&row)),
+                    Ok(Some(row)) => {
+                        fold(&mut part, &row);
+                        n += 1;
+                    }
                     Ok(None) => {
                         done = true;
                         break;
@@ -93,18 +86,18 @@ fn spawn_single<T: Send + 'static>(mut src: Source, f: RowFn<T>, tx: SyncSender<
             }
             let bytes = src.bytes_read();
             // a closed channel means the caller stopped: so do we
-            if tx.send((seq, Ok(Batch { rows, bytes }))).is_err() || done {
+            if tx.send((seq, Ok((part, bytes)))).is_err() || done {
                 return;
             }
         }
     });
 }
 
-fn spawn_parallel<T: Send + 'static>(
+fn spawn_parallel<P: Send + 'static>(
     raw: RawText,
-    f: RowFn<T>,
-    tx: SyncSender<Msg<T>>,
-    pool: VecPool<T>,
+    make: MakeFn<P>,
+    fold: FoldFn<P>,
+    tx: SyncSender<Msg<P>>,
 ) {
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
@@ -134,13 +127,13 @@ fn spawn_parallel<T: Send + 'static>(
         }
     });
     for _ in 0..workers {
-        let (rx, tx, f, name, headers, pool) = (
+        let (rx, tx, make, fold, name, headers) = (
             Arc::clone(&chunk_rx),
             tx.clone(),
-            Arc::clone(&f),
+            Arc::clone(&make),
+            Arc::clone(&fold),
             Arc::clone(&name),
             Arc::clone(&headers),
-            Arc::clone(&pool),
         );
         std::thread::spawn(move || {
             loop {
@@ -151,19 +144,81 @@ fn spawn_parallel<T: Send + 'static>(
                     },
                     Err(_) => return,
                 };
-                let mut rows = take_vec(&pool);
+                let mut part = make();
                 let res = crate::input::parse_chunk(&name, &headers, delimiter, &chunk, |row| {
-                    rows.push(f(&row))
+                    fold(&mut part, &row)
                 });
-                let msg = res.map(|()| Batch {
-                    rows,
-                    bytes: chunk.bytes_done,
-                });
+                let msg = res.map(|()| (part, chunk.bytes_done));
                 if tx.send((chunk.seq, msg)).is_err() {
                     return;
                 }
             }
         });
+    }
+}
+
+impl<P> Iterator for Parts<P> {
+    type Item = Result<P>;
+
+    fn next(&mut self) -> Option<Result<P>> {
+        loop {
+            // parts arrive in any order; take them in file order
+            let msg = match self.pending.remove(&self.next_seq) {
+                Some(m) => m,
+                None => match self.rx.recv() {
+                    Ok((seq, m)) if seq == self.next_seq => m,
+                    Ok((seq, m)) => {
+                        self.pending.insert(seq, m);
+                        continue;
+                    }
+                    Err(_) => return None,
+                },
+            };
+            self.next_seq += 1;
+            return Some(msg.map(|(part, bytes)| {
+                self.bytes = bytes;
+                part
+            }));
+        }
+    }
+}
+
+/// Emptied row vectors, handed back to the workers: a part of a chunk is a
+/// megabyte or two, and one allocated anew each time costs a page fault per
+/// page (a fifth of the time of a fast pass).
+type VecPool<T> = Arc<Mutex<Vec<Vec<T>>>>;
+
+/// The results of a source's rows, in file order.
+pub struct Rows<T> {
+    parts: Parts<Vec<T>>,
+    /// the current part, reversed: rows are popped off its end
+    cur: Vec<T>,
+    pool: VecPool<T>,
+}
+
+impl<T: Send + 'static> Rows<T> {
+    pub fn spawn(src: Source, f: RowFn<T>) -> Rows<T> {
+        let pool: VecPool<T> = Arc::default();
+        let make: MakeFn<Vec<T>> = {
+            let pool = Arc::clone(&pool);
+            Arc::new(move || {
+                pool.lock()
+                    .ok()
+                    .and_then(|mut p| p.pop())
+                    .unwrap_or_default()
+            })
+        };
+        let fold: FoldFn<Vec<T>> = Arc::new(move |rows, row| rows.push(f(row)));
+        Rows {
+            parts: Parts::spawn(src, make, fold),
+            cur: Vec::new(),
+            pool,
+        }
+    }
+
+    /// Bytes of the source behind the rows returned so far.
+    pub fn bytes(&self) -> u64 {
+        self.parts.bytes
     }
 }
 
@@ -183,24 +238,10 @@ impl<T> Iterator for Rows<T> {
                     p.push(empty);
                 }
             }
-            // batches arrive in any order; take them in file order
-            let msg = match self.pending.remove(&self.next_seq) {
-                Some(m) => m,
-                None => match self.rx.recv() {
-                    Ok((seq, m)) if seq == self.next_seq => m,
-                    Ok((seq, m)) => {
-                        self.pending.insert(seq, m);
-                        continue;
-                    }
-                    Err(_) => return None,
-                },
-            };
-            self.next_seq += 1;
-            match msg {
-                Ok(mut b) => {
-                    self.bytes = b.bytes;
-                    b.rows.reverse();
-                    self.cur = b.rows;
+            match self.parts.next()? {
+                Ok(mut rows) => {
+                    rows.reverse();
+                    self.cur = rows;
                 }
                 Err(e) => return Some(Err(e)),
             }

@@ -550,19 +550,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 as_of: a.as_of.unwrap_or_else(dangan::dates::today),
                 no_mask: a.no_mask,
             };
-            let report = validate::run(&archive, &opts)?;
-            validate::print(&mut std::io::stdout().lock(), out, &report)?;
+            let report =
+                validate::run_and_print(&archive, &opts, &mut std::io::stdout().lock(), out)?;
             let level = match a.fail_on {
                 FailOn::Error => Some(dangan::rules::Severity::Error),
                 FailOn::Warning => Some(dangan::rules::Severity::Warning),
                 FailOn::Never => None,
             };
-            if report.fails(level) {
-                let n = report
-                    .findings
-                    .iter()
-                    .filter(|f| level.is_some_and(|l| f.severity >= l))
-                    .count();
+            if let Some(level) = level
+                && report.fails(Some(level))
+            {
+                let n = report.at_least(level);
                 return Err(anyhow!(dangan::Findings(format!(
                     "{n} finding(s) at or above --fail-on"
                 ))));

@@ -664,7 +664,7 @@ impl RowStream {
 
     /// Bytes of the input behind the rows returned so far.
     fn bytes(&self) -> u64 {
-        self.rows.bytes
+        self.rows.bytes()
     }
 
     /// Add the counts of normalised and rounded values to the summary; a

@@ -16,12 +16,13 @@ use crate::normalize::normalise_cow;
 use crate::output::{Cell, Format, Label, Out, write_rows};
 use crate::rules::{Severity, ValidateSettings, check_credit_code, check_id_number};
 use crate::schema::{HeaderMap, TableKind, ValueKind};
-use crate::text::{is_confidential, mask};
+use crate::text::{is_confidential, mask, neutralise_formula};
 use anyhow::{Result, anyhow, bail};
 use chrono::NaiveDate;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 pub struct ValidateOptions {
     /// check this file instead of the archive (`-` = stdin)
@@ -55,37 +56,74 @@ pub struct Completeness {
     pub rows: u64,
 }
 
+/// Findings per (position of the rule in [`crate::rules::RULES`], severity).
+type Counts = std::collections::BTreeMap<(usize, Severity), u64>;
+
 pub struct Report {
+    /// every finding, in file order ([`run`]); empty when they went to a
+    /// sink as they were found ([`run_with`])
     pub findings: Vec<Finding>,
     /// (table, rows checked)
     pub tables: Vec<(&'static str, u64)>,
     pub completeness: Vec<Completeness>,
+    counts: Counts,
 }
 
 impl Report {
     /// Findings per (rule, severity), in the order of [`crate::rules::RULES`].
     pub fn summary(&self) -> Vec<(&'static str, Severity, u64)> {
-        let mut counts: std::collections::BTreeMap<(usize, Severity), u64> = Default::default();
-        for f in &self.findings {
-            let pos = crate::rules::RULES
-                .iter()
-                .position(|r| *r == f.rule)
-                .unwrap_or(usize::MAX);
-            *counts.entry((pos, f.severity)).or_default() += 1;
-        }
-        counts
-            .into_iter()
-            .map(|((pos, sev), n)| (crate::rules::RULES.get(pos).copied().unwrap_or("?"), sev, n))
+        self.counts
+            .iter()
+            .map(|(&(pos, sev), &n)| (crate::rules::RULES.get(pos).copied().unwrap_or("?"), sev, n))
             .collect()
+    }
+
+    /// Findings in all.
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    /// Findings at `level` or above.
+    pub fn at_least(&self, level: Severity) -> u64 {
+        self.counts
+            .iter()
+            .filter(|((_, sev), _)| *sev >= level)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Findings of one rule.
+    pub fn of_rule(&self, rule: &str) -> u64 {
+        self.summary()
+            .into_iter()
+            .filter(|(r, _, _)| *r == rule)
+            .map(|(_, _, n)| n)
+            .sum()
     }
 
     /// Is there a finding at or above `level`?
     pub fn fails(&self, level: Option<Severity>) -> bool {
-        level.is_some_and(|l| self.findings.iter().any(|f| f.severity >= l))
+        level.is_some_and(|l| self.at_least(l) > 0)
     }
 }
 
+/// Where findings go as they are found, in file order.
+pub type Sink<'a> = &'a mut dyn FnMut(Finding) -> Result<()>;
+
+/// Check, and keep every finding in the report.
 pub fn run(archive_dir: &Path, opts: &ValidateOptions) -> Result<Report> {
+    let mut findings = Vec::new();
+    let mut report = run_with(archive_dir, opts, &mut |f| {
+        findings.push(f);
+        Ok(())
+    })?;
+    report.findings = findings;
+    Ok(report)
+}
+
+/// Check, handing each finding to `sink` as it is found; the report keeps
+/// the counts, not the findings.
+pub fn run_with(archive_dir: &Path, opts: &ValidateOptions, sink: Sink) -> Result<Report> {
     let settings = match &opts.file {
         // a file alone is checked with the settings of the archive directory when it has them
         Some(_) if !archive_dir.join("dangan.yaml").exists() => {
@@ -112,6 +150,7 @@ pub fn run(archive_dir: &Path, opts: &ValidateOptions) -> Result<Report> {
         findings: Vec::new(),
         tables: Vec::new(),
         completeness: Vec::new(),
+        counts: Counts::new(),
     };
     match &opts.file {
         Some(file) => {
@@ -126,7 +165,7 @@ pub fn run(archive_dir: &Path, opts: &ValidateOptions) -> Result<Report> {
                         )
                     })?,
             };
-            check_table(&ctx, table, src, None, false, &mut report)?;
+            check_table(&ctx, table, src, None, false, &mut report, sink)?;
         }
         None => {
             let archive = Archive::open(archive_dir)?;
@@ -144,6 +183,7 @@ pub fn run(archive_dir: &Path, opts: &ValidateOptions) -> Result<Report> {
                 None,
                 true,
                 &mut report,
+                &mut *sink,
             )?);
             for t in [TableKind::Transactions, TableKind::Followups] {
                 if let Some((path, _)) = archive.table_file(t)? {
@@ -151,7 +191,15 @@ pub fn run(archive_dir: &Path, opts: &ValidateOptions) -> Result<Report> {
                         continue;
                     }
                     let src = Source::open(&path.display().to_string(), &ReadOptions::default())?;
-                    check_table(&ctx, t, src, Some(Arc::clone(&ids)), false, &mut report)?;
+                    check_table(
+                        &ctx,
+                        t,
+                        src,
+                        Some(Arc::clone(&ids)),
+                        false,
+                        &mut report,
+                        &mut *sink,
+                    )?;
                 }
             }
         }
@@ -208,7 +256,7 @@ struct RowCheck<'r> {
     table: TableKind,
     line: u64,
     id: &'r str,
-    out: Vec<Finding>,
+    out: &'r mut Vec<Finding>,
 }
 
 impl RowCheck<'_> {
@@ -255,31 +303,60 @@ impl RowCheck<'_> {
     }
 }
 
-/// What a reading thread makes of one row: its findings, and what the
-/// in-order pass needs (keys for `unique` and `duplicate`, filled columns).
-struct RowOut {
-    line: u64,
-    /// the row's id, then the values behind `keys[1..]` (credit_code,
-    /// id_number, mobile; for messages), in one allocation: these rows are
-    /// made on the workers and dropped on the main thread, a million a file
-    text: String,
-    /// where each of the three key values ends in `text` (the id ends at `ends[0]`)
-    ends: [u32; 4],
+/// Canonical columns a table may have: at most 32 (the `filled` bits, the
+/// fixed arrays of a row check).
+const MAX_COLS: usize = 32;
+
+/// What a worker makes of a chunk of rows: their findings, and what the
+/// in-order pass needs of each row (keys for `unique` and `duplicate`).
+struct Part {
+    rows: u64,
+    /// per canonical column: rows with a value
+    filled: [u64; MAX_COLS],
+    /// in row order
     findings: Vec<Finding>,
-    /// hashes of: id, credit_code, id_number, name + mobile (0: none)
-    keys: [u64; 4],
-    /// bit p set: canonical column p is filled
-    filled: u32,
+    /// per row: its line,
+    lines: Vec<u64>,
+    /// hashes of its id, credit_code, id_number, name + mobile (0: none),
+    keys: Vec<[u64; 4]>,
+    /// and where its id and the values behind `keys[1..]` (credit_code,
+    /// id_number, mobile; for messages) end in `text`
+    ends: Vec<[u32; 4]>,
+    text: String,
 }
 
-impl RowOut {
-    fn id(&self) -> &str {
-        &self.text[..self.ends[0] as usize]
+impl Part {
+    fn new() -> Part {
+        Part {
+            rows: 0,
+            filled: [0; MAX_COLS],
+            findings: Vec::new(),
+            lines: Vec::new(),
+            keys: Vec::new(),
+            ends: Vec::new(),
+            text: String::new(),
+        }
     }
 
-    /// The value behind `keys[k + 1]`.
-    fn key_value(&self, k: usize) -> &str {
-        &self.text[self.ends[k] as usize..self.ends[k + 1] as usize]
+    /// Empty it for the next chunk, keeping its memory.
+    fn clear(&mut self) {
+        self.rows = 0;
+        self.filled = [0; MAX_COLS];
+        self.findings.clear();
+        self.lines.clear();
+        self.keys.clear();
+        self.ends.clear();
+        self.text.clear();
+    }
+
+    /// Row `r`'s id (k = 0) or the value behind `keys[k]`.
+    fn value(&self, r: usize, k: usize) -> &str {
+        let start = match (r, k) {
+            (0, 0) => 0,
+            (r, 0) => self.ends[r - 1][3],
+            (r, k) => self.ends[r][k - 1],
+        };
+        &self.text[start as usize..self.ends[r][k] as usize]
     }
 }
 
@@ -310,11 +387,31 @@ fn key_hash(k: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(k) | 1
 }
 
+/// A key's 64-bit hash in 8 bytes aligned to 4, so that a table entry (key,
+/// row) takes 12 bytes, not 16: the tables of a million-row file are most of
+/// the memory of a run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key([u32; 2]);
+
+impl Key {
+    fn new(h: u64) -> Key {
+        Key([h as u32, (h >> 32) as u32])
+    }
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(u64::from(self.0[0]) | u64::from(self.0[1]) << 32)
+    }
+}
+
 /// Where each canonical column is in the file.
 struct Layout {
     table: TableKind,
     /// canonical column position → file column
     cols: Vec<Option<usize>>,
+    /// canonical positions of the columns the checks read by name
+    at: Named,
     /// extra required fields and per-field rules, with their file columns
     extra_required: Vec<(String, Option<usize>)>,
     /// field, file column, rule, its compiled regex
@@ -328,9 +425,48 @@ struct Layout {
     enums: Vec<Option<Vec<String>>>,
 }
 
-impl Layout {
-    fn pos(&self, name: &str) -> Option<usize> {
-        self.table.columns().iter().position(|c| c.name == name)
+/// Canonical positions of the columns the checks read by name (`None`: not
+/// a column of the table).
+struct Named {
+    id: Option<usize>,
+    name: Option<usize>,
+    customer_id: Option<usize>,
+    mobile: Option<usize>,
+    id_number: Option<usize>,
+    credit_code: Option<usize>,
+    credit_limit: Option<usize>,
+    created: Option<usize>,
+    updated: Option<usize>,
+    birthday: Option<usize>,
+    date: Option<usize>,
+    due_date: Option<usize>,
+    amount: Option<usize>,
+    paid: Option<usize>,
+    unit_price: Option<usize>,
+    quantity: Option<usize>,
+}
+
+impl Named {
+    fn new(table: TableKind) -> Named {
+        let pos = |name: &str| table.columns().iter().position(|c| c.name == name);
+        Named {
+            id: pos("id"),
+            name: pos("name"),
+            customer_id: pos("customer_id"),
+            mobile: pos("mobile"),
+            id_number: pos("id_number"),
+            credit_code: pos("credit_code"),
+            credit_limit: pos("credit_limit"),
+            created: pos("created"),
+            updated: pos("updated"),
+            birthday: pos("birthday"),
+            date: pos("date"),
+            due_date: pos("due_date"),
+            amount: pos("amount"),
+            paid: pos("paid"),
+            unit_price: pos("unit_price"),
+            quantity: pos("quantity"),
+        }
     }
 }
 
@@ -343,7 +479,11 @@ fn check_table(
     customers: Option<Arc<HashSet<String>>>,
     want_ids: bool,
     report: &mut Report,
+    sink: Sink,
 ) -> Result<HashSet<String>> {
+    if table.columns().len() > MAX_COLS {
+        bail!("{}: more than {MAX_COLS} columns to check", table.name());
+    }
     let map = HeaderMap::new(table, &crate::settings::aliases_for(&ctx.aliases, table));
     let cols: Vec<Option<usize>> = table
         .columns()
@@ -410,101 +550,80 @@ fn check_table(
     let layout = Arc::new(Layout {
         table,
         cols,
+        at: Named::new(table),
         extra_required,
         field_rules,
         enums,
     });
-    let f: crate::pipeline::RowFn<RowOut> = {
+    let fold: crate::pipeline::FoldFn<Part> = {
         let (ctx, layout, customers) = (ctx.clone(), Arc::clone(&layout), customers.clone());
-        Arc::new(move |row: &RawRow| check_row(&ctx, &layout, row, customers.as_deref()))
+        Arc::new(move |part: &mut Part, row: &RawRow| {
+            check_row(&ctx, &layout, row, customers.as_deref(), part)
+        })
     };
+    let name = src.name.clone();
+    let size = src.size;
+    let mut keys = KeyPass::new(table);
     let mut rows = 0u64;
-    let mut filled = vec![0u64; layout.cols.len()];
-    // in file order: archive numbers seen (hash → line), and the first holder
-    // of each duplicate key (hash → line, id)
-    let mut ids: HashMap<u64, u64> = HashMap::default();
+    let mut filled = [0u64; MAX_COLS];
     let mut id_set: HashSet<String> = HashSet::default();
-    // customers: (line, id) of every row, and per duplicate key the first row
-    // (line, end of its id in `seen_ids`)
-    let mut seen_rows: Vec<(u64, usize)> = Vec::new();
-    let mut seen_ids = String::new();
-    let mut dup: [HashMap<u64, u32>; 3] = Default::default();
-    // sized for the file (about 200 bytes a row) so the tables do not regrow
-    let expect = src.size.map_or(0, |b| (b / 200) as usize).min(1 << 24);
-    ids.reserve(expect);
-    if table == TableKind::Customers {
-        seen_rows.reserve(expect);
-        for d in &mut dup {
-            d.reserve(expect);
+    let mut emit = |f: Finding| -> Result<()> {
+        let pos = crate::rules::RULES
+            .iter()
+            .position(|r| *r == f.rule)
+            .unwrap_or(usize::MAX);
+        *report.counts.entry((pos, f.severity)).or_default() += 1;
+        sink(f)
+    };
+    // parts go back to the workers once read: a part is a megabyte or two,
+    // and memory new to the process costs a page fault per page
+    let pool: Arc<Mutex<Vec<Part>>> = Arc::default();
+    let make: crate::pipeline::MakeFn<Part> = {
+        let pool = Arc::clone(&pool);
+        Arc::new(move || {
+            pool.lock()
+                .ok()
+                .and_then(|mut p| p.pop())
+                .unwrap_or_else(Part::new)
+        })
+    };
+    let mut parts = crate::pipeline::Parts::spawn(src, make, fold);
+    while let Some(part) = parts.next() {
+        let mut part = part?;
+        if rows == 0 {
+            keys.reserve(&part, size, parts.bytes);
         }
-    }
-    for out in crate::pipeline::Rows::spawn(src, f) {
-        let mut out = out?;
-        rows += 1;
-        for (p, n) in filled.iter_mut().enumerate() {
-            *n += u64::from(out.filled >> p & 1);
+        rows += part.rows;
+        for (n, p) in filled.iter_mut().zip(part.filled) {
+            *n += p;
         }
-        let findings = std::mem::take(&mut out.findings);
-        let mut rc = RowCheck {
-            table,
-            line: out.line,
-            id: out.id(),
-            out: findings,
-        };
-        if out.keys[0] != 0 && table != TableKind::Followups {
-            match ids.get(&out.keys[0]) {
-                Some(first) => {
-                    let what = if table == TableKind::Customers {
-                        "archive number"
-                    } else {
-                        "transaction id"
-                    };
-                    let msg = format!("{what} {} appears again (first on line {first})", out.id());
-                    rc.add(ctx, "id", "unique", out.id(), msg);
-                }
-                None => {
-                    ids.insert(out.keys[0], out.line);
-                }
+        let mut findings = std::mem::take(&mut part.findings);
+        let mut found = findings.drain(..).peekable();
+        let mut more = Vec::new();
+        for (r, &line) in part.lines.iter().enumerate() {
+            // the row's own findings, then those of its keys
+            while let Some(f) = found.next_if(|f| f.row <= line) {
+                emit(f)?;
             }
-            if table == TableKind::Customers && want_ids {
-                id_set.insert(out.id().to_string());
+            keys.row(ctx, &part, r, &mut more)
+                .map_err(|e| anyhow!("{name}: {e}"))?;
+            for f in more.drain(..) {
+                emit(f)?;
+            }
+            if want_ids && part.keys[r][0] != 0 {
+                id_set.insert(part.value(r, 0).to_string());
             }
         }
-        if table == TableKind::Customers && out.keys[1..].iter().any(|k| *k != 0) {
-            seen_ids.push_str(out.id());
-            seen_rows.push((out.line, seen_ids.len()));
+        for f in found {
+            emit(f)?;
         }
-        for (k, (field, shown_field)) in [
-            ("credit_code", "credit_code"),
-            ("id_number", "id_number"),
-            ("name+mobile", "mobile"),
-        ]
-        .into_iter()
-        .enumerate()
+        part.findings = findings;
+        part.clear();
+        if let Ok(mut p) = pool.lock()
+            && p.len() < 16
         {
-            let h = out.keys[k + 1];
-            if h == 0 || table != TableKind::Customers {
-                continue;
-            }
-            match dup[k].get(&h) {
-                Some(&first) => {
-                    let first = first as usize;
-                    let (first_line, end) = seen_rows[first];
-                    let start = first.checked_sub(1).map_or(0, |p| seen_rows[p].1);
-                    let first_id = &seen_ids[start..end];
-                    let msg = if first_id.is_empty() {
-                        format!("same {field} as line {first_line}")
-                    } else {
-                        format!("same {field} as {first_id} (line {first_line})")
-                    };
-                    rc.add(ctx, shown_field, "duplicate", out.key_value(k), msg);
-                }
-                None => {
-                    dup[k].insert(h, (seen_rows.len() - 1) as u32);
-                }
-            }
+            p.push(part);
         }
-        report.findings.extend(rc.out);
     }
     report.tables.push((table.name(), rows));
     if table == TableKind::Customers {
@@ -518,6 +637,124 @@ fn check_table(
         }
     }
     Ok(id_set)
+}
+
+/// `unique` and `duplicate`, in file order on the main thread: the first row
+/// with a key is its holder; every later row with it is a finding.
+struct KeyPass {
+    table: TableKind,
+    /// key hash → index of the first row with it in `lines`/`id_ends`, for
+    /// the id (k = 0) and the three duplicate keys
+    firsts: [HashMap<Key, u32>; 4],
+    /// per row seen: its line, and where its id ends in `ids`
+    lines: Vec<u64>,
+    id_ends: Vec<u32>,
+    ids: String,
+}
+
+impl KeyPass {
+    fn new(table: TableKind) -> KeyPass {
+        KeyPass {
+            table,
+            firsts: Default::default(),
+            lines: Vec::new(),
+            id_ends: Vec::new(),
+            ids: String::new(),
+        }
+    }
+
+    /// Size the tables for the whole input from its first part, so that they
+    /// do not grow (and copy) as they fill: `size` of the input in bytes,
+    /// `done` bytes read up to the end of the part.
+    fn reserve(&mut self, part: &Part, size: Option<u64>, done: u64) {
+        let (Some(size), true) = (size, done > 0 && part.rows > 0) else {
+            return;
+        };
+        let expect = (size as f64 / done as f64 * part.rows as f64 * 1.05) as usize;
+        let expect = expect.min(1 << 26);
+        self.lines.reserve(expect);
+        self.id_ends.reserve(expect);
+        let id_bytes = part.ends.last().map_or(0, |e| e[0] as usize);
+        self.ids
+            .reserve((expect as f64 / part.rows as f64 * id_bytes as f64) as usize);
+        for k in 0..4 {
+            if k > 0 && self.table != TableKind::Customers {
+                break;
+            }
+            let share = part.keys.iter().filter(|h| h[k] != 0).count() as f64 / part.rows as f64;
+            self.firsts[k].reserve((expect as f64 * share) as usize);
+        }
+    }
+
+    /// The key findings of row `r` of `part` (added to `out`).
+    fn row(&mut self, ctx: &Ctx, part: &Part, r: usize, out: &mut Vec<Finding>) -> Result<()> {
+        let table = self.table;
+        let keys = part.keys[r];
+        let line = part.lines[r];
+        let id = part.value(r, 0);
+        let me = u32::try_from(self.lines.len()).map_err(|_| {
+            anyhow!(
+                "more than {} rows; validate checks at most that many",
+                u32::MAX
+            )
+        })?;
+        let mut rc = RowCheck {
+            table,
+            line,
+            id,
+            out,
+        };
+        let mut added = false;
+        let kinds: &[usize] = match table {
+            TableKind::Customers => &[0, 1, 2, 3],
+            TableKind::Transactions => &[0],
+            TableKind::Followups => &[],
+        };
+        for &k in kinds {
+            if keys[k] == 0 {
+                continue;
+            }
+            match self.firsts[k].get(&Key::new(keys[k])) {
+                Some(&first) => {
+                    let first = first as usize;
+                    let first_line = self.lines[first];
+                    if k == 0 {
+                        let what = if table == TableKind::Customers {
+                            "archive number"
+                        } else {
+                            "transaction id"
+                        };
+                        let msg = format!("{what} {id} appears again (first on line {first_line})");
+                        rc.add(ctx, "id", "unique", id, msg);
+                        continue;
+                    }
+                    let start = first.checked_sub(1).map_or(0, |p| self.id_ends[p]);
+                    let first_id = &self.ids[start as usize..self.id_ends[first] as usize];
+                    let (field, shown_field) = [
+                        ("credit_code", "credit_code"),
+                        ("id_number", "id_number"),
+                        ("name+mobile", "mobile"),
+                    ][k - 1];
+                    let msg = if first_id.is_empty() {
+                        format!("same {field} as line {first_line}")
+                    } else {
+                        format!("same {field} as {first_id} (line {first_line})")
+                    };
+                    rc.add(ctx, shown_field, "duplicate", part.value(r, k), msg);
+                }
+                None => {
+                    self.firsts[k].insert(Key::new(keys[k]), me);
+                    added = true;
+                }
+            }
+        }
+        if added {
+            self.lines.push(line);
+            self.ids.push_str(id);
+            self.id_ends.push(self.ids.len() as u32);
+        }
+        Ok(())
+    }
 }
 
 fn format_rule(kind: ValueKind) -> Option<&'static str> {
@@ -536,44 +773,46 @@ fn format_rule(kind: ValueKind) -> Option<&'static str> {
 
 const DEFAULT_RATINGS: &[&str] = &["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"];
 
-/// All checks of one row that need no other row.
+/// All checks of one row that need no other row; its findings and keys go to
+/// `part`.
 fn check_row(
     ctx: &Ctx,
     layout: &Layout,
     row: &RawRow,
     customers: Option<&HashSet<String>>,
-) -> RowOut {
-    use std::borrow::Cow;
+    part: &mut Part,
+) {
     let table = layout.table;
     let columns = table.columns();
-    let raws: Vec<&str> = layout
-        .cols
-        .iter()
-        .map(|c| c.map_or("", |i| row.field(i).trim()))
-        .collect();
-    let mut filled = 0u32;
-    for (p, r) in raws.iter().enumerate() {
-        if !r.is_empty() {
-            filled |= 1 << p;
+    let named = &layout.at;
+    let mut raws: [&str; MAX_COLS] = [""; MAX_COLS];
+    for (p, c) in layout.cols.iter().enumerate() {
+        if let Some(i) = c {
+            let v = row.field(*i).trim();
+            if !v.is_empty() {
+                raws[p] = v;
+                part.filled[p] += 1;
+            }
         }
     }
-    let at = |name: &str| layout.pos(name).map_or("", |p| raws[p]);
+    part.rows += 1;
+    let at = |p: Option<usize>| p.map_or("", |p| raws[p]);
     let id = if table == TableKind::Followups {
         ""
     } else {
-        at("id")
+        at(named.id)
     };
     let mut rc = RowCheck {
         table,
         line: row.line(),
         id,
-        out: Vec::new(),
+        out: &mut part.findings,
     };
     // formats: a value import could not read, and values outside their set
-    let mut values: Vec<Cow<str>> = Vec::with_capacity(columns.len());
-    for (p, (c, raw)) in columns.iter().zip(&raws).enumerate() {
+    let mut values: [Cow<str>; MAX_COLS] = std::array::from_fn(|_| Cow::Borrowed(""));
+    for (p, c) in columns.iter().enumerate() {
+        let raw = raws[p];
         if raw.is_empty() {
-            values.push(Cow::Borrowed(""));
             continue;
         }
         // free text and codes have no format rule: nothing to normalise
@@ -585,7 +824,7 @@ fn check_row(
                 | ValueKind::Region
                 | ValueKind::Tags
         ) {
-            values.push(Cow::Borrowed(raw));
+            values[p] = Cow::Borrowed(raw);
             continue;
         }
         let (v, flags) = normalise_cow(c.kind, raw, false);
@@ -593,7 +832,6 @@ fn check_row(
             && let Some(rule) = format_rule(c.kind)
         {
             rc.add(ctx, c.name, rule, raw, problem);
-            values.push(Cow::Borrowed(""));
             continue;
         }
         if let Some(set) = &layout.enums[p] {
@@ -615,22 +853,27 @@ fn check_row(
                 format!("not one of {}", DEFAULT_RATINGS.join(", ")),
             );
         }
-        values.push(v);
+        values[p] = v;
     }
-    let val = |name: &str| layout.pos(name).map_or("", |p| values[p].as_ref());
-    let date = |name: &str| crate::dates::parse_date(val(name));
-    let fen = |name: &str| crate::money::cell_fen(val(name)).ok().flatten();
+    let val = |p: Option<usize>| p.map_or("", |p| values[p].as_ref());
+    let date = |p: Option<usize>| crate::dates::parse_date(val(p));
+    let fen = |p: Option<usize>| crate::money::cell_fen(val(p)).ok().flatten();
 
-    let required: &[&str] = match table {
-        TableKind::Customers => &["id", "name"],
-        TableKind::Transactions => &["id", "customer_id", "date", "amount"],
-        TableKind::Followups => &["customer_id", "date"],
+    let required: &[(&str, Option<usize>)] = match table {
+        TableKind::Customers => &[("id", named.id), ("name", named.name)],
+        TableKind::Transactions => &[
+            ("id", named.id),
+            ("customer_id", named.customer_id),
+            ("date", named.date),
+            ("amount", named.amount),
+        ],
+        TableKind::Followups => &[("customer_id", named.customer_id), ("date", named.date)],
     };
-    for f in required {
+    for (f, p) in required {
         if *f == "id" && table == TableKind::Customers && !ctx.ids_required {
             continue;
         }
-        if at(f).is_empty() {
+        if at(*p).is_empty() {
             rc.add(ctx, f, "required", "", "required value missing");
         }
     }
@@ -683,33 +926,39 @@ fn check_row(
     }
     match table {
         TableKind::Customers => {
-            let birth = match val("id_number") {
+            let birth = match val(named.id_number) {
                 "" => None,
                 v => match check_id_number(v, ctx.as_of) {
                     Ok(b) => Some(b),
                     Err((sev, msg)) => {
-                        rc.add_as(ctx, sev, "id_number", "id_number", at("id_number"), msg);
+                        rc.add_as(ctx, sev, "id_number", "id_number", at(named.id_number), msg);
                         None
                     }
                 },
             };
-            if !val("credit_code").is_empty()
-                && let Err(msg) = check_credit_code(val("credit_code"))
+            if !val(named.credit_code).is_empty()
+                && let Err(msg) = check_credit_code(val(named.credit_code))
             {
-                rc.add(ctx, "credit_code", "credit_code", at("credit_code"), msg);
+                rc.add(
+                    ctx,
+                    "credit_code",
+                    "credit_code",
+                    at(named.credit_code),
+                    msg,
+                );
             }
-            if let Some(limit) = fen("credit_limit")
+            if let Some(limit) = fen(named.credit_limit)
                 && limit < 0
             {
                 rc.add(
                     ctx,
                     "credit_limit",
                     "range",
-                    at("credit_limit"),
+                    at(named.credit_limit),
                     "credit limit below 0",
                 );
             }
-            let (created, updated) = (date("created"), date("updated"));
+            let (created, updated) = (date(named.created), date(named.updated));
             if let (Some(c), Some(u)) = (created, updated)
                 && c > u
             {
@@ -717,11 +966,14 @@ fn check_row(
                     ctx,
                     "updated",
                     "date_order",
-                    at("updated"),
+                    at(named.updated),
                     format!("updated before created ({})", crate::dates::iso(c)),
                 );
             }
-            for (f, d) in [("created", created), ("updated", updated)] {
+            for (f, p, d) in [
+                ("created", named.created, created),
+                ("updated", named.updated, updated),
+            ] {
                 if let Some(d) = d
                     && d > ctx.as_of
                 {
@@ -729,19 +981,19 @@ fn check_row(
                         ctx,
                         f,
                         "date_order",
-                        at(f),
+                        at(p),
                         format!("after the as-of date {}", crate::dates::iso(ctx.as_of)),
                     );
                 }
             }
-            if let (Some(b), Some(bd)) = (birth, date("birthday"))
+            if let (Some(b), Some(bd)) = (birth, date(named.birthday))
                 && b != bd
             {
                 rc.add(
                     ctx,
                     "birthday",
                     "birthday_mismatch",
-                    at("birthday"),
+                    at(named.birthday),
                     // the birth date is the part of an ID number masking hides
                     if ctx.no_mask {
                         format!("the ID number says {}", crate::dates::iso(b))
@@ -770,19 +1022,19 @@ fn check_row(
                     );
                 }
             }
-            for (k, f) in ["credit_code", "id_number"].into_iter().enumerate() {
-                if !val(f).is_empty() {
-                    keys[k + 1] = key_hash(val(f));
-                    key_values[k] = at(f);
+            for (k, p) in [named.credit_code, named.id_number].into_iter().enumerate() {
+                if !val(p).is_empty() {
+                    keys[k + 1] = key_hash(val(p));
+                    key_values[k] = at(p);
                 }
             }
-            if !val("name").is_empty() && !val("mobile").is_empty() {
-                keys[3] = name_mobile_hash(val("name"), val("mobile"));
-                key_values[2] = at("mobile");
+            if !val(named.name).is_empty() && !val(named.mobile).is_empty() {
+                keys[3] = name_mobile_hash(val(named.name), val(named.mobile));
+                key_values[2] = at(named.mobile);
             }
         }
         TableKind::Transactions | TableKind::Followups => {
-            let cust = at("customer_id");
+            let cust = at(named.customer_id);
             if let Some(ids) = customers
                 && !cust.is_empty()
                 && !ids.contains(cust)
@@ -796,7 +1048,7 @@ fn check_row(
                 );
             }
             if table == TableKind::Transactions {
-                let d = date("date");
+                let d = date(named.date);
                 if let Some(d) = d
                     && d > ctx.as_of
                 {
@@ -804,43 +1056,45 @@ fn check_row(
                         ctx,
                         "date",
                         "future_date",
-                        at("date"),
+                        at(named.date),
                         format!("after the as-of date {}", crate::dates::iso(ctx.as_of)),
                     );
                 }
-                if let (Some(d), Some(due)) = (d, date("due_date"))
+                if let (Some(d), Some(due)) = (d, date(named.due_date))
                     && due < d
                 {
                     rc.add(
                         ctx,
                         "due_date",
                         "due_before_date",
-                        at("due_date"),
+                        at(named.due_date),
                         format!("due before the transaction date {}", crate::dates::iso(d)),
                     );
                 }
-                let amount = fen("amount");
-                if let (Some(a), Some(p)) = (amount, fen("paid"))
+                let amount = fen(named.amount);
+                if let (Some(a), Some(p)) = (amount, fen(named.paid))
                     && p > a
                 {
                     rc.add(
                         ctx,
                         "paid",
                         "paid_exceeds_amount",
-                        at("paid"),
+                        at(named.paid),
                         format!("paid more than the amount {}", crate::money::format_yuan(a)),
                     );
                 }
-                if let (Some(a), Some(price), Ok(q)) =
-                    (amount, fen("unit_price"), val("quantity").parse::<f64>())
-                {
+                if let (Some(a), Some(price), Ok(q)) = (
+                    amount,
+                    fen(named.unit_price),
+                    val(named.quantity).parse::<f64>(),
+                ) {
                     let expected = (q * price as f64).round() as i64;
                     if (expected - a).abs() > 1 {
                         rc.add(
                             ctx,
                             "amount",
                             "amount_mismatch",
-                            at("amount"),
+                            at(named.amount),
                             format!(
                                 "quantity × unit price is {}",
                                 crate::money::format_yuan(expected)
@@ -851,24 +1105,16 @@ fn check_row(
             }
         }
     }
-    let findings = rc.out;
-    let mut text =
-        String::with_capacity(id.len() + key_values.iter().map(|v| v.len()).sum::<usize>());
-    text.push_str(id);
+    part.lines.push(row.line());
+    part.keys.push(keys);
     let mut ends = [0u32; 4];
-    ends[0] = text.len() as u32;
+    part.text.push_str(id);
+    ends[0] = part.text.len() as u32;
     for (k, v) in key_values.iter().enumerate() {
-        text.push_str(v);
-        ends[k + 1] = text.len() as u32;
+        part.text.push_str(v);
+        ends[k + 1] = part.text.len() as u32;
     }
-    RowOut {
-        line: row.line(),
-        text,
-        ends,
-        findings,
-        keys,
-        filled,
-    }
+    part.ends.push(ends);
 }
 
 fn finding_labels() -> Vec<Label> {
@@ -906,17 +1152,112 @@ fn percent(filled: u64, rows: u64) -> String {
     format!("{}.{}", tenths / 10, tenths % 10)
 }
 
-/// Print a report: CSV is the findings alone; JSON and YAML one object with
-/// `findings`, `summary`, `completeness` and `rows`; tables and Markdown all
-/// three, with headings.
-pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()> {
-    let findings: Vec<Vec<Cell>> = report.findings.iter().map(finding_cells).collect();
-    let summary_labels = [
+/// Check and print: CSV and JSON are written as the findings are found (into
+/// memory, then to `w` once the check has succeeded: a run that fails on
+/// unusable input prints its error and no partial list); the other formats
+/// collect the findings first (see [`print`]).
+pub fn run_and_print(
+    archive_dir: &Path,
+    opts: &ValidateOptions,
+    w: &mut dyn std::io::Write,
+    out: Out,
+) -> Result<Report> {
+    match out.format {
+        Format::Csv => {
+            let mut c = csv::Writer::from_writer(Vec::new());
+            c.write_record(finding_labels().iter().map(|l| l.key.as_str()))?;
+            let report = run_with(archive_dir, opts, &mut |f| {
+                let row = f.row.to_string();
+                let cells = [
+                    neutralise_formula(f.table),
+                    Cow::Borrowed(row.as_str()),
+                    neutralise_formula(&f.id),
+                    neutralise_formula(&f.field),
+                    neutralise_formula(f.rule),
+                    neutralise_formula(f.severity.name()),
+                    neutralise_formula(&f.value),
+                    neutralise_formula(&f.message),
+                ];
+                c.write_record(cells.iter().map(|v| v.as_bytes()))?;
+                Ok(())
+            })?;
+            let buf = c.into_inner().map_err(|e| anyhow!("{}", e.error()))?;
+            w.write_all(&buf)?;
+            Ok(report)
+        }
+        Format::Json => {
+            let mut buf = Vec::new();
+            buf.extend_from_slice(b"{\n  \"findings\": [");
+            let mut first = true;
+            let report = run_with(archive_dir, opts, &mut |f| {
+                buf.extend_from_slice(if first { b"\n" } else { b",\n" });
+                first = false;
+                let obj = serde_json::json!({
+                    "table": f.table,
+                    "row": f.row,
+                    "id": f.id,
+                    "field": f.field,
+                    "rule": f.rule,
+                    "severity": f.severity.name(),
+                    "value": f.value,
+                    "message": f.message,
+                });
+                indented(&mut buf, &obj, "    ")
+            })?;
+            buf.extend_from_slice(if first { b"]" } else { b"\n  ]" });
+            let mut rest = serde_json::Map::new();
+            rest.insert(
+                "summary".into(),
+                json_rows(out, &summary_labels(), &summary_cells(&report))?,
+            );
+            rest.insert(
+                "completeness".into(),
+                json_rows(out, &completeness_labels(), &completeness_cells(&report))?,
+            );
+            rest.insert("rows".into(), rows_json(&report));
+            for (k, v) in rest {
+                buf.extend_from_slice(format!(",\n  {}: ", serde_json::to_string(&k)?).as_bytes());
+                let mut inner = Vec::new();
+                indented(&mut inner, &v, "  ")?;
+                // the value starts after the key, not on a line of its own
+                buf.extend_from_slice(&inner[2..]);
+            }
+            buf.extend_from_slice(b"\n}\n");
+            w.write_all(&buf)?;
+            Ok(report)
+        }
+        _ => {
+            let report = run(archive_dir, opts)?;
+            print(w, out, &report)?;
+            Ok(report)
+        }
+    }
+}
+
+/// `value` pretty-printed as serde_json does, each line after `indent`.
+fn indented(buf: &mut Vec<u8>, value: &serde_json::Value, indent: &str) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    // JSON strings hold no raw line breaks: every line is the printer's
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            buf.push(b'\n');
+        }
+        buf.extend_from_slice(indent.as_bytes());
+        buf.extend_from_slice(line.as_bytes());
+    }
+    Ok(())
+}
+
+fn summary_labels() -> [Label; 3] {
+    [
         Label::new("rule", "规则", "rule"),
         Label::new("severity", "级别", "severity"),
         Label::new("count", "条数", "count"),
-    ];
-    let summary: Vec<Vec<Cell>> = report
+    ]
+}
+
+fn summary_cells(report: &Report) -> Vec<Vec<Cell>> {
+    report
         .summary()
         .into_iter()
         .map(|(r, s, n)| {
@@ -926,15 +1267,21 @@ pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()
                 Cell::Int(n as i64),
             ]
         })
-        .collect();
-    let comp_labels = [
+        .collect()
+}
+
+fn completeness_labels() -> [Label; 5] {
+    [
         Label::new("table", "表", "table"),
         Label::new("field", "字段", "field"),
         Label::new("filled", "已填", "filled"),
         Label::new("rows", "行数", "rows"),
         Label::new("percent", "完整度%", "percent"),
-    ];
-    let comp: Vec<Vec<Cell>> = report
+    ]
+}
+
+fn completeness_cells(report: &Report) -> Vec<Vec<Cell>> {
+    report
         .completeness
         .iter()
         .map(|c| {
@@ -946,33 +1293,54 @@ pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()
                 Cell::Text(percent(c.filled, c.rows)),
             ]
         })
-        .collect();
+        .collect()
+}
+
+/// Rows as a JSON array of objects, as `write_rows` prints them.
+fn json_rows(out: Out, labels: &[Label], rows: &[Vec<Cell>]) -> Result<serde_json::Value> {
+    let mut buf = Vec::new();
+    write_rows(
+        &mut buf,
+        Out {
+            format: Format::Json,
+            ..out
+        },
+        labels,
+        rows,
+    )?;
+    Ok(serde_json::from_slice(&buf)?)
+}
+
+fn rows_json(report: &Report) -> serde_json::Value {
+    serde_json::Value::Object(
+        report
+            .tables
+            .iter()
+            .map(|(t, n)| (t.to_string(), serde_json::Value::from(*n)))
+            .collect(),
+    )
+}
+
+/// Print a report: CSV is the findings alone; JSON and YAML one object with
+/// `findings`, `summary`, `completeness` and `rows`; tables and Markdown all
+/// three, with headings.
+pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()> {
+    let findings: Vec<Vec<Cell>> = report.findings.iter().map(finding_cells).collect();
+    let summary_labels = summary_labels();
+    let summary = summary_cells(report);
+    let comp_labels = completeness_labels();
+    let comp = completeness_cells(report);
     match out.format {
         Format::Csv => write_rows(w, out, &finding_labels(), &findings),
         Format::Json | Format::Yaml => {
-            let objects = |labels: &[Label], rows: &[Vec<Cell>]| -> Result<serde_json::Value> {
-                let mut buf = Vec::new();
-                write_rows(
-                    &mut buf,
-                    Out {
-                        format: Format::Json,
-                        ..out
-                    },
-                    labels,
-                    rows,
-                )?;
-                Ok(serde_json::from_slice(&buf)?)
-            };
             let mut obj = serde_json::Map::new();
-            obj.insert("findings".into(), objects(&finding_labels(), &findings)?);
-            obj.insert("summary".into(), objects(&summary_labels, &summary)?);
-            obj.insert("completeness".into(), objects(&comp_labels, &comp)?);
-            let rows: serde_json::Map<String, serde_json::Value> = report
-                .tables
-                .iter()
-                .map(|(t, n)| (t.to_string(), serde_json::Value::from(*n)))
-                .collect();
-            obj.insert("rows".into(), serde_json::Value::Object(rows));
+            obj.insert(
+                "findings".into(),
+                json_rows(out, &finding_labels(), &findings)?,
+            );
+            obj.insert("summary".into(), json_rows(out, &summary_labels, &summary)?);
+            obj.insert("completeness".into(), json_rows(out, &comp_labels, &comp)?);
+            obj.insert("rows".into(), rows_json(report));
             let value = serde_json::Value::Object(obj);
             if out.format == Format::Json {
                 serde_json::to_writer_pretty(&mut *w, &value)?;
