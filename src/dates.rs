@@ -62,7 +62,13 @@ pub fn from_excel_serial(serial: f64) -> Option<NaiveDate> {
 }
 
 pub fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    use chrono::Datelike;
+    // what `%Y-%m-%d` prints, without parsing the format each time (the
+    // messages of a million rows); chrono's own for years it signs or widens
+    match d.year() {
+        y @ 0..=9999 => format!("{y:04}-{:02}-{:02}", d.month(), d.day()),
+        _ => d.format("%Y-%m-%d").to_string(),
+    }
 }
 
 /// Today, or the date given by `DANGAN_TODAY` (for reproducible runs).
@@ -76,6 +82,23 @@ pub fn today() -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_prints_what_chrono_prints() {
+        for (y, m, d) in [
+            (2026, 11, 1),
+            (1, 1, 1),
+            (0, 2, 29),
+            (999, 12, 31),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 6, 15),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(iso(date), date.format("%Y-%m-%d").to_string());
+        }
+        assert_eq!(iso(NaiveDate::from_ymd_opt(7, 3, 5).unwrap()), "0007-03-05");
+    }
 
     fn d(y: i32, m: u32, dd: u32) -> Option<NaiveDate> {
         NaiveDate::from_ymd_opt(y, m, dd)

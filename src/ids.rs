@@ -25,6 +25,26 @@ const USCC_WEIGHTS: [u32; 17] = [
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 ];
 
+/// Per byte: its value in [`USCC_ALPHABET`], or 0xff for a byte outside it.
+const USCC_VALUE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let a = USCC_ALPHABET.as_bytes();
+    let mut i = 0;
+    while i < a.len() {
+        t[a[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// The value of a credit-code character (its place in [`USCC_ALPHABET`]).
+pub fn credit_code_value(c: u8) -> Option<u32> {
+    match USCC_VALUE[c as usize] {
+        0xff => None,
+        v => Some(u32::from(v)),
+    }
+}
+
 /// The check character of a credit code from its first 17 characters.
 pub fn credit_code_check(first17: &str) -> Option<char> {
     if first17.len() != 17 {
@@ -32,10 +52,9 @@ pub fn credit_code_check(first17: &str) -> Option<char> {
     }
     let mut sum = 0u32;
     for (c, w) in first17.bytes().zip(USCC_WEIGHTS) {
-        let v = USCC_ALPHABET.bytes().position(|a| a == c)? as u32;
-        sum += v * w;
+        sum += credit_code_value(c)? * w;
     }
-    USCC_ALPHABET.chars().nth(((31 - sum % 31) % 31) as usize)
+    Some(USCC_ALPHABET.as_bytes()[((31 - sum % 31) % 31) as usize] as char)
 }
 
 #[cfg(test)]

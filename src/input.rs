@@ -403,7 +403,7 @@ impl Source {
             RawRow::Mem(row) => row,
             RawRow::Csv(line, rec) => Row {
                 line,
-                values: rec.iter().map(str::to_string).collect(),
+                values: (0..rec.len()).map(|j| rec.get(j).to_string()).collect(),
             },
         }))
     }
@@ -460,7 +460,7 @@ impl Source {
                     newline |= f.contains('\n');
                 }
                 *last_had_newline = newline.then_some(line);
-                return Ok(Some(RawRow::Csv(line, rec)));
+                return Ok(Some(RawRow::Csv(line, CsvRecord(rec.as_byte_record()))));
             },
         }
     }
@@ -514,7 +514,7 @@ impl RawText {
         Chunks {
             raw: self,
             size,
-            carry: Vec::new(),
+            carry: Vec::with_capacity(size + size / 4),
             line,
             seq: 0,
             done_bytes: 0,
@@ -599,6 +599,9 @@ impl Iterator for Chunks {
                         .and_then(|mut p| p.pop())
                         .unwrap_or_default();
                     rest.clear();
+                    // room for the next read and the usual carried line: a
+                    // buffer that had to grow would copy itself into new memory
+                    rest.reserve(self.size + self.size / 4);
                     rest.extend_from_slice(&self.carry[pos + 1..]);
                     self.carry.truncate(pos + 1);
                     let data = std::mem::replace(&mut self.carry, rest);
@@ -671,37 +674,34 @@ pub fn parse_chunk(
         .has_headers(false)
         .flexible(true)
         .from_reader(chunk.data.as_slice());
-    let mut rec = csv::StringRecord::new();
-    let (mut counted_to, mut lines) = (0usize, 0u64);
+    // UTF-8 checked once for the whole chunk, with SIMD: then every value in
+    // it is UTF-8 (values are cut at ASCII bytes and lose only ASCII quotes).
+    // A chunk that fails is checked value by value, to name the line.
+    let checked = simdutf8::basic::from_utf8(&chunk.data).is_ok();
+    let mut rec = csv::ByteRecord::new();
     loop {
-        let more = rdr.read_record(&mut rec).map_err(|e| {
+        let more = rdr.read_byte_record(&mut rec).map_err(|e| {
             let at = e.position().map(|p| chunk.first_line + p.line() - 1);
             let at = at.map(|l| format!(":{l}")).unwrap_or_default();
-            match e.kind() {
-                csv::ErrorKind::Utf8 { .. } => anyhow!("{name}{at}: undecodable byte sequence (not valid in the detected encoding; try --encoding)"),
-                _ => anyhow!("{name}{at}: {e}"),
-            }
+            anyhow!("{name}{at}: {e}")
         })?;
         if !more {
             return Ok(());
         }
-        // the line of the record: newlines before its first byte (a record
-        // after a CRLF is reported at the LF, which still belongs to the line before)
-        let pos = rec.position().map(|p| p.byte() as usize).unwrap_or(0);
-        let start = if chunk.data.get(pos) == Some(&b'\n') {
-            pos + 1
-        } else {
-            pos
-        };
-        if start > counted_to {
-            lines += chunk.data[counted_to..start]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
-            counted_to = start;
+        // the line of the record: the reader's count of the newlines before
+        // its first byte (a record after a CRLF starts at the LF, which still
+        // belongs to the line before and is not counted yet)
+        let (pos, newlines) = rec
+            .position()
+            .map_or((0, 0), |p| (p.byte() as usize, p.line() - 1));
+        let line = chunk.first_line + newlines + u64::from(chunk.data.get(pos) == Some(&b'\n'));
+        if !checked && rec.iter().any(|v| std::str::from_utf8(v).is_err()) {
+            bail!(
+                "{name}:{line}: undecodable byte sequence (not valid in the detected encoding; try --encoding)"
+            );
         }
-        let line = chunk.first_line + lines;
-        if rec.iter().all(|v| v.trim().is_empty()) {
+        let rec = CsvRecord(&rec);
+        if (0..rec.len()).all(|j| rec.get(j).trim().is_empty()) {
             continue;
         }
         if rec.len() != width {
@@ -710,24 +710,48 @@ pub fn parse_chunk(
                 rec.len()
             );
         }
-        for (i, v) in rec.iter().enumerate() {
-            if v.len() > MAX_FIELD_BYTES {
+        for (i, h) in headers.iter().enumerate() {
+            let len = rec.get(i).len();
+            if len > MAX_FIELD_BYTES {
                 bail!(
-                    "{name}:{line}: value of column {:?} is {} bytes, over the {} KiB limit",
-                    headers[i],
-                    v.len(),
+                    "{name}:{line}: value of column {h:?} is {len} bytes, over the {} KiB limit",
                     MAX_FIELD_BYTES / 1024
                 );
             }
         }
-        f(RawRow::Csv(line, &rec));
+        f(RawRow::Csv(line, rec));
+    }
+}
+
+/// A CSV record whose values are known to be UTF-8: made only here, from a
+/// `StringRecord` (checked by the csv crate) or from a chunk checked whole.
+#[derive(Clone, Copy)]
+pub struct CsvRecord<'a>(&'a csv::ByteRecord);
+
+impl<'a> CsvRecord<'a> {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Value `j` ("" past the end).
+    pub fn get(&self, j: usize) -> &'a str {
+        match self.0.get(j) {
+            // SAFETY: a CsvRecord is only made of a record of UTF-8 values
+            // (see above), and `get` returns one whole value
+            Some(v) => unsafe { std::str::from_utf8_unchecked(v) },
+            None => "",
+        }
     }
 }
 
 /// A row as read: borrowed from the CSV reader's buffer, or owned (YAML,
 /// workbooks).
 pub enum RawRow<'a> {
-    Csv(u64, &'a csv::StringRecord),
+    Csv(u64, CsvRecord<'a>),
     Mem(Row),
 }
 
@@ -741,7 +765,7 @@ impl RawRow<'_> {
 
     pub fn field(&self, j: usize) -> &str {
         match self {
-            RawRow::Csv(_, rec) => rec.get(j).unwrap_or(""),
+            RawRow::Csv(_, rec) => rec.get(j),
             RawRow::Mem(r) => r.values.get(j).map_or("", |v| v.as_str()),
         }
     }

@@ -2,7 +2,7 @@
 //! severities, settings, and the checks that are more than a format (ID-number
 //! birth date and place, credit-code characters, date order).
 
-use crate::ids::{USCC_ALPHABET, credit_code_check, id_number_check};
+use crate::ids::{credit_code_check, id_number_check};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -202,7 +202,11 @@ pub fn check_credit_code(v: &str) -> Result<(), String> {
     if v.len() != 18 || !v.is_ascii() {
         return Err(format!("{} characters, not 18", v.chars().count()));
     }
-    if let Some(c) = v.chars().find(|c| !USCC_ALPHABET.contains(*c)) {
+    if let Some(c) = v
+        .bytes()
+        .find(|&c| crate::ids::credit_code_value(c).is_none())
+        .map(char::from)
+    {
         return Err(format!(
             "{c:?} is not a credit-code character (no I, O, S, V, Z)"
         ));

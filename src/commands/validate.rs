@@ -21,6 +21,7 @@ use anyhow::{Result, anyhow, bail};
 use chrono::NaiveDate;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -714,9 +715,9 @@ impl KeyPass {
             if keys[k] == 0 {
                 continue;
             }
-            match self.firsts[k].get(&Key::new(keys[k])) {
-                Some(&first) => {
-                    let first = first as usize;
+            match self.firsts[k].entry(Key::new(keys[k])) {
+                Entry::Occupied(e) => {
+                    let first = *e.get() as usize;
                     let first_line = self.lines[first];
                     if k == 0 {
                         let what = if table == TableKind::Customers {
@@ -742,8 +743,8 @@ impl KeyPass {
                     };
                     rc.add(ctx, shown_field, "duplicate", part.value(r, k), msg);
                 }
-                None => {
-                    self.firsts[k].insert(Key::new(keys[k]), me);
+                Entry::Vacant(e) => {
+                    e.insert(me);
                     added = true;
                 }
             }
@@ -773,6 +774,18 @@ fn format_rule(kind: ValueKind) -> Option<&'static str> {
 
 const DEFAULT_RATINGS: &[&str] = &["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"];
 
+/// `str::trim`, with a quick way out for the usual value that starts and
+/// ends with a printable ASCII character (every white space `trim` removes is
+/// either ASCII or starts with a byte of 0x80 or more).
+fn trim(v: &str) -> &str {
+    let printable = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
+    if printable(v.as_bytes().first()) && printable(v.as_bytes().last()) {
+        v
+    } else {
+        v.trim()
+    }
+}
+
 /// All checks of one row that need no other row; its findings and keys go to
 /// `part`.
 fn check_row(
@@ -788,7 +801,7 @@ fn check_row(
     let mut raws: [&str; MAX_COLS] = [""; MAX_COLS];
     for (p, c) in layout.cols.iter().enumerate() {
         if let Some(i) = c {
-            let v = row.field(*i).trim();
+            let v = trim(row.field(*i));
             if !v.is_empty() {
                 raws[p] = v;
                 part.filled[p] += 1;
