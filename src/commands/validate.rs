@@ -772,6 +772,8 @@ fn format_rule(kind: ValueKind) -> Option<&'static str> {
     })
 }
 
+/// The credit ratings a row may have without a setting (the `matches!` in
+/// [`check_row`] spells the same list).
 const DEFAULT_RATINGS: &[&str] = &["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"];
 
 /// `str::trim`, with a quick way out for the usual value that starts and
@@ -823,6 +825,7 @@ fn check_row(
     };
     // formats: a value import could not read, and values outside their set
     let mut values: [Cow<str>; MAX_COLS] = std::array::from_fn(|_| Cow::Borrowed(""));
+    let mut dates: [Option<NaiveDate>; MAX_COLS] = [None; MAX_COLS];
     for (p, c) in columns.iter().enumerate() {
         let raw = raws[p];
         if raw.is_empty() {
@@ -840,7 +843,17 @@ fn check_row(
             values[p] = Cow::Borrowed(raw);
             continue;
         }
-        let (v, flags) = normalise_cow(c.kind, raw, false);
+        // an ISO date (the usual) is read once, here
+        let iso = (c.kind == ValueKind::Date)
+            .then(|| crate::dates::parse_iso(raw))
+            .flatten();
+        let (v, flags) = match iso {
+            Some(d) => {
+                dates[p] = Some(d);
+                (Cow::Borrowed(raw), Default::default())
+            }
+            None => normalise_cow(c.kind, raw, false),
+        };
         if let Some(problem) = flags.problem
             && let Some(rule) = format_rule(c.kind)
         {
@@ -857,7 +870,12 @@ fn check_row(
                     format!("not one of {}", set.join(", ")),
                 );
             }
-        } else if c.kind == ValueKind::Rating && !DEFAULT_RATINGS.contains(&v.as_ref()) {
+        } else if c.kind == ValueKind::Rating
+            && !matches!(
+                v.as_ref(),
+                "AAA" | "AA" | "A" | "BBB" | "BB" | "B" | "CCC" | "CC" | "C" | "D"
+            )
+        {
             rc.add(
                 ctx,
                 c.name,
@@ -869,7 +887,10 @@ fn check_row(
         values[p] = v;
     }
     let val = |p: Option<usize>| p.map_or("", |p| values[p].as_ref());
-    let date = |p: Option<usize>| crate::dates::parse_date(val(p));
+    let date = |p: Option<usize>| {
+        p.and_then(|p| dates[p])
+            .or_else(|| crate::dates::parse_date(val(p)))
+    };
     let fen = |p: Option<usize>| crate::money::cell_fen(val(p)).ok().flatten();
 
     let required: &[(&str, Option<usize>)] = match table {
@@ -1177,7 +1198,7 @@ pub fn run_and_print(
 ) -> Result<Report> {
     match out.format {
         Format::Csv => {
-            let mut c = csv::Writer::from_writer(Vec::new());
+            let mut c = csv::Writer::from_writer(Blocks::default());
             c.write_record(finding_labels().iter().map(|l| l.key.as_str()))?;
             let report = run_with(archive_dir, opts, &mut |f| {
                 let row = f.row.to_string();
@@ -1195,11 +1216,11 @@ pub fn run_and_print(
                 Ok(())
             })?;
             let buf = c.into_inner().map_err(|e| anyhow!("{}", e.error()))?;
-            w.write_all(&buf)?;
+            buf.write_to(w)?;
             Ok(report)
         }
         Format::Json => {
-            let mut buf = Vec::new();
+            let mut buf = Blocks::default();
             buf.extend_from_slice(b"{\n  \"findings\": [");
             let mut first = true;
             let report = run_with(archive_dir, opts, &mut |f| {
@@ -1236,7 +1257,7 @@ pub fn run_and_print(
                 buf.extend_from_slice(&inner[2..]);
             }
             buf.extend_from_slice(b"\n}\n");
-            w.write_all(&buf)?;
+            buf.write_to(w)?;
             Ok(report)
         }
         _ => {
@@ -1247,16 +1268,54 @@ pub fn run_and_print(
     }
 }
 
+/// Output held in memory until the check has succeeded, in blocks of 1 MiB:
+/// one buffer would copy itself into new memory each time it doubled.
+#[derive(Default)]
+struct Blocks {
+    full: Vec<Vec<u8>>,
+    cur: Vec<u8>,
+}
+
+impl Blocks {
+    const SIZE: usize = 1 << 20;
+
+    fn extend_from_slice(&mut self, b: &[u8]) {
+        if self.cur.len() + b.len() > Self::SIZE && !self.cur.is_empty() {
+            let full = std::mem::replace(&mut self.cur, Vec::with_capacity(Self::SIZE));
+            self.full.push(full);
+        }
+        self.cur.extend_from_slice(b);
+    }
+
+    fn write_to(self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        for b in self.full.iter().chain([&self.cur]) {
+            w.write_all(b)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::io::Write for Blocks {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// `value` pretty-printed as serde_json does, each line after `indent`.
-fn indented(buf: &mut Vec<u8>, value: &serde_json::Value, indent: &str) -> Result<()> {
+fn indented(buf: &mut dyn std::io::Write, value: &serde_json::Value, indent: &str) -> Result<()> {
     let text = serde_json::to_string_pretty(value)?;
     // JSON strings hold no raw line breaks: every line is the printer's
     for (i, line) in text.lines().enumerate() {
         if i > 0 {
-            buf.push(b'\n');
+            buf.write_all(b"\n")?;
         }
-        buf.extend_from_slice(indent.as_bytes());
-        buf.extend_from_slice(line.as_bytes());
+        buf.write_all(indent.as_bytes())?;
+        buf.write_all(line.as_bytes())?;
     }
     Ok(())
 }
