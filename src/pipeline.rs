@@ -41,7 +41,9 @@ pub struct Parts<P> {
 
 impl<P: Send + 'static> Parts<P> {
     pub fn spawn(src: Source, make: MakeFn<P>, fold: FoldFn<P>) -> Parts<P> {
-        let (tx, rx) = sync_channel(8);
+        // parts done ahead of their turn wait here: a few absorb the
+        // workers' unevenness, more only hold memory
+        let (tx, rx) = sync_channel(4);
         match src.into_raw() {
             Ok(Ok(raw)) => spawn_parallel(raw, make, fold, tx),
             Ok(Err(e)) => {

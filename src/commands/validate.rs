@@ -327,15 +327,19 @@ struct Part {
 }
 
 impl Part {
+    /// Sized for the rows of a chunk of [`crate::pipeline::CHUNK_BYTES`]
+    /// (about 10,000 archive rows): vectors that double as they fill copy
+    /// themselves into new memory each time.
     fn new() -> Part {
+        const ROWS: usize = 16 * 1024;
         Part {
             rows: 0,
             filled: [0; MAX_COLS],
-            findings: Vec::new(),
-            lines: Vec::new(),
-            keys: Vec::new(),
-            ends: Vec::new(),
-            text: String::new(),
+            findings: Vec::with_capacity(ROWS / 4),
+            lines: Vec::with_capacity(ROWS),
+            keys: Vec::with_capacity(ROWS),
+            ends: Vec::with_capacity(ROWS),
+            text: String::with_capacity(ROWS * 48),
         }
     }
 
@@ -568,12 +572,10 @@ fn check_table(
     let mut rows = 0u64;
     let mut filled = [0u64; MAX_COLS];
     let mut id_set: HashSet<String> = HashSet::default();
+    // per (rule, severity); ordered into the report's counts at the end
+    let mut counts: HashMap<(&'static str, Severity), u64> = HashMap::default();
     let mut emit = |f: Finding| -> Result<()> {
-        let pos = crate::rules::RULES
-            .iter()
-            .position(|r| *r == f.rule)
-            .unwrap_or(usize::MAX);
-        *report.counts.entry((pos, f.severity)).or_default() += 1;
+        *counts.entry((f.rule, f.severity)).or_default() += 1;
         sink(f)
     };
     // parts go back to the workers once read: a part is a megabyte or two,
@@ -602,6 +604,9 @@ fn check_table(
         let mut found = findings.drain(..).peekable();
         let mut more = Vec::new();
         for (r, &line) in part.lines.iter().enumerate() {
+            if r % KeyPass::AHEAD == 0 {
+                keys.warm(&part, r..(r + KeyPass::AHEAD).min(part.lines.len()));
+            }
             // the row's own findings, then those of its keys
             while let Some(f) = found.next_if(|f| f.row <= line) {
                 emit(f)?;
@@ -625,6 +630,13 @@ fn check_table(
         {
             p.push(part);
         }
+    }
+    for ((rule, severity), n) in counts {
+        let pos = crate::rules::RULES
+            .iter()
+            .position(|r| *r == rule)
+            .unwrap_or(usize::MAX);
+        *report.counts.entry((pos, severity)).or_default() += n;
     }
     report.tables.push((table.name(), rows));
     if table == TableKind::Customers {
@@ -684,6 +696,25 @@ impl KeyPass {
             }
             let share = part.keys.iter().filter(|h| h[k] != 0).count() as f64 / part.rows as f64;
             self.firsts[k].reserve((expect as f64 * share) as usize);
+        }
+    }
+
+    /// Rows whose table entries [`KeyPass::warm`] looks up ahead.
+    const AHEAD: usize = 128;
+
+    /// Look up the keys of `rows` before they are checked one by one. The
+    /// tables are tens of MiB and each lookup a cache miss; lookups that
+    /// depend on nothing run side by side in the processor, while the
+    /// check's lookup-then-insert waits for each in turn. The answers are
+    /// thrown away: [`KeyPass::row`] asks again, now from the cache (and
+    /// sees the keys rows before it added).
+    fn warm(&self, part: &Part, rows: std::ops::Range<usize>) {
+        for keys in &part.keys[rows] {
+            for (k, &h) in keys.iter().enumerate() {
+                if h != 0 {
+                    std::hint::black_box(self.firsts[k].get(&Key::new(h)));
+                }
+            }
         }
     }
 
@@ -1200,8 +1231,11 @@ pub fn run_and_print(
         Format::Csv => {
             let mut c = csv::Writer::from_writer(Blocks::default());
             c.write_record(finding_labels().iter().map(|l| l.key.as_str()))?;
+            let mut row = String::new();
             let report = run_with(archive_dir, opts, &mut |f| {
-                let row = f.row.to_string();
+                use std::fmt::Write;
+                row.clear();
+                write!(row, "{}", f.row)?;
                 let cells = [
                     neutralise_formula(f.table),
                     Cow::Borrowed(row.as_str()),
