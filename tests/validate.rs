@@ -331,3 +331,107 @@ fn the_demo_archive_validates_with_its_planted_faults() {
         ]
     );
 }
+
+/// 16,000 clean customer rows (about 3 MiB: two read chunks) with CRLF line
+/// ends, a blank line and a value over two lines, and four defects: the
+/// first and the repeat of a key in different chunks.
+fn two_chunk_file() -> String {
+    let mut text = String::from("id,name,kind,mobile,address,created,updated\r\n");
+    for i in 1..=16_000u32 {
+        let (mut id, mut name) = (format!("C{i:06}"), format!("客户{i}"));
+        let mut mobile = format!("138{i:08}");
+        let (created, updated) = match i {
+            14_000 => ("2022-06-01", "2023-01-01"),
+            _ => ("2024-01-01", "2024-06-01"),
+        };
+        match i {
+            2 => mobile = "12345".into(),
+            13_000 => name = "\"客户\r\n13000\"".into(),
+            15_000 => id = "C000002".into(),
+            16_000 => (name, mobile) = ("客户5".into(), "13800000005".into()),
+            _ => {}
+        }
+        let address = "广东省深圳市南山区科技园路".repeat(3);
+        text.push_str(&format!(
+            "{id},{name},enterprise,{mobile},{address},{created},{updated}\r\n"
+        ));
+        if i == 12_000 {
+            text.push_str("\r\n");
+        }
+    }
+    assert!(text.len() > 5 << 19, "more than one 2 MiB chunk");
+    text
+}
+
+/// Row i is on line i + 1, one more after the blank line, one more after
+/// the value over two lines.
+const TWO_CHUNK_FINDINGS: &str = "\
+table,row,id,field,rule,severity,value,message
+customers,3,C000002,mobile,mobile,error,12345,not an 11-digit mobile number
+customers,14003,C014000,updated,stale,warning,2023-01-01,not revised for 546 days (due every 60 days)
+customers,15003,C000002,id,unique,error,C000002,archive number C000002 appears again (first on line 3)
+customers,16003,C016000,mobile,duplicate,warning,13800000005,same name+mobile as C000005 (line 6)
+";
+
+#[test]
+fn findings_keep_file_order_and_lines_across_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.csv");
+    std::fs::write(&file, two_chunk_file()).unwrap();
+    let file = file.to_str().unwrap();
+    let args = ["--format", "csv", "--no-mask", "--fail-on", "never"];
+    let out = validate(&[&[file][..], &args].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), TWO_CHUNK_FINDINGS);
+    // standard input is read by one thread, not in chunks: the same findings
+    let out = dangan()
+        .args(["validate", "--as-of", "2024-06-30", "-"])
+        .args(args)
+        .pipe_stdin(file)
+        .unwrap()
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), TWO_CHUNK_FINDINGS, "{}", stderr_of(&out));
+    // JSON: the same findings and counts
+    let out = validate(&[file, "--format", "json", "--no-mask", "--fail-on", "never"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows: Vec<u64> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, [3, 14003, 15003, 16003]);
+    assert_eq!(v["rows"]["customers"], 16_000);
+    assert_eq!(
+        v["summary"],
+        serde_json::json!([
+            {"rule": "unique", "severity": "error", "count": 1},
+            {"rule": "duplicate", "severity": "warning", "count": 1},
+            {"rule": "mobile", "severity": "error", "count": 1},
+            {"rule": "stale", "severity": "warning", "count": 1},
+        ])
+    );
+}
+
+/// Findings are printed only once the whole input has been read: unusable
+/// input late in a file gives its error and no partial list.
+#[test]
+fn unusable_input_late_in_a_file_prints_no_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.csv");
+    let mut text = two_chunk_file();
+    text.push_str("C016001,多一列,enterprise,13900000001,地址,2024-01-01,2024-06-01,extra\r\n");
+    std::fs::write(&file, text).unwrap();
+    for format in ["csv", "json", "table"] {
+        let out = validate(&[file.to_str().unwrap(), "--format", format]);
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        assert_eq!(stdout_of(&out), "", "{format}");
+        assert!(
+            stderr_of(&out)
+                .contains("big.csv:16004: row has 8 values but the header has 7 columns"),
+            "{}",
+            stderr_of(&out)
+        );
+    }
+}
