@@ -328,10 +328,10 @@ struct Part {
 
 impl Part {
     /// Sized for the rows of a chunk of [`crate::pipeline::CHUNK_BYTES`]
-    /// (about 10,000 archive rows): vectors that double as they fill copy
-    /// themselves into new memory each time.
+    /// (rows of 128 bytes; archive rows are about 200): vectors that double
+    /// as they fill copy themselves into new memory each time.
     fn new() -> Part {
-        const ROWS: usize = 16 * 1024;
+        const ROWS: usize = crate::pipeline::CHUNK_BYTES / 128;
         Part {
             rows: 0,
             filled: [0; MAX_COLS],
@@ -656,9 +656,11 @@ fn check_table(
 /// with a key is its holder; every later row with it is a finding.
 struct KeyPass {
     table: TableKind,
-    /// key hash → index of the first row with it in `lines`/`id_ends`, for
-    /// the id (k = 0) and the three duplicate keys
-    firsts: [HashMap<Key, u32>; 4],
+    /// key → index of the first row with it in `lines`/`id_ends`, for the
+    /// id (k = 0) and the three duplicate keys, all in one table (see
+    /// [`KeyPass::key`]): one table rounded up to a power of two wastes less
+    /// than four, and its memory is most of what a run touches
+    firsts: HashMap<Key, u32>,
     /// per row seen: its line, and where its id ends in `ids`
     lines: Vec<u64>,
     id_ends: Vec<u32>,
@@ -669,7 +671,7 @@ impl KeyPass {
     fn new(table: TableKind) -> KeyPass {
         KeyPass {
             table,
-            firsts: Default::default(),
+            firsts: HashMap::default(),
             lines: Vec::new(),
             id_ends: Vec::new(),
             ids: String::new(),
@@ -687,16 +689,38 @@ impl KeyPass {
         let expect = expect.min(1 << 26);
         self.lines.reserve(expect);
         self.id_ends.reserve(expect);
-        let id_bytes = part.ends.last().map_or(0, |e| e[0] as usize);
+        let id_bytes: usize = (0..part.lines.len()).map(|r| part.value(r, 0).len()).sum();
         self.ids
             .reserve((expect as f64 / part.rows as f64 * id_bytes as f64) as usize);
-        for k in 0..4 {
-            if k > 0 && self.table != TableKind::Customers {
-                break;
-            }
-            let share = part.keys.iter().filter(|h| h[k] != 0).count() as f64 / part.rows as f64;
-            self.firsts[k].reserve((expect as f64 * share) as usize);
+        let kinds = self.kinds().len();
+        let keys: usize = part
+            .keys
+            .iter()
+            .map(|h| h[..kinds].iter().filter(|&&h| h != 0).count())
+            .sum();
+        self.firsts
+            .reserve((expect as f64 * keys as f64 / part.rows as f64) as usize);
+    }
+
+    /// The keys this table is checked on (by position in [`Part::keys`]).
+    fn kinds(&self) -> &'static [usize] {
+        match self.table {
+            TableKind::Customers => &[0, 1, 2, 3],
+            TableKind::Transactions => &[0],
+            TableKind::Followups => &[],
         }
+    }
+
+    /// Key kind `k` with hash `h` in the shared table: the hash mixed with a
+    /// constant per kind, so that an id and a mobile number never meet.
+    fn key(k: usize, h: u64) -> Key {
+        const SALT: [u64; 4] = [
+            0,
+            0x9e37_79b9_7f4a_7c15,
+            0xc2b2_ae3d_27d4_eb4f,
+            0x1656_67b1_9e37_79f9,
+        ];
+        Key::new(h ^ SALT[k])
     }
 
     /// Rows whose table entries [`KeyPass::warm`] looks up ahead.
@@ -709,10 +733,11 @@ impl KeyPass {
     /// thrown away: [`KeyPass::row`] asks again, now from the cache (and
     /// sees the keys rows before it added).
     fn warm(&self, part: &Part, rows: std::ops::Range<usize>) {
+        let kinds = self.kinds();
         for keys in &part.keys[rows] {
-            for (k, &h) in keys.iter().enumerate() {
-                if h != 0 {
-                    std::hint::black_box(self.firsts[k].get(&Key::new(h)));
+            for &k in kinds {
+                if keys[k] != 0 {
+                    std::hint::black_box(self.firsts.get(&Self::key(k, keys[k])));
                 }
             }
         }
@@ -737,16 +762,11 @@ impl KeyPass {
             out,
         };
         let mut added = false;
-        let kinds: &[usize] = match table {
-            TableKind::Customers => &[0, 1, 2, 3],
-            TableKind::Transactions => &[0],
-            TableKind::Followups => &[],
-        };
-        for &k in kinds {
+        for &k in self.kinds() {
             if keys[k] == 0 {
                 continue;
             }
-            match self.firsts[k].entry(Key::new(keys[k])) {
+            match self.firsts.entry(Self::key(k, keys[k])) {
                 Entry::Occupied(e) => {
                     let first = *e.get() as usize;
                     let first_line = self.lines[first];
