@@ -182,16 +182,19 @@ pub fn check_id_number(v: &str, as_of: NaiveDate) -> Result<NaiveDate, (Severity
             format!("{} is not a province code", &v[..2]),
         ));
     }
-    let birth = NaiveDate::parse_from_str(&v[6..14], "%Y%m%d").map_err(|_| {
-        (
-            Severity::Error,
-            format!("birth date {} does not exist", &v[6..14]),
-        )
-    })?;
+    // the first 17 characters are digits (the check digit was computed)
+    let num = |r: std::ops::Range<usize>| v[r].parse::<u32>().unwrap_or(0);
+    let birth =
+        NaiveDate::from_ymd_opt(num(6..10) as i32, num(10..12), num(12..14)).ok_or_else(|| {
+            (
+                Severity::Error,
+                format!("birth date {} does not exist", &v[6..14]),
+            )
+        })?;
     if birth > as_of {
         return Err((
             Severity::Error,
-            format!("birth date {} is in the future", birth.format("%Y-%m-%d")),
+            format!("birth date {} is in the future", crate::dates::iso(birth)),
         ));
     }
     Ok(birth)
