@@ -803,7 +803,9 @@ impl KeyPass {
         if added {
             self.lines.push(line);
             self.ids.push_str(id);
-            self.id_ends.push(self.ids.len() as u32);
+            let end = u32::try_from(self.ids.len())
+                .map_err(|_| anyhow!("more than 4 GiB of ids; validate checks at most that"))?;
+            self.id_ends.push(end);
         }
         Ok(())
     }
