@@ -435,3 +435,38 @@ fn unusable_input_late_in_a_file_prints_no_findings() {
         );
     }
 }
+
+/// Repeated ids, in and out of order, next to their first holder or far
+/// from it, each with the line of its first holder.
+#[test]
+fn unique_ids_in_and_out_of_order() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, expected) in [
+        (
+            "id,name\nC3,a\nC1,b\nC2,c\nC1,d\nC5,e\nC3,f\nC6,g\nC6,h\n",
+            [
+                "customers,5,C1,id,unique,error,C1,archive number C1 appears again (first on line 3)",
+                "customers,7,C3,id,unique,error,C3,archive number C3 appears again (first on line 2)",
+                "customers,9,C6,id,unique,error,C6,archive number C6 appears again (first on line 8)",
+            ]
+            .as_slice(),
+        ),
+        (
+            "id,name\nC1,a\nC2,b\nC2,c\nC3,d\nC1,e\n,f\nC4,g\n",
+            &[
+                "customers,4,C2,id,unique,error,C2,archive number C2 appears again (first on line 3)",
+                "customers,6,C1,id,unique,error,C1,archive number C1 appears again (first on line 2)",
+            ],
+        ),
+    ] {
+        let file = dir.path().join("ids.csv");
+        std::fs::write(&file, text).unwrap();
+        let out = validate(&[file.to_str().unwrap(), "--format", "csv"]);
+        assert_eq!(out.status.code(), Some(1));
+        let want = format!(
+            "table,row,id,field,rule,severity,value,message\n{}\n",
+            expected.join("\n")
+        );
+        assert_eq!(stdout_of(&out), want);
+    }
+}
