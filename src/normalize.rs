@@ -282,32 +282,34 @@ fn already_clean(kind: ValueKind, v: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'+' || *c == b'-'),
         ValueKind::Phone => {
             // 0AA-NNNNNNNN or 0AAA-NNNNNNN[N], an optional -EXT
-            let mut parts = v.split('-');
+            // bytes, not chars: '-' is ASCII, so the pieces are the same
+            let mut parts = b.split(|&c| c == b'-');
             let (Some(area), Some(num)) = (parts.next(), parts.next()) else {
                 return false;
             };
-            let ext_ok =
-                parts.next().is_none_or(|e| all_digits(e.as_bytes())) && parts.next().is_none();
-            let area_len = if area.starts_with("010") || area.starts_with("02") {
+            let ext_ok = parts.next().is_none_or(all_digits) && parts.next().is_none();
+            let area_len = if area.starts_with(b"010") || area.starts_with(b"02") {
                 3
             } else {
                 4
             };
             area.len() == area_len
-                && area.starts_with('0')
-                && all_digits(area.as_bytes())
-                && all_digits(num.as_bytes())
+                && area.starts_with(b"0")
+                && all_digits(area)
+                && all_digits(num)
                 && (area.len() + num.len() == 11
                     || area.len() + num.len() == 12
                     || area.len() + num.len() == 10)
                 && ext_ok
         }
         ValueKind::Email => {
+            // ASCII: bytes are chars
             v.is_ascii()
                 && !b.iter().any(|&c| is_space(c))
-                && v.matches('@').count() == 1
-                && v.split_once('@').is_some_and(|(u, d)| {
-                    !u.is_empty() && d.contains('.') && !d.bytes().any(|c| c.is_ascii_uppercase())
+                && b.iter().filter(|&&c| c == b'@').count() == 1
+                && b.iter().position(|&c| c == b'@').is_some_and(|at| {
+                    let (u, d) = (&b[..at], &b[at + 1..]);
+                    !u.is_empty() && d.contains(&b'.') && !d.iter().any(u8::is_ascii_uppercase)
                 })
         }
         ValueKind::Tags => {
@@ -524,6 +526,57 @@ pub const PROVINCES: &[(&str, &str)] = &[
 mod tests {
     use super::*;
     use crate::schema::{CUSTOMER_KINDS, ValueKind::*};
+
+    /// The quick "already clean" answer never skips a change or a problem
+    /// `normalise` would find: phones and e-mails, valid and not.
+    #[test]
+    fn already_clean_phones_and_emails_are_what_normalise_makes() {
+        let phones = [
+            "010-12345678",
+            "021-96537543",
+            "0755-1234567",
+            "0755-12345678",
+            "0755-1234567-89",
+            "02-12345678",
+            "0755-123456",
+            "755-1234567",
+            "010-1234567a",
+            "010--123",
+            "010-",
+            "-12345678",
+            "0755-1234567-",
+            "0755-1234567-8-9",
+            "021 96537543",
+            "０２１-96537543",
+        ];
+        let emails = [
+            "c1@example.com",
+            "a.b@c.d",
+            "a@b@c.com",
+            "A@example.com",
+            "a@EXAMPLE.com",
+            "a@bcom",
+            "@b.com",
+            "a@.",
+            "中@b.com",
+            "a b@c.com",
+            "a@b.c ",
+            "a@b.c\t",
+        ];
+        for (kind, values) in [(Phone, &phones[..]), (Email, &emails[..])] {
+            for &raw in values {
+                if already_clean(kind, raw) {
+                    let o = normalise(kind, raw, false);
+                    assert_eq!((o.value.as_str(), o.problem), (raw, None), "{raw:?}");
+                }
+            }
+        }
+        assert!(already_clean(Phone, "0755-1234567-89"));
+        assert!(!already_clean(Phone, "0755-1234567-"));
+        assert!(already_clean(Email, "c1@example.com"));
+        assert!(!already_clean(Email, "a@b@c.com"));
+        assert!(!already_clean(Email, "a@EXAMPLE.com"));
+    }
 
     fn v(kind: ValueKind, s: &str) -> String {
         let o = normalise(kind, s, false);
