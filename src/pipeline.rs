@@ -39,12 +39,27 @@ pub struct Parts<P> {
     /// parts that came before their turn
     pending: BTreeMap<u64, Result<(P, u64)>>,
     next_seq: u64,
+    /// emptied parts handed back ([`Parts::recycle`]), taken before `make`
+    /// makes a new one: a part is a megabyte or two, and memory new to the
+    /// process costs a page fault per page (a fifth of the time of a fast pass)
+    pool: Arc<Mutex<Vec<P>>>,
     /// bytes of the source behind the parts returned so far
     pub bytes: u64,
 }
 
+/// Emptied parts kept for reuse: more than are ever in flight.
+const POOL: usize = 8;
+
 impl<P: Send + 'static> Parts<P> {
     pub fn spawn(src: Source, make: MakeFn<P>, fold: FoldFn<P>) -> Parts<P> {
+        let pool: Arc<Mutex<Vec<P>>> = Arc::default();
+        let make: MakeFn<P> = {
+            let pool = Arc::clone(&pool);
+            Arc::new(move || {
+                let reused = pool.lock().ok().and_then(|mut p| p.pop());
+                reused.unwrap_or_else(|| make())
+            })
+        };
         // parts done ahead of their turn wait here: a few absorb the
         // workers' unevenness, more only hold memory
         let (tx, rx) = sync_channel(4);
@@ -59,7 +74,19 @@ impl<P: Send + 'static> Parts<P> {
             rx,
             pending: BTreeMap::new(),
             next_seq: 0,
+            pool,
             bytes: 0,
+        }
+    }
+}
+
+impl<P> Parts<P> {
+    /// Hand back a part the caller has emptied, for the workers to fill again.
+    pub fn recycle(&self, part: P) {
+        if let Ok(mut p) = self.pool.lock()
+            && p.len() < POOL
+        {
+            p.push(part);
         }
     }
 }
@@ -189,36 +216,19 @@ impl<P> Iterator for Parts<P> {
     }
 }
 
-/// Emptied row vectors, handed back to the workers: a part of a chunk is a
-/// megabyte or two, and one allocated anew each time costs a page fault per
-/// page (a fifth of the time of a fast pass).
-type VecPool<T> = Arc<Mutex<Vec<Vec<T>>>>;
-
 /// The results of a source's rows, in file order.
 pub struct Rows<T> {
     parts: Parts<Vec<T>>,
     /// the current part, reversed: rows are popped off its end
     cur: Vec<T>,
-    pool: VecPool<T>,
 }
 
 impl<T: Send + 'static> Rows<T> {
     pub fn spawn(src: Source, f: RowFn<T>) -> Rows<T> {
-        let pool: VecPool<T> = Arc::default();
-        let make: MakeFn<Vec<T>> = {
-            let pool = Arc::clone(&pool);
-            Arc::new(move || {
-                pool.lock()
-                    .ok()
-                    .and_then(|mut p| p.pop())
-                    .unwrap_or_default()
-            })
-        };
         let fold: FoldFn<Vec<T>> = Arc::new(move |rows, row| rows.push(f(row)));
         Rows {
-            parts: Parts::spawn(src, make, fold),
+            parts: Parts::spawn(src, Arc::new(Vec::new), fold),
             cur: Vec::new(),
-            pool,
         }
     }
 
@@ -237,12 +247,7 @@ impl<T> Iterator for Rows<T> {
                 return Some(Ok(n));
             }
             if self.cur.capacity() > 0 {
-                let empty = std::mem::take(&mut self.cur);
-                if let Ok(mut p) = self.pool.lock()
-                    && p.len() < 8
-                {
-                    p.push(empty);
-                }
+                self.parts.recycle(std::mem::take(&mut self.cur));
             }
             match self.parts.next()? {
                 Ok(mut rows) => {

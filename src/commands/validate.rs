@@ -23,7 +23,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub struct ValidateOptions {
     /// check this file instead of the archive (`-` = stdin)
@@ -304,14 +304,13 @@ impl RowCheck<'_> {
     }
 }
 
-/// Canonical columns a table may have: at most 32 (the `filled` bits, the
-/// fixed arrays of a row check).
+/// Canonical columns a table may have: at most 32 (the fixed arrays of a
+/// row check and of a part's counts).
 const MAX_COLS: usize = 32;
 
 /// What a worker makes of a chunk of rows: their findings, and what the
 /// in-order pass needs of each row (keys for `unique` and `duplicate`).
 struct Part {
-    rows: u64,
     /// per canonical column: rows with a value
     filled: [u64; MAX_COLS],
     /// in row order
@@ -333,7 +332,6 @@ impl Part {
     fn new() -> Part {
         const ROWS: usize = crate::pipeline::CHUNK_BYTES / 128;
         Part {
-            rows: 0,
             filled: [0; MAX_COLS],
             findings: Vec::with_capacity(ROWS / 4),
             lines: Vec::with_capacity(ROWS),
@@ -345,7 +343,6 @@ impl Part {
 
     /// Empty it for the next chunk, keeping its memory.
     fn clear(&mut self) {
-        self.rows = 0;
         self.filled = [0; MAX_COLS];
         self.findings.clear();
         self.lines.clear();
@@ -578,25 +575,13 @@ fn check_table(
         *counts.entry((f.rule, f.severity)).or_default() += 1;
         sink(f)
     };
-    // parts go back to the workers once read: a part is a megabyte or two,
-    // and memory new to the process costs a page fault per page
-    let pool: Arc<Mutex<Vec<Part>>> = Arc::default();
-    let make: crate::pipeline::MakeFn<Part> = {
-        let pool = Arc::clone(&pool);
-        Arc::new(move || {
-            pool.lock()
-                .ok()
-                .and_then(|mut p| p.pop())
-                .unwrap_or_else(Part::new)
-        })
-    };
-    let mut parts = crate::pipeline::Parts::spawn(src, make, fold);
+    let mut parts = crate::pipeline::Parts::spawn(src, Arc::new(Part::new), fold);
     while let Some(part) = parts.next() {
         let mut part = part?;
         if rows == 0 {
             keys.reserve(&part, size, parts.bytes);
         }
-        rows += part.rows;
+        rows += part.lines.len() as u64;
         for (n, p) in filled.iter_mut().zip(part.filled) {
             *n += p;
         }
@@ -625,11 +610,7 @@ fn check_table(
         }
         part.findings = findings;
         part.clear();
-        if let Ok(mut p) = pool.lock()
-            && p.len() < 16
-        {
-            p.push(part);
-        }
+        parts.recycle(part);
     }
     for ((rule, severity), n) in counts {
         let pos = crate::rules::RULES
@@ -682,16 +663,17 @@ impl KeyPass {
     /// do not grow (and copy) as they fill: `size` of the input in bytes,
     /// `done` bytes read up to the end of the part.
     fn reserve(&mut self, part: &Part, size: Option<u64>, done: u64) {
-        let (Some(size), true) = (size, done > 0 && part.rows > 0) else {
+        let rows = part.lines.len() as f64;
+        let (Some(size), true) = (size, done > 0 && rows > 0.0) else {
             return;
         };
-        let expect = (size as f64 / done as f64 * part.rows as f64 * 1.05) as usize;
+        let expect = (size as f64 / done as f64 * rows * 1.05) as usize;
         let expect = expect.min(1 << 26);
         self.lines.reserve(expect);
         self.id_ends.reserve(expect);
         let id_bytes: usize = (0..part.lines.len()).map(|r| part.value(r, 0).len()).sum();
         self.ids
-            .reserve((expect as f64 / part.rows as f64 * id_bytes as f64) as usize);
+            .reserve((expect as f64 / rows * id_bytes as f64) as usize);
         let kinds = self.kinds().len();
         let keys: usize = part
             .keys
@@ -699,7 +681,7 @@ impl KeyPass {
             .map(|h| h[..kinds].iter().filter(|&&h| h != 0).count())
             .sum();
         self.firsts
-            .reserve((expect as f64 * keys as f64 / part.rows as f64) as usize);
+            .reserve((expect as f64 * keys as f64 / rows) as usize);
     }
 
     /// The keys this table is checked on (by position in [`Part::keys`]).
@@ -825,8 +807,7 @@ fn format_rule(kind: ValueKind) -> Option<&'static str> {
     })
 }
 
-/// The credit ratings a row may have without a setting (the `matches!` in
-/// [`check_row`] spells the same list).
+/// The credit ratings a row may have without a setting.
 const DEFAULT_RATINGS: &[&str] = &["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"];
 
 /// `str::trim`, with a quick way out for the usual value that starts and
@@ -863,7 +844,6 @@ fn check_row(
             }
         }
     }
-    part.rows += 1;
     let at = |p: Option<usize>| p.map_or("", |p| raws[p]);
     let id = if table == TableKind::Followups {
         ""
@@ -923,12 +903,7 @@ fn check_row(
                     format!("not one of {}", set.join(", ")),
                 );
             }
-        } else if c.kind == ValueKind::Rating
-            && !matches!(
-                v.as_ref(),
-                "AAA" | "AA" | "A" | "BBB" | "BB" | "B" | "CCC" | "CC" | "C" | "D"
-            )
-        {
+        } else if c.kind == ValueKind::Rating && !DEFAULT_RATINGS.contains(&v.as_ref()) {
             rc.add(
                 ctx,
                 c.name,
@@ -1249,15 +1224,51 @@ pub fn run_and_print(
     w: &mut dyn std::io::Write,
     out: Out,
 ) -> Result<Report> {
-    match out.format {
-        Format::Csv => {
-            let mut c = csv::Writer::from_writer(Blocks::default());
-            c.write_record(finding_labels().iter().map(|l| l.key.as_str()))?;
-            let mut row = String::new();
-            let report = run_with(archive_dir, opts, &mut |f| {
+    let Some(mut listing) = Listing::new(out.format)? else {
+        let report = run(archive_dir, opts)?;
+        print(w, out, &report)?;
+        return Ok(report);
+    };
+    let report = run_with(archive_dir, opts, &mut |f| listing.add(&f))?;
+    listing.finish(w, out, &report)?;
+    Ok(report)
+}
+
+/// The findings as a CSV list, or the JSON document around them, written one
+/// finding at a time (the same bytes `write_rows` and serde_json's pretty
+/// printer make of the whole list).
+enum Listing {
+    /// the writer, and a buffer for the row number
+    Csv(Box<csv::Writer<Blocks>>, String),
+    /// the text so far, and whether a finding is in it
+    Json(Blocks, bool),
+}
+
+impl Listing {
+    /// `None` for the formats that lay out the whole report at once.
+    fn new(format: Format) -> Result<Option<Listing>> {
+        Ok(match format {
+            Format::Csv => {
+                let mut c = csv::Writer::from_writer(Blocks::default());
+                c.write_record(finding_labels().iter().map(|l| l.key.as_str()))?;
+                Some(Listing::Csv(Box::new(c), String::new()))
+            }
+            Format::Json => {
+                let mut buf = Blocks::default();
+                buf.extend_from_slice(b"{\n  \"findings\": [");
+                Some(Listing::Json(buf, false))
+            }
+            _ => None,
+        })
+    }
+
+    fn add(&mut self, f: &Finding) -> Result<()> {
+        match self {
+            Listing::Csv(c, row) => {
                 use std::fmt::Write;
                 row.clear();
                 write!(row, "{}", f.row)?;
+                // as `Cell::render_csv`: text guarded against formulas, the row a number
                 let cells = [
                     neutralise_formula(f.table),
                     Cow::Borrowed(row.as_str()),
@@ -1269,19 +1280,10 @@ pub fn run_and_print(
                     neutralise_formula(&f.message),
                 ];
                 c.write_record(cells.iter().map(|v| v.as_bytes()))?;
-                Ok(())
-            })?;
-            let buf = c.into_inner().map_err(|e| anyhow!("{}", e.error()))?;
-            buf.write_to(w)?;
-            Ok(report)
-        }
-        Format::Json => {
-            let mut buf = Blocks::default();
-            buf.extend_from_slice(b"{\n  \"findings\": [");
-            let mut first = true;
-            let report = run_with(archive_dir, opts, &mut |f| {
-                buf.extend_from_slice(if first { b"\n" } else { b",\n" });
-                first = false;
+            }
+            Listing::Json(buf, any) => {
+                buf.extend_from_slice(if *any { b",\n" } else { b"\n" });
+                *any = true;
                 let obj = serde_json::json!({
                     "table": f.table,
                     "row": f.row,
@@ -1292,35 +1294,43 @@ pub fn run_and_print(
                     "value": f.value,
                     "message": f.message,
                 });
-                indented(&mut buf, &obj, "    ")
-            })?;
-            buf.extend_from_slice(if first { b"]" } else { b"\n  ]" });
-            let mut rest = serde_json::Map::new();
-            rest.insert(
-                "summary".into(),
-                json_rows(out, &summary_labels(), &summary_cells(&report))?,
-            );
-            rest.insert(
-                "completeness".into(),
-                json_rows(out, &completeness_labels(), &completeness_cells(&report))?,
-            );
-            rest.insert("rows".into(), rows_json(&report));
-            for (k, v) in rest {
-                buf.extend_from_slice(format!(",\n  {}: ", serde_json::to_string(&k)?).as_bytes());
-                let mut inner = Vec::new();
-                indented(&mut inner, &v, "  ")?;
-                // the value starts after the key, not on a line of its own
-                buf.extend_from_slice(&inner[2..]);
+                indented(buf, &obj, "    ")?;
             }
-            buf.extend_from_slice(b"\n}\n");
-            buf.write_to(w)?;
-            Ok(report)
         }
-        _ => {
-            let report = run(archive_dir, opts)?;
-            print(w, out, &report)?;
-            Ok(report)
-        }
+        Ok(())
+    }
+
+    /// Close the list (JSON: and add `summary`, `completeness`, `rows`), and
+    /// write it all to `w`.
+    fn finish(self, w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()> {
+        let buf = match self {
+            Listing::Csv(c, _) => (*c).into_inner().map_err(|e| anyhow!("{}", e.error()))?,
+            Listing::Json(mut buf, any) => {
+                buf.extend_from_slice(if any { b"\n  ]" } else { b"]" });
+                let rest = [
+                    (
+                        "summary",
+                        json_rows(out, &summary_labels(), &summary_cells(report))?,
+                    ),
+                    (
+                        "completeness",
+                        json_rows(out, &completeness_labels(), &completeness_cells(report))?,
+                    ),
+                    ("rows", rows_json(report)),
+                ];
+                for (k, v) in rest {
+                    buf.extend_from_slice(format!(",\n  \"{k}\": ").as_bytes());
+                    let mut inner = Vec::new();
+                    indented(&mut inner, &v, "  ")?;
+                    // the value starts after the key, not on a line of its own
+                    buf.extend_from_slice(&inner[2..]);
+                }
+                buf.extend_from_slice(b"\n}\n");
+                buf
+            }
+        };
+        buf.write_to(w)?;
+        Ok(())
     }
 }
 
@@ -1453,14 +1463,19 @@ fn rows_json(report: &Report) -> serde_json::Value {
 /// `findings`, `summary`, `completeness` and `rows`; tables and Markdown all
 /// three, with headings.
 pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()> {
+    if let Some(mut listing) = Listing::new(out.format)? {
+        for f in &report.findings {
+            listing.add(f)?;
+        }
+        return listing.finish(w, out, report);
+    }
     let findings: Vec<Vec<Cell>> = report.findings.iter().map(finding_cells).collect();
     let summary_labels = summary_labels();
     let summary = summary_cells(report);
     let comp_labels = completeness_labels();
     let comp = completeness_cells(report);
     match out.format {
-        Format::Csv => write_rows(w, out, &finding_labels(), &findings),
-        Format::Json | Format::Yaml => {
+        Format::Yaml => {
             let mut obj = serde_json::Map::new();
             obj.insert(
                 "findings".into(),
@@ -1469,15 +1484,11 @@ pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()
             obj.insert("summary".into(), json_rows(out, &summary_labels, &summary)?);
             obj.insert("completeness".into(), json_rows(out, &comp_labels, &comp)?);
             obj.insert("rows".into(), rows_json(report));
-            let value = serde_json::Value::Object(obj);
-            if out.format == Format::Json {
-                serde_json::to_writer_pretty(&mut *w, &value)?;
-                writeln!(w)?;
-            } else {
-                serde_yaml::to_writer(&mut *w, &value)?;
-            }
+            serde_yaml::to_writer(&mut *w, &serde_json::Value::Object(obj))?;
             Ok(())
         }
+        // written by `Listing`
+        Format::Csv | Format::Json => Ok(()),
         Format::Table | Format::Markdown | Format::Text | Format::Html => {
             let heading = |w: &mut dyn std::io::Write, zh: &str, en: &str| -> Result<()> {
                 let t = out.lang.pick(zh, en);
@@ -1511,6 +1522,43 @@ pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()
                 write_rows(w, out, &comp_labels, &comp)?;
             }
             Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Lang;
+
+    /// A collected report printed later gives the same bytes as the findings
+    /// written while they are found.
+    #[test]
+    fn print_and_run_and_print_agree() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/validate");
+        let opts = ValidateOptions {
+            file: None,
+            table: None,
+            read: ReadOptions::default(),
+            rules: None,
+            as_of: NaiveDate::from_ymd_opt(2024, 6, 30).unwrap(),
+            no_mask: false,
+        };
+        for format in [Format::Csv, Format::Json] {
+            let out = Out {
+                format,
+                lang: Lang::En,
+            };
+            let (mut streamed, mut printed) = (Vec::new(), Vec::new());
+            let report = run_and_print(&dir, &opts, &mut streamed, out).unwrap();
+            assert!(report.findings.is_empty(), "streamed, not kept");
+            let report = run(&dir, &opts).unwrap();
+            assert_eq!(report.findings.len(), 29);
+            print(&mut printed, out, &report).unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(printed).unwrap()
+            );
         }
     }
 }
