@@ -250,11 +250,24 @@ impl Archive {
         ArchiveReader::open(&path, kind).map(Some)
     }
 
-    /// Read a whole table into memory (empty when the archive has none).
+    /// Read a whole table into memory as written (empty when the archive has
+    /// none): what `import` merges into and writes back.
     pub fn read_table(&self, kind: TableKind) -> Result<Table> {
+        self.read_table_as(kind, false)
+    }
+
+    /// Read a whole table with every cell in its one meaning
+    /// (`read::cells`): what the commands that compute from the archive read.
+    /// The first unreadable cell stops the read with its `file:line: column`.
+    pub fn read_canonical(&self, kind: TableKind) -> Result<Table> {
+        self.read_table_as(kind, true)
+    }
+
+    fn read_table_as(&self, kind: TableKind, canonical: bool) -> Result<Table> {
         let Some(mut r) = self.open_table(kind)? else {
             return Ok(Table::empty(kind));
         };
+        r.canonical = canonical;
         let mut rows = Vec::new();
         while let Some(row) = r.next_row()? {
             rows.push(Record::new(&row));
@@ -274,9 +287,24 @@ pub struct ArchiveReader {
     /// for each column, the index of the file's field holding it
     map: Vec<Option<usize>>,
     src: Source,
+    /// values read to their one meaning (`read::cells`), not as written
+    pub canonical: bool,
+    /// the line of the row last returned (as a person counts lines)
+    pub last_line: u64,
+    kind: TableKind,
 }
 
 impl ArchiveReader {
+    /// What messages call the file.
+    pub fn name(&self) -> &str {
+        &self.src.name
+    }
+
+    /// The encoding the file was read in (`UTF-8`, `GB18030`, ...).
+    pub fn encoding(&self) -> &'static str {
+        self.src.encoding
+    }
+
     pub fn open(path: &Path, kind: TableKind) -> Result<ArchiveReader> {
         let name = path.display().to_string();
         let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -299,22 +327,45 @@ impl ArchiveReader {
                 }
             }
         }
-        Ok(ArchiveReader { columns, map, src })
+        Ok(ArchiveReader {
+            columns,
+            map,
+            src,
+            canonical: false,
+            last_line: 0,
+            kind,
+        })
     }
 
     pub fn next_row(&mut self) -> Result<Option<Vec<String>>> {
         let Some(mut row) = self.src.next_row()? else {
             return Ok(None);
         };
-        Ok(Some(
-            self.map
-                .iter()
-                .map(|m| {
-                    m.map(|i| std::mem::take(&mut row.values[i]))
-                        .unwrap_or_default()
-                })
-                .collect(),
-        ))
+        self.last_line = row.line;
+        let mut values: Vec<String> = self
+            .map
+            .iter()
+            .map(|m| {
+                m.map(|i| std::mem::take(&mut row.values[i]))
+                    .unwrap_or_default()
+            })
+            .collect();
+        if self.canonical {
+            for (column, v) in self.kind.columns().iter().zip(values.iter_mut()) {
+                match crate::read::cells::read(column, v) {
+                    Ok(std::borrow::Cow::Owned(c)) => *v = c,
+                    Ok(std::borrow::Cow::Borrowed(_)) => {}
+                    Err(why) => bail!(crate::read::cells::unreadable(
+                        &self.src.name,
+                        row.line,
+                        column,
+                        v,
+                        &why
+                    )),
+                }
+            }
+        }
+        Ok(Some(values))
     }
 
     /// Call `f` with the values of the named columns of every row (a fast scan

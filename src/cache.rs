@@ -9,29 +9,25 @@
 //!   the CSV is read again. Deleting `.cache/` is always safe.
 //! - The first aggregating command that reads a CSV of at least
 //!   `archive.cache_min_mb` MiB (settings) without a matching copy makes one:
-//!   it parses the whole table once into the frame shape of `ledger` (money as
-//!   integer fen), writes it beside (temp file, fsync, rename), and queries
+//!   it reads the whole table once through `read::frame` (the one reading of
+//!   every cell: money as integer fen, canonical dates and kinds), writes it beside (temp file, fsync, rename), and queries
 //!   the copy. Copies of earlier versions of the table are removed.
-//! - When the copy cannot be made (a read-only archive, a full disk, a value
-//!   the CSV reader refuses), the command reads the CSV as before; errors
-//!   about the CSV's contents are reported from that read, with their line.
+//! - When the copy cannot be made (a read-only archive, a full disk, a cell
+//!   that cannot be read), the command reads the CSV itself; errors about the
+//!   CSV's contents are reported from that read, with their line. A copy is
+//!   named by the version of the reading that made it: after a change of the
+//!   reading, older copies are never read.
 //! - `archive.cache: false` turns the copy off.
 
 use crate::archive::Archive;
+use crate::schema::TableKind;
 use anyhow::{Context, Result, anyhow};
-use polars::prelude::{
-    DataFrame, Engine, IntoLazy, LazyFrame, PlanCallback, SerReader, SerWriter, polars_err,
-};
+use polars::prelude::{DataFrame, IntoLazy, LazyFrame, SerReader, SerWriter};
 use polars_io::ipc::{IpcReader, IpcWriter};
-use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 /// The directory of the copies, inside the archive.
 pub const CACHE_DIR: &str = ".cache";
-
-/// Rows of one record batch of a copy.
-const BATCH_ROWS: usize = 1 << 20;
 
 /// The named columns of `csv` (all of them present in the file) from its
 /// binary copy, made first when there is none that matches the CSV. `None`:
@@ -40,11 +36,13 @@ const BATCH_ROWS: usize = 1 << 20;
 pub fn table(
     archive: &Archive,
     csv: &Path,
-    headers: &[String],
+    kind: TableKind,
     columns: &[&str],
 ) -> Option<LazyFrame> {
     let s = &archive.settings.archive;
-    if !s.cache {
+    // a copy holds every canonical column (and the file's extras): a column
+    // of neither kind is read from the CSV
+    if !s.cache || columns.iter().any(|c| kind.column(c).is_none()) {
         return None;
     }
     let meta = std::fs::metadata(csv).ok()?;
@@ -54,7 +52,7 @@ pub fn table(
     let copy = copy_path(&archive.dir, csv, &meta)?;
     if !copy.is_file() {
         let started = std::time::Instant::now();
-        if let Err(e) = build(csv, headers, &copy, &meta) {
+        if let Err(e) = build(csv, kind, &copy, &meta) {
             trace(format_args!("{}: no copy made: {e:#}", csv.display()));
             return None;
         }
@@ -81,12 +79,16 @@ fn trace(msg: std::fmt::Arguments) {
     }
 }
 
-/// `DIR/.cache/<stem>.<stamp>.arrow`
+/// The version of the reading a copy was made by: a copy of another
+/// version is never read (and is removed as an earlier one).
+const READING: &str = "r2";
+
+/// `DIR/.cache/<stem>.<reading>.<stamp>.arrow`
 fn copy_path(dir: &Path, csv: &Path, meta: &std::fs::Metadata) -> Option<PathBuf> {
     let stem = csv.file_stem()?.to_str()?;
     Some(
         dir.join(CACHE_DIR)
-            .join(format!("{stem}.{}.arrow", stamp(meta))),
+            .join(format!("{stem}.{READING}.{}.arrow", stamp(meta))),
     )
 }
 
@@ -161,9 +163,10 @@ fn read_columns(copy: &Path, columns: Vec<String>) -> Result<DataFrame> {
         .map_err(|e| anyhow!("{}: {e}", copy.display()))
 }
 
-/// Parse the whole CSV into its frame shape and write it to `copy`; installed
-/// only if the CSV did not change meanwhile.
-fn build(csv: &Path, headers: &[String], copy: &Path, before: &std::fs::Metadata) -> Result<()> {
+/// Read the whole CSV by `read::frame` (every canonical column, and the
+/// file's extras) and write it to `copy`; installed only if the CSV did not
+/// change meanwhile.
+fn build(csv: &Path, kind: TableKind, copy: &Path, before: &std::fs::Metadata) -> Result<()> {
     let dir = copy.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let tmp = tempfile::Builder::new()
@@ -171,37 +174,16 @@ fn build(csv: &Path, headers: &[String], copy: &Path, before: &std::fs::Metadata
         .suffix(".arrow")
         .tempfile_in(dir)
         .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
-    let names: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let lf = crate::ledger::scan_csv(csv, headers, &names)?;
-    // batches of BATCH_ROWS rows, each made one chunk as it comes (the
-    // morsels it was made of freed at once): the reader then checks each
-    // column of a batch in one pass (a copy in the streaming engine's small
-    // morsels reads three times slower), and the table is in memory once,
-    // not twice as a whole-table rechunk would have it
-    let batches: Arc<Mutex<Vec<DataFrame>>> = Arc::default();
-    let sink = Arc::clone(&batches);
-    lf.sink_batches(
-        PlanCallback::new(move |mut df: DataFrame| {
-            df.rechunk_mut();
-            sink.lock()
-                .map_err(|_| polars_err!(ComputeError: "cache: batch list poisoned"))?
-                .push(df);
-            Ok(false)
-        }),
-        true,
-        NonZeroUsize::new(BATCH_ROWS),
-    )
-    .and_then(|lf| lf.collect_with_engine(Engine::Streaming))
-    .map_err(|e| anyhow!("{}: {e}", csv.display()))?;
-    let batches = std::mem::take(&mut *batches.lock().map_err(|_| anyhow!("poisoned"))?);
-    let mut batches = batches.into_iter();
-    let Some(mut df) = batches.next() else {
-        return Err(anyhow!("{}: no rows", csv.display()));
-    };
-    for b in batches {
-        df.vstack_mut_owned(b)
-            .map_err(|e| anyhow!("{}: {e}", csv.display()))?;
+    let headers =
+        crate::input::Source::open(&csv.display().to_string(), &Default::default())?.headers;
+    let mut names: Vec<&str> = kind.columns().iter().map(|c| c.name).collect();
+    for h in &headers {
+        if !names.contains(&h.as_str()) {
+            names.push(h);
+        }
     }
+    let mut df = crate::read::frame::read(csv, kind, &names)?;
+    df.rechunk_mut();
     // readable by whoever may read the CSV (temp files start at 0600)
     std::fs::set_permissions(tmp.path(), before.permissions()).ok();
     let mut file = tmp.as_file();

@@ -5,6 +5,7 @@
 //! - `schema`: tables, canonical columns, header aliases
 //! - `text`, `money`, `dates`, `normalize`: values as people write them
 //! - `input`: reading CSV/TSV/YAML/XLSX in any encoding
+//! - `read`: the one reading of every archive cell, and tables as frames
 //! - `pipeline`: rows parsed and checked on worker threads, back in file order
 //! - `archive`: the archive directory, its tables, reading and writing them
 //! - `settings`: `dangan.yaml`
@@ -47,6 +48,7 @@ pub mod normalize;
 pub mod output;
 pub mod period;
 pub mod pipeline;
+pub mod read;
 #[cfg(feature = "analytics")]
 pub mod receivables;
 pub mod rules;

@@ -139,6 +139,35 @@ pub fn cell_fen(s: &str) -> Result<Option<i64>, String> {
 /// Quantities are kept in ten-thousandths of a unit (exact to 0.0001).
 pub const QTY_SCALE: i64 = 10_000;
 
+/// The one parser of a quantity: a plain decimal number (`2.5`, `-3`,
+/// `1.23456`) as ten-thousandths of a unit, rounded half away from zero to
+/// 0.0001, and whether it was rounded. `None` for anything else (units and
+/// separators are taken off by `normalize` before).
+pub fn parse_quantity(s: &str) -> Option<(i64, bool)> {
+    let s = s.trim();
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        || int.len() > 14
+    {
+        return None;
+    }
+    let i: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let mut f: i64 = 0;
+    for (k, b) in frac.bytes().take(4).enumerate() {
+        f += i64::from(b - b'0') * 10i64.pow(3 - k as u32);
+    }
+    let rest = frac.get(4..).unwrap_or("");
+    let rounded = rest.bytes().any(|b| b != b'0');
+    let up = rest.as_bytes().first().is_some_and(|&b| b >= b'5');
+    let v = i.checked_mul(QTY_SCALE)?.checked_add(f + i64::from(up))?;
+    Some((if neg { -v } else { v }, rounded))
+}
+
 /// Ten-thousandths of a unit printed without trailing zeros (`25000` → `2.5`).
 pub fn format_quantity(q: i64) -> String {
     let sign = if q < 0 { "-" } else { "" };
@@ -155,6 +184,22 @@ pub fn format_quantity(q: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantities_are_exact_and_rounded_at_the_ten_thousandth() {
+        assert_eq!(parse_quantity("2.5"), Some((25_000, false)));
+        assert_eq!(parse_quantity("-3"), Some((-30_000, false)));
+        assert_eq!(parse_quantity("0.0001"), Some((1, false)));
+        assert_eq!(parse_quantity("1.23456"), Some((12_346, true)));
+        assert_eq!(parse_quantity("1.23454"), Some((12_345, true)));
+        assert_eq!(parse_quantity("-1.23455"), Some((-12_346, true)));
+        assert_eq!(parse_quantity("2.50000"), Some((25_000, false)));
+        assert_eq!(parse_quantity("abc"), None);
+        assert_eq!(parse_quantity("."), None);
+        assert_eq!(format_quantity(25_000), "2.5");
+        assert_eq!(format_quantity(-30_000), "-3");
+        assert_eq!(format_quantity(10_001), "1.0001");
+    }
 
     fn fen(s: &str) -> i64 {
         parse_yuan(s).unwrap().fen

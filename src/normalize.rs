@@ -351,16 +351,10 @@ fn quantity(raw: &str, trimmed: &str) -> Outcome {
         .unwrap_or(v.len());
     let (num, unit) = v.split_at(end);
     let unit_ok = unit.is_empty() || unit.chars().all(|c| !c.is_ascii_digit() && c != '.');
-    match num.parse::<f64>() {
-        Ok(_) if unit_ok && !num.is_empty() => {
-            let mut n = num.to_string();
-            if n.contains('.') {
-                n = n.trim_end_matches('0').trim_end_matches('.').to_string();
-            }
-            if n.is_empty() || n == "-" {
-                n = "0".into();
-            }
-            let mut o = Outcome::ok(raw, n);
+    match crate::money::parse_quantity(num) {
+        Some((q, rounded)) if unit_ok => {
+            let mut o = Outcome::ok(raw, crate::money::format_quantity(q));
+            o.rounded = rounded;
             if !unit.is_empty() {
                 o.changed = true;
             }

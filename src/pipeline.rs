@@ -20,6 +20,8 @@ pub type RowFn<T> = Arc<dyn Fn(&RawRow) -> T + Send + Sync>;
 pub type MakeFn<P> = Arc<dyn Fn() -> P + Send + Sync>;
 /// Add one row to a part.
 pub type FoldFn<P> = Arc<dyn Fn(&mut P, &RawRow) + Send + Sync>;
+/// Finish a part on the worker, after its last row (e.g. build its columns).
+pub type SealFn<P> = Arc<dyn Fn(&mut P) + Send + Sync>;
 
 /// Bytes of text a worker parses at a time: about 5,000 archive rows. Each
 /// chunk in flight holds its text and a part of the size of its rows, and on
@@ -52,6 +54,17 @@ const POOL: usize = 8;
 
 impl<P: Send + 'static> Parts<P> {
     pub fn spawn(src: Source, make: MakeFn<P>, fold: FoldFn<P>) -> Parts<P> {
+        Parts::spawn_sealed(src, make, fold, Arc::new(|_: &mut P| {}))
+    }
+
+    /// As [`Parts::spawn`], with `seal` run on each part by its worker once
+    /// the part's rows are in.
+    pub fn spawn_sealed(
+        src: Source,
+        make: MakeFn<P>,
+        fold: FoldFn<P>,
+        seal: SealFn<P>,
+    ) -> Parts<P> {
         let pool: Arc<Mutex<Vec<P>>> = Arc::default();
         let make: MakeFn<P> = {
             let pool = Arc::clone(&pool);
@@ -64,11 +77,11 @@ impl<P: Send + 'static> Parts<P> {
         // workers' unevenness, more only hold memory
         let (tx, rx) = sync_channel(4);
         match src.into_raw() {
-            Ok(Ok(raw)) => spawn_parallel(raw, make, fold, tx),
+            Ok(Ok(raw)) => spawn_parallel(raw, make, fold, seal, tx),
             Ok(Err(e)) => {
                 let _ = tx.send((0, Err(e)));
             }
-            Err(src) => spawn_single(*src, make, fold, tx),
+            Err(src) => spawn_single(*src, make, fold, seal, tx),
         }
         Parts {
             rx,
@@ -95,6 +108,7 @@ fn spawn_single<P: Send + 'static>(
     mut src: Source,
     make: MakeFn<P>,
     fold: FoldFn<P>,
+    seal: SealFn<P>,
     tx: SyncSender<Msg<P>>,
 ) {
     std::thread::spawn(move || {
@@ -117,6 +131,7 @@ fn spawn_single<P: Send + 'static>(
                     }
                 }
             }
+            seal(&mut part);
             let bytes = src.bytes_read();
             // a closed channel means the caller stopped: so do we
             if tx.send((seq, Ok((part, bytes)))).is_err() || done {
@@ -130,6 +145,7 @@ fn spawn_parallel<P: Send + 'static>(
     raw: RawText,
     make: MakeFn<P>,
     fold: FoldFn<P>,
+    seal: SealFn<P>,
     tx: SyncSender<Msg<P>>,
 ) {
     let workers = std::thread::available_parallelism()
@@ -160,11 +176,12 @@ fn spawn_parallel<P: Send + 'static>(
         }
     });
     for _ in 0..workers {
-        let (rx, tx, make, fold, name, headers) = (
+        let (rx, tx, make, fold, seal, name, headers) = (
             Arc::clone(&chunk_rx),
             tx.clone(),
             Arc::clone(&make),
             Arc::clone(&fold),
+            Arc::clone(&seal),
             Arc::clone(&name),
             Arc::clone(&headers),
         );
@@ -181,7 +198,10 @@ fn spawn_parallel<P: Send + 'static>(
                 let res = crate::input::parse_chunk(&name, &headers, delimiter, &chunk, |row| {
                     fold(&mut part, &row)
                 });
-                let msg = res.map(|()| (part, chunk.bytes_done));
+                let msg = res.map(|()| {
+                    seal(&mut part);
+                    (part, chunk.bytes_done)
+                });
                 if tx.send((chunk.seq, msg)).is_err() {
                     return;
                 }

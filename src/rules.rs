@@ -48,12 +48,13 @@ pub const RULES: &[&str] = &[
     "amount_mismatch",
     "paid_exceeds_amount",
     "due_before_date",
+    "not_canonical",
 ];
 
 /// The built-in severity of a rule (a setting can change it).
 pub fn default_severity(rule: &str) -> Severity {
     match rule {
-        "duplicate" | "stale" | "birthday_mismatch" => Severity::Warning,
+        "duplicate" | "stale" | "birthday_mismatch" | "not_canonical" => Severity::Warning,
         _ => Severity::Error,
     }
 }

@@ -73,6 +73,24 @@ enum Command {
         after_help = "Formats: text (default), markdown, html (one self-contained file with charts), json.\n\nExamples:\n  dangan report --archive ./archive --lang zh\n  dangan report --period quarter --format html --output 季报.html\n  # cron, 07:00 on the 1st of every month:\n  0 7 1 * * dangan report --archive /data/archive --lang zh --format html --output /data/reports/$(date +\\%Y-\\%m).html"
     )]
     Report(ReportArgs),
+    /// Rewrite the archive's files in canonical form (UTF-8, LF, ISO dates, yuan, canonical kinds), with a backup
+    #[command(
+        after_help = "Examples:\n  dangan fmt --archive ./archive --check   # list what is not canonical, exit 1 if anything\n  dangan fmt --archive ./archive           # rewrite it (old files kept in .backup/)\n\nExit codes: 0 canonical (or rewritten); 1 with --check, something is not canonical; 2 a cell cannot be read."
+    )]
+    Fmt(FmtArgs),
+}
+
+#[derive(Args)]
+struct FmtArgs {
+    /// List what is not canonical and exit 1 if anything is; write nothing
+    #[arg(long)]
+    check: bool,
+    /// Seconds to wait for another command's lock on the archive
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    wait: u64,
+    /// Show confidential values in full in the listing
+    #[arg(long)]
+    no_mask: bool,
 }
 
 #[derive(Args)]
@@ -426,6 +444,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Err(anyhow!(dangan::Findings(format!(
                     "{} row(s) rejected",
                     s.rejected
+                ))));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fmt(a) => {
+            use dangan::commands::fmt;
+            let opts = fmt::FmtOptions {
+                check: a.check,
+                lock_wait: std::time::Duration::from_secs(a.wait),
+            };
+            let f = fmt::run(&archive, &opts)?;
+            fmt::print(&mut std::io::stdout().lock(), out, &f, a.no_mask)?;
+            if chatty && let Some(b) = &f.backup {
+                writeln!(std::io::stderr(), "previous files kept in {}", b.display())?;
+            }
+            if a.check && f.changed() {
+                let n = f.files.iter().filter(|f| f.changed).count();
+                return Err(anyhow!(dangan::Findings(format!(
+                    "{n} file(s) not canonical (run `dangan fmt` to rewrite them)"
                 ))));
             }
             Ok(ExitCode::SUCCESS)

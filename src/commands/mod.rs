@@ -5,6 +5,7 @@
 pub mod analyze;
 #[cfg(feature = "analytics")]
 pub mod classify;
+pub mod fmt;
 pub mod import;
 #[cfg(feature = "analytics")]
 pub mod report;

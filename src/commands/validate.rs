@@ -146,6 +146,7 @@ pub fn run_with(archive_dir: &Path, opts: &ValidateOptions, sink: Sink) -> Resul
         no_mask: opts.no_mask,
         aliases: Arc::new(settings.import.aliases.clone()),
         ids_required: opts.file.is_none(),
+        canonical: opts.file.is_none().then_some(settings.archive.bom),
     };
     let mut report = Report {
         findings: Vec::new(),
@@ -250,7 +251,13 @@ struct Ctx {
     /// archive numbers are required (the archive; a file may be an export
     /// that import will number)
     ids_required: bool,
+    /// the archive's files are checked for their canonical form
+    /// (`not_canonical`, what `dangan fmt` rewrites); `Some(archive.bom)`
+    canonical: Option<bool>,
 }
+
+/// `not_canonical` findings listed per file (all of them are counted).
+const NOT_CANONICAL_SHOWN: u64 = 5;
 
 /// Findings of one row, and what they need to know about it.
 struct RowCheck<'r> {
@@ -323,6 +330,8 @@ struct Part {
     /// id_number, mobile; for messages) end in `text`
     ends: Vec<[u32; 4]>,
     text: String,
+    /// `not_canonical` cells past the first few of the part (counted only)
+    not_canonical_more: u64,
 }
 
 impl Part {
@@ -338,6 +347,7 @@ impl Part {
             keys: Vec::with_capacity(ROWS),
             ends: Vec::with_capacity(ROWS),
             text: String::with_capacity(ROWS * 48),
+            not_canonical_more: 0,
         }
     }
 
@@ -349,6 +359,7 @@ impl Part {
         self.keys.clear();
         self.ends.clear();
         self.text.clear();
+        self.not_canonical_more = 0;
     }
 
     /// Row `r`'s id (k = 0) or the value behind `keys[k]`.
@@ -565,16 +576,42 @@ fn check_table(
     };
     let name = src.name.clone();
     let size = src.size;
+    let file_level = match ctx.canonical {
+        Some(bom) => file_not_canonical(&src, bom),
+        None => Vec::new(),
+    };
     let mut keys = KeyPass::new(table);
     let mut rows = 0u64;
     let mut filled = [0u64; MAX_COLS];
     let mut id_set: HashSet<String> = HashSet::default();
     // per (rule, severity); ordered into the report's counts at the end
     let mut counts: HashMap<(&'static str, Severity), u64> = HashMap::default();
+    let mut not_canonical_listed = 0u64;
     let mut emit = |f: Finding| -> Result<()> {
         *counts.entry((f.rule, f.severity)).or_default() += 1;
+        if f.rule == "not_canonical" {
+            not_canonical_listed += 1;
+            if not_canonical_listed > NOT_CANONICAL_SHOWN {
+                return Ok(());
+            }
+        }
         sink(f)
     };
+    for why in file_level {
+        if ctx.vs.is_on("not_canonical") {
+            emit(Finding {
+                table: table.name(),
+                row: 1,
+                id: String::new(),
+                field: "*".into(),
+                rule: "not_canonical",
+                severity: ctx.vs.severity("not_canonical"),
+                value: String::new(),
+                message: format!("{why} (`dangan fmt` rewrites the file)"),
+            })?;
+        }
+    }
+    let mut not_canonical_more = 0u64;
     let mut parts = crate::pipeline::Parts::spawn(src, Arc::new(Part::new), fold);
     while let Some(part) = parts.next() {
         let mut part = part?;
@@ -608,9 +645,15 @@ fn check_table(
         for f in found {
             emit(f)?;
         }
+        not_canonical_more += part.not_canonical_more;
         part.findings = findings;
         part.clear();
         parts.recycle(part);
+    }
+    if not_canonical_more > 0 {
+        *counts
+            .entry(("not_canonical", ctx.vs.severity("not_canonical")))
+            .or_default() += not_canonical_more;
     }
     for ((rule, severity), n) in counts {
         let pos = crate::rules::RULES
@@ -631,6 +674,36 @@ fn check_table(
         }
     }
     Ok(id_set)
+}
+
+/// What keeps an archive file as a whole from its canonical form: its
+/// encoding, a BOM the settings do not ask for (or the lack of one they
+/// do), CRLF line ends. Read from the start of the file.
+fn file_not_canonical(src: &Source, bom: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if src.format != crate::input::SourceFormat::Csv {
+        return out;
+    }
+    if src.encoding != "UTF-8" {
+        out.push(format!("the file is in {}, not UTF-8", src.encoding));
+    }
+    let mut head = vec![0u8; 64 * 1024];
+    let n = std::fs::File::open(&src.name)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    let has_bom = head.starts_with("\u{feff}".as_bytes());
+    if src.encoding == "UTF-8" && has_bom != bom {
+        out.push(if has_bom {
+            "the file starts with a BOM (archive.bom is false)".to_string()
+        } else {
+            "the file has no BOM (archive.bom is true)".to_string()
+        });
+    }
+    if memchr::memmem::find(head, b"\r\n").is_some() {
+        out.push("the file's lines end in CRLF, not LF".to_string());
+    }
+    out
 }
 
 /// `unique` and `duplicate`, in file order on the main thread: the first row
@@ -822,6 +895,41 @@ fn trim(v: &str) -> &str {
     }
 }
 
+/// `not_canonical`: cells of an archive file that are not in their canonical
+/// form (`read::cells`: what `dangan fmt` would write). Cells that cannot be
+/// read are left to the format rules. A part lists its first few; the rest
+/// are counted in `more`.
+fn not_canonical(ctx: &Ctx, layout: &Layout, row: &RawRow, rc: &mut RowCheck, more: &mut u64) {
+    for (p, c) in layout.table.columns().iter().enumerate() {
+        let Some(i) = layout.cols[p] else { continue };
+        let raw = row.field(i);
+        if raw.is_empty() {
+            continue;
+        }
+        let (v, flags) = normalise_cow(c.kind, raw, false);
+        if flags.problem.is_some() || !matches!(v, Cow::Owned(_)) {
+            continue;
+        }
+        let listed = rc.out.iter().filter(|f| f.rule == "not_canonical").count() as u64;
+        if listed >= NOT_CANONICAL_SHOWN {
+            *more += 1;
+            continue;
+        }
+        let shown = if is_confidential(c.name) && !ctx.no_mask {
+            mask(c.name, &v)
+        } else {
+            v.to_string()
+        };
+        rc.add(
+            ctx,
+            c.name,
+            "not_canonical",
+            raw,
+            format!("stored as {shown:?} in canonical form (`dangan fmt` rewrites it)"),
+        );
+    }
+}
+
 /// All checks of one row that need no other row; its findings and keys go to
 /// `part`.
 fn check_row(
@@ -856,6 +964,9 @@ fn check_row(
         id,
         out: &mut part.findings,
     };
+    if ctx.canonical.is_some() {
+        not_canonical(ctx, layout, row, &mut rc, &mut part.not_canonical_more);
+    }
     // formats: a value import could not read, and values outside their set
     let mut values: [Cow<str>; MAX_COLS] = std::array::from_fn(|_| Cow::Borrowed(""));
     let mut dates: [Option<NaiveDate>; MAX_COLS] = [None; MAX_COLS];
@@ -1553,7 +1664,8 @@ mod tests {
             let report = run_and_print(&dir, &opts, &mut streamed, out).unwrap();
             assert!(report.findings.is_empty(), "streamed, not kept");
             let report = run(&dir, &opts).unwrap();
-            assert_eq!(report.findings.len(), 29);
+            // 29 of the content, and the `not_canonical` date 2024/3/12 of T10
+            assert_eq!(report.findings.len(), 30);
             print(&mut printed, out, &report).unwrap();
             assert_eq!(
                 String::from_utf8(streamed).unwrap(),

@@ -1,8 +1,7 @@
 //! Bad input never panics and never touches the archive: a clear message with
 //! the file (and line where there is one), exit code 2.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn assert_refused(file: &str, message: &str) {
     let dir = tempfile::tempdir().unwrap();

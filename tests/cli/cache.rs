@@ -4,8 +4,7 @@
 //! is never answered from an old copy, and when no copy can be made the
 //! command still works (or fails) exactly as without copies.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::{Path, PathBuf};
 
 /// testdata/sales copied into a temp dir, with the given `archive:` settings.
@@ -130,7 +129,8 @@ fn no_copy_when_the_cache_directory_cannot_be_made() {
 fn a_bad_number_is_reported_from_the_csv_and_no_copy_is_left() {
     let dir = archive(ON);
     let path = dir.path().join("transactions.csv");
-    let text = read(&path).replacen("50000.00", "5万", 1);
+    // (`5万` is read as 50000.00, as import reads it: a letter O is not)
+    let text = read(&path).replacen("50000.00", "5OOOO", 1);
     std::fs::write(&path, text).unwrap();
     let out = dangan()
         .args(["analyze", "region", "--archive"])
@@ -140,13 +140,13 @@ fn a_bad_number_is_reported_from_the_csv_and_no_copy_is_left() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
     assert!(
-        err.contains("transactions.csv:2: column amount: not a number: \"5万\""),
+        err.contains("transactions.csv:2: column amount: \"5OOOO\": not an amount"),
         "{err}"
     );
-    // the customers table got its copy; the transactions none, nor a temp file
+    // no copy of the transactions, nor a temp file (the command stopped
+    // at the transactions, before it read the customers)
     let names = copies(dir.path());
-    assert_eq!(names.len(), 1, "{names:?}");
-    assert!(names[0].starts_with("customers."), "{names:?}");
+    assert!(names.is_empty(), "{names:?}");
 }
 
 #[test]

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests: run the real binary on fixtures.
-#![allow(dead_code)]
 
 use assert_cmd::Command;
 use std::collections::BTreeMap;

@@ -1,7 +1,6 @@
 //! `dangan import`: real fixtures in testdata/, exact archive contents asserted.
 
-mod common;
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use std::path::Path;
 

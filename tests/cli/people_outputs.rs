@@ -2,8 +2,7 @@
 //! number, mobile, phone or e-mail in any human-facing output unless
 //! `--no-mask`.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 
 /// Every confidential value of the demo archive, in full.

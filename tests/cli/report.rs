@@ -2,8 +2,7 @@
 //! report covers October 2026, compared with September). Numbers are checked
 //! against sums the test makes itself from the archive's CSV files.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,6 @@
 //! `dangan validate`: exact findings on files seeded with every kind of defect.
 
-mod common;
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use std::path::Path;
 
@@ -35,6 +34,7 @@ transactions,8,T7,due_date,due_before_date,error,2024-03-01,due before the trans
 transactions,9,T8,kind,enum,error,gift,\"not one of sale, return, discount\"
 transactions,10,T9,customer_id,required,error,,required value missing
 transactions,10,T9,amount,required,error,,required value missing
+transactions,11,T10,date,not_canonical,warning,2024/3/12,\"stored as \"\"2024-03-12\"\" in canonical form (`dangan fmt` rewrites it)\"
 transactions,12,T11,date,date,error,2024-02-30,not a date
 ";
 
@@ -130,7 +130,8 @@ fn json_has_findings_summary_completeness_and_rows() {
         v["rows"],
         serde_json::json!({"customers": 15, "transactions": 11, "followups": 1})
     );
-    assert_eq!(v["findings"].as_array().unwrap().len(), 29);
+    // 29 of the content, and T10's date 2024/3/12, `not_canonical` (issue 15)
+    assert_eq!(v["findings"].as_array().unwrap().len(), 30);
     assert_eq!(
         v["findings"][0],
         serde_json::json!({"table": "customers", "row": 4, "id": "C000003", "field": "name", "rule": "required",

@@ -7,8 +7,7 @@
 //! Shares are largest-remainder rounded: 54000/100100 = 53.946 % gets the
 //! fifth extra hundredth, so the column adds up to exactly 100.00.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 
 fn analyze(args: &[&str]) -> std::process::Output {

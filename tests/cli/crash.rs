@@ -4,8 +4,7 @@
 //! run one after another or stop with "archive is locked", and no update is
 //! lost.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -13,8 +13,7 @@
 //! - C010: no transactions. C011: tagged 重点 → key by tag.
 //! - T007 (after the as-of date) and T018 (unknown customer) count nowhere.
 
-mod common;
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use std::path::Path;
 
@@ -348,7 +347,7 @@ fn bad_money_in_the_archive_names_file_line_and_column() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
     assert!(
-        err.contains("transactions.csv:7: column amount: not a number: \"12k\""),
+        err.contains("transactions.csv:7: column amount: \"12k\": not an amount"),
         "{err}"
     );
 }

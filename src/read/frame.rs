@@ -1,0 +1,251 @@
+//! An archive table as a polars frame, every cell read through
+//! [`crate::read::cells`]: the one reading of the aggregating commands
+//! (`classify`, `analyze`, `report`) and of the binary copies (`cache`).
+//!
+//! The frame's shape, whatever the file (CSV in any encoding, YAML):
+//! - money columns (`amount`, `paid`, `unit_price`, `credit_limit`) are
+//!   `Int64` fen, quantities `Int64` ten-thousandths (`money::QTY_SCALE`);
+//! - every other column is a string in its canonical form (ISO dates,
+//!   canonical kinds and statuses, full provinces); an empty cell — quoted or
+//!   not — is null;
+//! - a column the file lacks is there, all null; extra columns are text as
+//!   written.
+//!
+//! A CSV is read in parallel chunks (`pipeline::Parts`); each worker builds
+//! its chunk's columns, and the chunks are stacked in file order. The first
+//! unreadable cell in file order stops the read with its `file:line: column`
+//! message.
+
+use crate::input::{RawRow, ReadOptions, Source};
+use crate::pipeline::{FoldFn, MakeFn, Parts, SealFn};
+use crate::schema::{Column, TableKind, ValueKind};
+use anyhow::{Result, anyhow};
+use polars::prelude::{DataFrame, DataType, IntoColumn, NamedFrom, Series, StringChunkedBuilder};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Is the column held as an integer (fen, ten-thousandths)?
+pub fn is_integer(table: TableKind, name: &str) -> bool {
+    table
+        .column(name)
+        .is_some_and(|c| matches!(c.kind, ValueKind::Money | ValueKind::Quantity))
+}
+
+/// The polars type of a column in the frame.
+pub fn dtype(table: TableKind, name: &str) -> DataType {
+    if is_integer(table, name) {
+        DataType::Int64
+    } else {
+        DataType::String
+    }
+}
+
+/// One requested column: where the file holds it, and how it is read.
+#[derive(Clone)]
+struct Slot {
+    name: String,
+    at: Option<usize>,
+    column: Option<&'static Column>,
+    integer: bool,
+}
+
+enum Builder {
+    Int(Vec<Option<i64>>),
+    Str(StringChunkedBuilder),
+}
+
+/// The columns of one chunk.
+struct Part {
+    builders: Vec<Builder>,
+    rows: usize,
+    /// the first unreadable cell of the chunk
+    err: Option<String>,
+    /// the chunk's frame, built by the worker ([`seal`])
+    done: Option<DataFrame>,
+}
+
+fn new_builders(slots: &[Slot], capacity: usize) -> Vec<Builder> {
+    slots
+        .iter()
+        .map(|s| {
+            if s.integer {
+                Builder::Int(Vec::with_capacity(capacity))
+            } else {
+                Builder::Str(StringChunkedBuilder::new(s.name.as_str().into(), capacity))
+            }
+        })
+        .collect()
+}
+
+/// Rows a chunk usually holds (a megabyte of archive rows).
+const CHUNK_ROWS: usize = 6_000;
+
+/// The columns read, and the other strict cells checked (see [`read`]).
+struct Plan {
+    slots: Vec<Slot>,
+    checks: Vec<(usize, &'static Column)>,
+}
+
+fn fold(plan: &Plan, name: &str, part: &mut Part, row: &RawRow) {
+    if part.err.is_some() {
+        return;
+    }
+    for &(i, c) in &plan.checks {
+        let raw = row.field(i);
+        if let Err(why) = crate::read::cells::read(c, raw) {
+            part.err = Some(crate::read::cells::unreadable(
+                name,
+                row.line(),
+                c,
+                raw,
+                &why,
+            ));
+            return;
+        }
+    }
+    let slots = &plan.slots;
+    for (slot, b) in slots.iter().zip(part.builders.iter_mut()) {
+        let raw = slot.at.map_or("", |i| row.field(i));
+        let value = match slot.column {
+            Some(c) => match crate::read::cells::read(c, raw) {
+                Ok(v) => v,
+                Err(why) => {
+                    part.err = Some(crate::read::cells::unreadable(
+                        name,
+                        row.line(),
+                        c,
+                        raw,
+                        &why,
+                    ));
+                    return;
+                }
+            },
+            None => std::borrow::Cow::Borrowed(raw),
+        };
+        match b {
+            Builder::Int(v) => {
+                let n = match slot.column.map(|c| c.kind) {
+                    _ if value.is_empty() => None,
+                    Some(ValueKind::Quantity) => crate::money::parse_quantity(&value).map(|q| q.0),
+                    _ => crate::money::cell_fen(&value).ok().flatten(),
+                };
+                if n.is_none()
+                    && !value.is_empty()
+                    && let Some(c) = slot.column
+                {
+                    part.err = Some(crate::read::cells::unreadable(
+                        name,
+                        row.line(),
+                        c,
+                        raw,
+                        "out of range",
+                    ));
+                    return;
+                }
+                v.push(n);
+            }
+            Builder::Str(s) => {
+                if value.is_empty() {
+                    s.append_null();
+                } else {
+                    s.append_value(value.as_ref());
+                }
+            }
+        }
+    }
+    part.rows += 1;
+}
+
+fn seal(slots: &[Slot], part: &mut Part) {
+    if part.err.is_some() {
+        return;
+    }
+    let builders = std::mem::take(&mut part.builders);
+    let columns = builders
+        .into_iter()
+        .zip(slots)
+        .map(|(b, s)| match b {
+            Builder::Int(v) => Series::new(s.name.as_str().into(), v).into_column(),
+            Builder::Str(b) => b.finish().into_column(),
+        })
+        .collect();
+    match DataFrame::new(part.rows, columns) {
+        Ok(df) => part.done = Some(df),
+        Err(e) => part.err = Some(format!("{e}")),
+    }
+}
+
+/// The named columns of the table in `path` (CSV or YAML; an empty file is
+/// a table of no rows). Every strict cell of the file (`cells::is_strict`) is
+/// read, asked for or not: a command stops on the same unreadable cell
+/// whichever columns it needs.
+pub fn read(path: &Path, table: TableKind, columns: &[&str]) -> Result<DataFrame> {
+    let name = path.display().to_string();
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let src = if len == 0 {
+        Source::empty(name.clone())
+    } else {
+        Source::open(&name, &ReadOptions::default())?
+    };
+    let slots: Vec<Slot> = columns
+        .iter()
+        .map(|&c| Slot {
+            name: c.to_string(),
+            at: src.headers.iter().position(|h| h == c),
+            column: table.column(c),
+            integer: is_integer(table, c),
+        })
+        .collect();
+    let checks = table
+        .columns()
+        .iter()
+        .filter(|c| crate::read::cells::is_strict(c) && !columns.contains(&c.name))
+        .filter_map(|c| src.headers.iter().position(|h| h == c.name).map(|i| (i, c)))
+        .collect();
+    let plan = Arc::new(Plan { slots, checks });
+    let make: MakeFn<Part> = {
+        let plan = Arc::clone(&plan);
+        Arc::new(move || Part {
+            builders: new_builders(&plan.slots, CHUNK_ROWS),
+            rows: 0,
+            err: None,
+            done: None,
+        })
+    };
+    let folder: FoldFn<Part> = {
+        let (plan, name) = (Arc::clone(&plan), name.clone());
+        Arc::new(move |p, row| fold(&plan, &name, p, row))
+    };
+    let sealer: SealFn<Part> = {
+        let plan = Arc::clone(&plan);
+        Arc::new(move |p| seal(&plan.slots, p))
+    };
+    let mut out: Option<DataFrame> = None;
+    for part in Parts::spawn_sealed(src, make, folder, sealer) {
+        let part = part?;
+        if let Some(e) = part.err {
+            return Err(anyhow!(e));
+        }
+        let Some(df) = part.done else { continue };
+        match &mut out {
+            None => out = Some(df),
+            Some(all) => {
+                all.vstack_mut_owned(df)
+                    .map_err(|e| anyhow!("{name}: {e}"))?;
+            }
+        }
+    }
+    match out {
+        Some(df) => Ok(df),
+        None => empty(table, columns),
+    }
+}
+
+/// A frame of no rows with the named columns in their frame types.
+pub fn empty(table: TableKind, columns: &[&str]) -> Result<DataFrame> {
+    let cols = columns
+        .iter()
+        .map(|&c| Series::new_empty(c.into(), &dtype(table, c)).into_column())
+        .collect();
+    DataFrame::new(0, cols).map_err(|e| anyhow!("{e}"))
+}

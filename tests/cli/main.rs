@@ -1,0 +1,24 @@
+//! The integration tests: one test binary (it links the library and polars
+//! once), a module per command or concern, the shared helpers in `common`.
+//! Every test runs the real `dangan` binary or the library on fixtures from
+//! `testdata/` and `examples/demo`, and asserts exact rows, bytes and codes.
+//! (`tests/hostile.rs` is a binary of its own: it measures the peak memory of
+//! the children it starts, which a big parent would inflate.)
+
+#![allow(dead_code)]
+
+mod common;
+
+mod analyze;
+mod bad_input;
+mod cache;
+mod classify;
+mod crash;
+mod fmt;
+mod fuzz_regressions;
+mod import;
+mod people_outputs;
+mod properties;
+mod reading;
+mod report;
+mod validate;

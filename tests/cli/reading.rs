@@ -1,0 +1,569 @@
+//! The archive read one way, whoever wrote it (issue 15, SPEC.md "Reading the
+//! archive"): the demo archive rewritten as Excel, WPS, DuckDB and people
+//! write it gives byte-identical output from every aggregating command in
+//! every machine format; one unreadable cell stops every command that reads
+//! its table with the same `file:line: column` message and exit 2.
+
+use crate::common::*;
+use std::path::{Path, PathBuf};
+
+const AS_OF: &str = "2026-11-01";
+
+fn demo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo")
+}
+
+/// How a variant writes a CSV file.
+#[derive(Clone, Copy, Default)]
+struct Style {
+    quote_all: bool,
+    bom: bool,
+    crlf: bool,
+    gbk: bool,
+}
+
+const MONEY: [&str; 4] = ["credit_limit", "unit_price", "amount", "paid"];
+const DATES: [&str; 6] = [
+    "birthday",
+    "created",
+    "updated",
+    "date",
+    "due_date",
+    "next_date",
+];
+
+/// The demo archive in `to`, every cell passed through `cell(table, column,
+/// value)`, each CSV written in `style`.
+fn variant(to: &Path, style: Style, cell: impl Fn(&str, &str, &str) -> String) {
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::copy(demo().join("dangan.yaml"), to.join("dangan.yaml")).unwrap();
+    for table in ["customers", "transactions", "followups"] {
+        let mut r = csv::Reader::from_path(demo().join(format!("{table}.csv"))).unwrap();
+        let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        let mut w = csv::WriterBuilder::new()
+            .quote_style(if style.quote_all {
+                csv::QuoteStyle::Always
+            } else {
+                csv::QuoteStyle::Necessary
+            })
+            .terminator(if style.crlf {
+                csv::Terminator::CRLF
+            } else {
+                csv::Terminator::Any(b'\n')
+            })
+            .from_writer(Vec::new());
+        w.write_record(&headers).unwrap();
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            let row: Vec<String> = headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| cell(table, h, v))
+                .collect();
+            w.write_record(&row).unwrap();
+        }
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let mut bytes = Vec::new();
+        if style.bom {
+            bytes.extend_from_slice("\u{feff}".as_bytes());
+        }
+        if style.gbk {
+            let (enc, _, bad) = encoding_rs::GBK.encode(&text);
+            assert!(!bad, "{table}: not all of it is GBK");
+            bytes.extend_from_slice(&enc);
+        } else {
+            bytes.extend_from_slice(text.as_bytes());
+        }
+        std::fs::write(to.join(format!("{table}.csv")), bytes).unwrap();
+    }
+}
+
+/// A date cell written another way: `2026-08-15` → `how(2026, 8, 15)`.
+fn redate(column: &str, v: &str, how: fn(&str, u32, u32) -> String) -> String {
+    if !DATES.contains(&column) || v.len() != 10 {
+        return v.to_string();
+    }
+    let (y, m, d) = (&v[..4], &v[5..7], &v[8..10]);
+    how(y, m.parse().unwrap(), d.parse().unwrap())
+}
+
+/// `1234567.80` → `¥1,234,567.80`
+fn with_separators(v: &str) -> String {
+    let (neg, v) = v.strip_prefix('-').map_or((false, v), |r| (true, r));
+    let (int, frac) = v.split_once('.').unwrap_or((v, "00"));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{}¥{grouped}.{frac}", if neg { "-" } else { "" })
+}
+
+fn in_chinese(table: &str, column: &str, v: &str) -> String {
+    let set: &[(&str, &str)] = match (table, column) {
+        ("customers", "kind") => &[
+            ("individual", "个人"),
+            ("enterprise", "企业"),
+            ("government", "政府机构"),
+            ("distributor", "经销商"),
+            ("partner", "交易伙伴"),
+            ("other", "其他"),
+        ],
+        ("customers", "status") => &[
+            ("potential", "潜在"),
+            ("active", "交易中"),
+            ("dormant", "休眠"),
+            ("lost", "流失"),
+        ],
+        ("transactions", "kind") => &[("sale", "销售"), ("return", "退货"), ("discount", "折价")],
+        _ => &[],
+    };
+    set.iter()
+        .find(|(en, _)| *en == v)
+        .map_or(v.to_string(), |(_, zh)| zh.to_string())
+}
+
+/// The demo archive as YAML files (every value a string, empty ones left out).
+fn yaml_copy(to: &Path, cell: impl Fn(&str, &str, &str) -> String) {
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::copy(demo().join("dangan.yaml"), to.join("dangan.yaml")).unwrap();
+    for table in ["customers", "transactions", "followups"] {
+        let mut r = csv::Reader::from_path(demo().join(format!("{table}.csv"))).unwrap();
+        let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        let mut items = Vec::new();
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            let mut m = serde_yaml::Mapping::new();
+            for (h, v) in headers.iter().zip(rec.iter()) {
+                let v = cell(table, h, v);
+                if !v.is_empty() {
+                    m.insert(h.clone().into(), v.into());
+                }
+            }
+            items.push(m);
+        }
+        let f = std::fs::File::create(to.join(format!("{table}.yaml"))).unwrap();
+        serde_yaml::to_writer(f, &items).unwrap();
+    }
+}
+
+/// Every aggregating command in every machine format, run in `dir` (paths
+/// in the output are then the same for every variant).
+fn runs() -> Vec<Vec<String>> {
+    let mut runs = Vec::new();
+    for fmt in ["csv", "json", "yaml"] {
+        runs.push(vec!["classify".into(), "--format".into(), fmt.into()]);
+        for view in [
+            "sales", "region", "product", "kind", "owner", "month", "credit",
+        ] {
+            runs.push(vec![
+                "analyze".into(),
+                view.into(),
+                "--format".into(),
+                fmt.into(),
+            ]);
+        }
+    }
+    runs.push(vec!["report".into(), "--format".into(), "json".into()]);
+    runs
+}
+
+fn outputs(dir: &Path) -> Vec<(String, std::process::Output)> {
+    runs()
+        .into_iter()
+        .map(|args| {
+            let out = dangan()
+                .current_dir(dir)
+                .args(&args)
+                .args(["--archive", ".", "--as-of", AS_OF])
+                .output()
+                .unwrap();
+            (args.join(" "), out)
+        })
+        .collect()
+}
+
+fn assert_same_outputs(base: &[(String, std::process::Output)], dir: &Path, what: &str) {
+    for ((cmd, want), (_, got)) in base.iter().zip(outputs(dir)) {
+        assert!(want.status.success(), "demo: {cmd}: {}", stderr_of(want));
+        assert!(
+            got.status.success(),
+            "{what}: {cmd}: exit {:?}: {}",
+            got.status.code(),
+            stderr_of(&got)
+        );
+        assert!(
+            want.stdout == got.stdout,
+            "{what}: `{cmd}` differs from the demo archive's:\n--- demo\n{}\n--- {what}\n{}",
+            stdout_of(want),
+            stdout_of(&got)
+        );
+    }
+}
+
+type Cell = fn(&str, &str, &str) -> String;
+
+fn variants() -> Vec<(&'static str, Style, Cell)> {
+    let same: Cell = |_, _, v| v.to_string();
+    vec![
+        (
+            "quoted-all",
+            Style {
+                quote_all: true,
+                ..Style::default()
+            },
+            same,
+        ),
+        (
+            "GBK with CRLF",
+            Style {
+                gbk: true,
+                crlf: true,
+                ..Style::default()
+            },
+            same,
+        ),
+        (
+            "UTF-8 with BOM",
+            Style {
+                bom: true,
+                ..Style::default()
+            },
+            same,
+        ),
+        ("dates as 2026/8/15", Style::default(), |_, c, v| {
+            redate(c, v, |y, m, d| format!("{y}/{m}/{d}"))
+        }),
+        ("dates as 2026年8月15日", Style::default(), |_, c, v| {
+            redate(c, v, |y, m, d| format!("{y}年{m}月{d}日"))
+        }),
+        ("dates as 20260815", Style::default(), |_, c, v| {
+            redate(c, v, |y, m, d| format!("{y}{m:02}{d:02}"))
+        }),
+        (
+            "amounts with separators and ¥",
+            Style::default(),
+            |_, c, v| {
+                if MONEY.contains(&c) && !v.is_empty() {
+                    with_separators(v)
+                } else {
+                    v.to_string()
+                }
+            },
+        ),
+        (
+            "kinds and statuses in Chinese",
+            Style::default(),
+            in_chinese,
+        ),
+        (
+            "all at once, quoted, GBK, CRLF",
+            Style {
+                quote_all: true,
+                gbk: true,
+                crlf: true,
+                bom: false,
+            },
+            |t, c, v| {
+                let v = redate(c, v, |y, m, d| format!("{y}年{m}月{d}日"));
+                // ￥ (full-width): GBK has no ¥
+                let v = if MONEY.contains(&c) && !v.is_empty() {
+                    with_separators(&v).replace('¥', "￥")
+                } else {
+                    v
+                };
+                in_chinese(t, c, &v)
+            },
+        ),
+    ]
+}
+
+#[test]
+fn every_variant_of_the_demo_gives_the_same_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base_dir = tmp.path().join("demo");
+    copy_dir(&demo(), &base_dir);
+    let base = outputs(&base_dir);
+    for (i, (what, style, cell)) in variants().into_iter().enumerate() {
+        let dir = tmp.path().join(format!("v{i}"));
+        variant(&dir, style, cell);
+        assert_same_outputs(&base, &dir, what);
+    }
+    let dir = tmp.path().join("yaml");
+    yaml_copy(&dir, |_, _, v| v.to_string());
+    assert_same_outputs(&base, &dir, "a YAML copy");
+    let dir = tmp.path().join("yaml-people");
+    yaml_copy(&dir, |t, c, v| {
+        in_chinese(t, c, &redate(c, v, |y, m, d| format!("{y}/{m}/{d}")))
+    });
+    assert_same_outputs(
+        &base,
+        &dir,
+        "a YAML copy with Chinese kinds and 2026/8/15 dates",
+    );
+}
+
+/// The canonical files of an archive directory (name → bytes).
+fn tables(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    ["customers", "transactions", "followups"]
+        .iter()
+        .flat_map(|t| ["csv", "yaml"].map(|e| format!("{t}.{e}")))
+        .filter(|n| dir.join(n).exists())
+        .map(|n| {
+            let b = std::fs::read(dir.join(&n)).unwrap();
+            (n, b)
+        })
+        .collect()
+}
+
+fn fmt(dir: &Path, check: bool) -> std::process::Output {
+    let mut c = dangan();
+    c.args(["fmt", "--archive"])
+        .arg(dir)
+        .args(["--format", "csv"]);
+    if check {
+        c.arg("--check");
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn fmt_gives_every_variant_back_canonical_byte_for_byte_and_is_idempotent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base_dir = tmp.path().join("demo");
+    copy_dir(&demo(), &base_dir);
+    let out = fmt(&base_dir, false);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let canonical = tables(&base_dir);
+    let out = fmt(&base_dir, true);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    for (i, (what, style, cell)) in variants().into_iter().enumerate() {
+        let dir = tmp.path().join(format!("v{i}"));
+        variant(&dir, style, cell);
+        let check = fmt(&dir, true);
+        assert_eq!(check.status.code(), Some(1), "{what}: --check must find it");
+        assert!(
+            stdout_of(&check).starts_with("file,line,column,old,new\n"),
+            "{what}: {}",
+            stdout_of(&check)
+        );
+        let before = snapshot(&dir);
+        let out = fmt(&dir, false);
+        assert!(out.status.success(), "{what}: {}", stderr_of(&out));
+        // the listing of the rewrite is the listing of the check
+        assert_eq!(stdout_of(&out), stdout_of(&check), "{what}");
+        assert!(
+            tables(&dir) == canonical,
+            "{what}: fmt did not give the canonical files back"
+        );
+        // the old files are in the backup, byte for byte
+        let backups: Vec<_> = std::fs::read_dir(dir.join(".backup")).unwrap().collect();
+        assert_eq!(backups.len(), 1, "{what}");
+        let b = backups[0].as_ref().unwrap().path();
+        for (name, bytes) in &before {
+            let now = std::fs::read(dir.join(name)).unwrap();
+            if now != *bytes {
+                assert_eq!(
+                    &std::fs::read(b.join(name)).unwrap(),
+                    bytes,
+                    "{what}: {name:?}"
+                );
+            }
+        }
+        let again = fmt(&dir, true);
+        assert_eq!(
+            again.status.code(),
+            Some(0),
+            "{what}: {}",
+            stdout_of(&again)
+        );
+        assert_eq!(stdout_of(&again), "file,line,column,old,new\n", "{what}");
+    }
+    // YAML stays YAML: the people's YAML comes back as the canonical YAML
+    let canon_yaml = tmp.path().join("yaml-canonical");
+    yaml_copy(&canon_yaml, |_, _, v| v.to_string());
+    assert!(fmt(&canon_yaml, false).status.success());
+    let want = tables(&canon_yaml);
+    let people = tmp.path().join("yaml-people");
+    yaml_copy(&people, |t, c, v| {
+        in_chinese(t, c, &redate(c, v, |y, m, d| format!("{y}年{m}月{d}日")))
+    });
+    assert_eq!(fmt(&people, true).status.code(), Some(1));
+    assert!(fmt(&people, false).status.success());
+    assert!(tables(&people) == want, "YAML: not the canonical YAML");
+    assert_eq!(fmt(&people, true).status.code(), Some(0));
+}
+
+#[test]
+fn fmt_check_lists_the_cells_it_would_rewrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("a");
+    variant(
+        &dir,
+        Style {
+            crlf: true,
+            ..Style::default()
+        },
+        |t, c, v| match (t, c, v) {
+            ("transactions", "amount", "2189.00") => "¥2,189".into(),
+            ("transactions", "kind", "return") => "退货".into(),
+            ("followups", "date", "2026-07-24") => "2026/7/24".into(),
+            _ => v.into(),
+        },
+    );
+    let out = fmt(&dir, true);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout_of(&out);
+    let d = dir.display();
+    assert!(
+        text.contains(&format!("{d}/transactions.csv,0,*,,line ends CRLF → LF\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "{d}/transactions.csv,2,amount,\"¥2,189\",2189.00\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{d}/followups.csv,2,date,2026/7/24,2026-07-24\n")),
+        "{text}"
+    );
+    assert!(text.contains(",kind,退货,return\n"), "{text}");
+    assert!(
+        stderr_of(&out).contains("3 file(s) not canonical"),
+        "{}",
+        stderr_of(&out)
+    );
+    // --check wrote nothing
+    assert!(!dir.join(".backup").exists());
+}
+
+/// `dir` with one cell of `table` replaced.
+fn with_bad_cell(dir: &Path, table: &str, row: usize, column: &str, value: &str) {
+    let path = dir.join(format!("{table}.csv"));
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    let at = headers.iter().position(|h| h == column).unwrap();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&headers).unwrap();
+    for (i, rec) in r.records().enumerate() {
+        let mut rec: Vec<String> = rec.unwrap().iter().map(String::from).collect();
+        if i + 1 == row {
+            rec[at] = value.to_string();
+        }
+        w.write_record(&rec).unwrap();
+    }
+    std::fs::write(&path, w.into_inner().unwrap()).unwrap();
+}
+
+/// table, data row, column, the bad value, the message, the commands that read it
+type BadCell = (
+    &'static str,
+    usize,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static [&'static str]],
+);
+
+#[test]
+fn one_unreadable_cell_stops_every_command_with_the_same_message() {
+    let cases: [BadCell; 3] = [
+        (
+            "transactions",
+            41,
+            "amount",
+            "12..50",
+            "transactions.csv:42: column amount: \"12..50\": not an amount; write an amount \
+             in yuan, e.g. 1234.50 (¥, 元, 万 and thousands separators are read) \
+             (`dangan validate` lists every such cell)",
+            &[
+                &["classify"],
+                &["analyze", "month"],
+                &["analyze", "region"],
+                &["analyze", "credit"],
+                &["report"],
+                &["fmt"],
+                &["fmt", "--check"],
+            ],
+        ),
+        (
+            "customers",
+            7,
+            "status",
+            "暂停",
+            "customers.csv:8: column status: \"暂停\": not one of potential, active, dormant, \
+             lost; write one of potential (潜在), active (交易中), dormant (休眠), lost (流失) \
+             (`dangan validate` lists every such cell)",
+            &[
+                &["classify"],
+                &["analyze", "region"],
+                &["analyze", "credit"],
+                &["report"],
+                &["fmt"],
+            ],
+        ),
+        (
+            "followups",
+            3,
+            "next_date",
+            "下周二",
+            "followups.csv:4: column next_date: \"下周二\": not a date; write a date, e.g. \
+             2026-08-15 (2026/8/15, 2026年8月15日 and 20260815 are read) (`dangan validate` \
+             lists every such cell)",
+            &[&["report"], &["fmt"]],
+        ),
+    ];
+    for (table, row, column, value, message, commands) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        copy_dir(&demo(), tmp.path());
+        with_bad_cell(tmp.path(), table, row, column, value);
+        let before = snapshot(tmp.path());
+        for args in commands {
+            let mut c = dangan();
+            c.current_dir(tmp.path())
+                .args(*args)
+                .args(["--archive", ".", "--format", "csv"]);
+            if args[0] != "fmt" {
+                c.args(["--as-of", AS_OF]);
+            }
+            let out = c.output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr_of(&out));
+            assert_eq!(
+                stderr_of(&out),
+                format!("dangan: error: ./{message}\n"),
+                "{args:?}"
+            );
+            assert_eq!(stdout_of(&out), "", "{args:?}");
+        }
+        assert!(
+            snapshot(tmp.path()) == before,
+            "{table}: the archive changed"
+        );
+        // validate names the same cell as a finding
+        let out = dangan()
+            .current_dir(tmp.path())
+            .args([
+                "validate",
+                "--archive",
+                ".",
+                "--as-of",
+                AS_OF,
+                "--format",
+                "csv",
+            ])
+            .output()
+            .unwrap();
+        let text = stdout_of(&out);
+        let line = row + 1;
+        assert!(
+            text.lines().any(|l| l.contains(&format!("{table},{line},"))
+                && l.contains(column)
+                && l.contains(value)),
+            "validate does not name {table}:{line} {column}:\n{text}"
+        );
+    }
+}
