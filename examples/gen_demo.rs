@@ -16,8 +16,8 @@
 
 use chrono::{Datelike, NaiveDate};
 use clap::Parser;
-use dangan::ids::{USCC_ALPHABET, credit_code_check, id_number_check};
-use dangan::money::format_yuan;
+use dangan::values::ids::{USCC_ALPHABET, credit_code_check, id_number_check};
+use dangan::values::money::format_yuan;
 use std::io::BufWriter;
 use std::path::PathBuf;
 
@@ -179,7 +179,7 @@ fn main() -> anyhow::Result<()> {
             "备注",
         ])?;
     } else {
-        w.write_record(dangan::schema::TableKind::Customers.column_names())?;
+        w.write_record(dangan::archive::schema::TableKind::Customers.column_names())?;
     }
     let mut customers = Vec::with_capacity(a.customers);
     for i in 1..=a.customers {
@@ -434,7 +434,7 @@ fn main() -> anyhow::Result<()> {
             "地区",
         ])?;
     } else {
-        w.write_record(dangan::schema::TableKind::Transactions.column_names())?;
+        w.write_record(dangan::archive::schema::TableKind::Transactions.column_names())?;
     }
     let mut last_sale: Vec<Option<(usize, NaiveDate, i64, i64)>> = vec![None; customers.len()];
     for t in 1..=a.transactions {
@@ -527,7 +527,7 @@ fn main() -> anyhow::Result<()> {
 
     if !export {
         let mut w = csv::Writer::from_path(a.out.join("followups.csv"))?;
-        w.write_record(dangan::schema::TableKind::Followups.column_names())?;
+        w.write_record(dangan::archive::schema::TableKind::Followups.column_names())?;
         let n = customers.len() * 2;
         for _ in 0..n {
             let c = &customers[rng.below(customers.len() as u64) as usize];

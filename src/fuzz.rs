@@ -14,9 +14,9 @@
 //! | `csv` | a whole file (any bytes) | no panic; every row has one value per header |
 //! | `yaml` | a whole YAML file | no panic; every row has one value per header |
 
-use crate::input::{ReadOptions, Source};
-use crate::normalize::{normalise, normalise_cow};
-use crate::schema::{HeaderMap, TableKind, detect_table};
+use crate::archive::schema::{HeaderMap, TableKind, detect_table};
+use crate::read::source::{ReadOptions, Source};
+use crate::values::normalize::{normalise, normalise_cow};
 
 /// The fuzz targets, by name.
 pub const TARGETS: &[&str] = &[
@@ -81,28 +81,28 @@ pub fn normalise_values(data: &[u8]) {
 /// Amounts: the fen printed as yuan parse back to the same fen, unrounded.
 pub fn money(data: &[u8]) {
     let s = text(data);
-    if let Ok(p) = crate::money::parse_yuan(&s) {
-        let printed = crate::money::format_yuan(p.fen);
-        let back = crate::money::parse_yuan(&printed).expect("printed amount parses");
+    if let Ok(p) = crate::values::money::parse_yuan(&s) {
+        let printed = crate::values::money::format_yuan(p.fen);
+        let back = crate::values::money::parse_yuan(&printed).expect("printed amount parses");
         assert_eq!(back.fen, p.fen, "{s:?} → {printed}");
         assert!(!back.rounded);
-        assert_eq!(crate::money::cell_fen(&printed), Ok(Some(p.fen)));
+        assert_eq!(crate::values::money::cell_fen(&printed), Ok(Some(p.fen)));
     }
 }
 
 /// Dates: whatever parses prints as ISO and parses back to the same day.
 pub fn dates(data: &[u8]) {
     let s = text(data);
-    if let Some(d) = crate::dates::parse_date(&s) {
-        let iso = crate::dates::iso(d);
-        assert_eq!(crate::dates::parse_iso(&iso), Some(d), "{s:?}");
-        assert_eq!(crate::dates::parse_date(&iso), Some(d), "{s:?}");
+    if let Some(d) = crate::values::dates::parse_date(&s) {
+        let iso = crate::values::dates::iso(d);
+        assert_eq!(crate::values::dates::parse_iso(&iso), Some(d), "{s:?}");
+        assert_eq!(crate::values::dates::parse_date(&iso), Some(d), "{s:?}");
     }
     if data.len() >= 8 {
         let serial = f64::from_le_bytes(data[..8].try_into().expect("8 bytes"));
-        let _ = crate::dates::from_excel_serial(serial);
+        let _ = crate::values::dates::from_excel_serial(serial);
     }
-    let _ = crate::rules::iso_date(&s);
+    let _ = crate::check::rules::iso_date(&s);
 }
 
 /// ID numbers and credit codes: no input panics; a valid one ends in the
@@ -110,17 +110,20 @@ pub fn dates(data: &[u8]) {
 pub fn ids(data: &[u8]) {
     let s = text(data);
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
-    if crate::rules::check_id_number(&s, as_of).is_ok() {
-        let check = crate::ids::id_number_check(&s[..17]);
+    if crate::check::rules::check_id_number(&s, as_of).is_ok() {
+        let check = crate::values::ids::id_number_check(&s[..17]);
         assert_eq!(check, s.chars().nth(17), "{s:?}");
     }
-    if crate::rules::check_credit_code(&s).is_ok() {
-        assert_eq!(crate::ids::credit_code_check(&s[..17]), s.chars().nth(17));
+    if crate::check::rules::check_credit_code(&s).is_ok() {
+        assert_eq!(
+            crate::values::ids::credit_code_check(&s[..17]),
+            s.chars().nth(17)
+        );
     }
     for n in [17usize, 18] {
         let head: String = s.chars().take(n).collect();
-        let _ = crate::ids::id_number_check(&head);
-        let _ = crate::ids::credit_code_check(&head);
+        let _ = crate::values::ids::id_number_check(&head);
+        let _ = crate::values::ids::credit_code_check(&head);
     }
 }
 

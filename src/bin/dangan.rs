@@ -3,10 +3,10 @@
 
 use anyhow::{Result, anyhow};
 use clap::{Args, Parser, Subcommand};
+use dangan::archive::schema::TableKind;
+use dangan::archive::settings::OnDuplicate;
 use dangan::commands::import::{self, ImportOptions};
-use dangan::output::{Cell, Format, Label, Lang, Out};
-use dangan::schema::TableKind;
-use dangan::settings::OnDuplicate;
+use dangan::render::output::{Cell, Format, Label, Lang, Out};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -126,8 +126,8 @@ struct AnalyzeArgs {
     #[command(flatten)]
     period: PeriodFlags,
     /// Group by these columns, comma-separated [default: the view's own]
-    #[arg(long, value_name = "COL[,COL]", value_delimiter = ',', value_parser = dangan::composition::Key::parse)]
-    by: Option<Vec<dangan::composition::Key>>,
+    #[arg(long, value_name = "COL[,COL]", value_delimiter = ',', value_parser = dangan::analytics::composition::Key::parse)]
+    by: Option<Vec<dangan::analytics::composition::Key>>,
     /// Keep the N largest rows and fold the rest into one (other) row
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     top: Option<u32>,
@@ -146,13 +146,13 @@ struct PeriodFlags {
     #[arg(long, value_parser = parse_date, value_name = "DATE", conflicts_with = "period")]
     to: Option<chrono::NaiveDate>,
     /// 12m, 6m, 1y, 2q, 4w, 90d (ending at the as-of date), or 2024, 2024-10, 2024Q3 [default: 12m]
-    #[arg(long, value_parser = dangan::period::PeriodSpec::parse, value_name = "PERIOD")]
-    period: Option<dangan::period::PeriodSpec>,
+    #[arg(long, value_parser = dangan::analytics::period::PeriodSpec::parse, value_name = "PERIOD")]
+    period: Option<dangan::analytics::period::PeriodSpec>,
 }
 
 impl PeriodFlags {
-    fn args(&self) -> dangan::period::PeriodArgs {
-        dangan::period::PeriodArgs {
+    fn args(&self) -> dangan::analytics::period::PeriodArgs {
+        dangan::analytics::period::PeriodArgs {
             as_of: self.as_of,
             from: self.from,
             to: self.to,
@@ -167,7 +167,7 @@ struct ClassifyArgs {
     period: PeriodFlags,
     /// pareto: by share of net sales; threshold: by net sales amounts [default: pareto]
     #[arg(long, value_enum)]
-    method: Option<dangan::tiers::Method>,
+    method: Option<dangan::analytics::tiers::Method>,
     /// Pareto: A while the customers ranked before hold less than this % of net sales [default: 80]
     #[arg(long, value_name = "PCT")]
     a: Option<f64>,
@@ -296,11 +296,12 @@ fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
 }
 
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    dangan::dates::parse_date(s).ok_or_else(|| format!("not a date: {s:?} (use YYYY-MM-DD)"))
+    dangan::values::dates::parse_date(s)
+        .ok_or_else(|| format!("not a date: {s:?} (use YYYY-MM-DD)"))
 }
 
 fn main() -> ExitCode {
-    dangan::fsutil::install_interrupt_handler();
+    dangan::archive::commit::install_interrupt_handler();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -338,13 +339,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     let archive = dangan::archive::Archive::resolve_dir(g.archive.as_deref());
-    let chatty = !g.quiet && dangan::output::stderr_is_terminal();
+    let chatty = !g.quiet && dangan::render::output::stderr_is_terminal();
     match cli.command {
         Command::Import(a) => {
             let opts = ImportOptions {
                 files: a.files,
                 table: a.table,
-                read: dangan::input::ReadOptions {
+                read: dangan::read::source::ReadOptions {
                     encoding: a.encoding,
                     sheet: a.sheet,
                 },
@@ -353,7 +354,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 rejects: a.rejects,
                 dry_run: a.dry_run,
                 output: a.output,
-                today: a.as_of.unwrap_or_else(dangan::dates::today),
+                today: a.as_of.unwrap_or_else(dangan::values::dates::today),
                 progress: chatty,
                 lock_wait: std::time::Duration::from_secs(a.wait),
             };
@@ -423,7 +424,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // with `--output -` the cleaned rows own stdout; the summary goes to stderr
             let to_stdout = opts.output.as_deref() != Some("-");
             if to_stdout {
-                dangan::output::write_record(&mut std::io::stdout().lock(), out, &fields)?;
+                dangan::render::output::write_record(&mut std::io::stdout().lock(), out, &fields)?;
             } else if !g.quiet {
                 let human = Out {
                     format: if out.format.is_machine() {
@@ -438,7 +439,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 } else {
                     human
                 };
-                dangan::output::write_record(&mut err, human, &fields)?;
+                dangan::render::output::write_record(&mut err, human, &fields)?;
             }
             if s.rejected > 0 {
                 return Err(anyhow!(dangan::Findings(format!(
@@ -552,7 +553,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             match format {
                 Format::Text | Format::Table => doc.write_text(&mut buf, out.lang)?,
                 Format::Markdown => doc.write_markdown(&mut buf, out.lang)?,
-                Format::Html => buf = dangan::html::render(&doc, out.lang).into_bytes(),
+                Format::Html => buf = dangan::render::html::render(&doc, out.lang).into_bytes(),
                 Format::Json => {
                     serde_json::to_writer_pretty(&mut buf, &doc.to_json())?;
                     buf.push(b'\n');
@@ -565,7 +566,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             match &a.output {
                 Some(p) => {
-                    dangan::fsutil::write_atomic(p, &buf)?;
+                    dangan::archive::commit::write_atomic(p, &buf)?;
                     if !g.quiet {
                         eprintln!("report written to {}", p.display());
                     }
@@ -579,19 +580,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let opts = validate::ValidateOptions {
                 file: a.file,
                 table: a.table,
-                read: dangan::input::ReadOptions {
+                read: dangan::read::source::ReadOptions {
                     encoding: a.encoding,
                     sheet: a.sheet,
                 },
                 rules: a.rules,
-                as_of: a.as_of.unwrap_or_else(dangan::dates::today),
+                as_of: a.as_of.unwrap_or_else(dangan::values::dates::today),
                 no_mask: a.no_mask,
             };
             let report =
                 validate::run_and_print(&archive, &opts, &mut std::io::stdout().lock(), out)?;
             let level = match a.fail_on {
-                FailOn::Error => Some(dangan::rules::Severity::Error),
-                FailOn::Warning => Some(dangan::rules::Severity::Warning),
+                FailOn::Error => Some(dangan::check::rules::Severity::Error),
+                FailOn::Warning => Some(dangan::check::rules::Severity::Warning),
                 FailOn::Never => None,
             };
             if let Some(level) = level

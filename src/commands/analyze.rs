@@ -17,18 +17,18 @@
 //!
 //! Composition rows: the group column(s), `customers, orders, quantity,
 //! amount, share, cumulative_share, prev_amount, change`, sorted by amount
-//! descending (see `crate::composition` for the definitions). Credit rows:
+//! descending (see `crate::analytics::composition` for the definitions). Credit rows:
 //! `customers, outstanding, not_due, days_1_30, days_31_90, days_91_180,
 //! days_over_180, overdue, credits, credit_limit, over_limit, share` (see
-//! `crate::receivables`). `--top N` keeps N rows and folds the rest into one
+//! `crate::analytics::receivables`). `--top N` keeps N rows and folds the rest into one
 //! `(other)` row; people-facing formats end with a `(total)` row.
 
+use crate::analytics::composition::{self, Composition, Key};
+use crate::analytics::period::{Period, PeriodArgs};
+use crate::analytics::receivables::{self, Ageing};
 use crate::archive::Archive;
 use crate::commands::classify;
-use crate::composition::{self, Composition, Key};
-use crate::output::{Cell, Format, Label, Lang, Out, write_rows};
-use crate::period::{Period, PeriodArgs};
-use crate::receivables::{self, Ageing};
+use crate::render::output::{Cell, Format, Label, Lang, Out, write_rows};
 use anyhow::{Result, anyhow};
 use chrono::NaiveDate;
 use std::io::Write;
@@ -102,7 +102,7 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
     let pargs = opts
         .period
         .or_setting(archive.settings.classify.period.as_deref())?;
-    let (as_of, period) = pargs.resolve(opts.today.unwrap_or_else(crate::dates::today))?;
+    let (as_of, period) = pargs.resolve(opts.today.unwrap_or_else(crate::values::dates::today))?;
     let keys = opts.by.clone().unwrap_or_else(|| opts.view.default_keys());
     if keys.is_empty() {
         return Err(anyhow!("--by needs at least one column"));

@@ -23,20 +23,20 @@
 //!   customer `tier_a` and/or `key_tag`.
 //!
 //! The aggregation is one polars query over the transactions (see `figures`);
-//! the ranking, cut and rules are `crate::tiers`. `--write` stores `tier`,
+//! the ranking, cut and rules are `crate::analytics::tiers`. `--write` stores `tier`,
 //! `segment` and `classified_at` (the as-of date) in the customers file,
 //! atomically with a backup; with the same inputs it writes nothing the second
 //! time.
 
+use crate::analytics::ledger;
+use crate::analytics::period::{Period, PeriodArgs};
+use crate::analytics::tiers::{Method, Rules, Segment, Standing, Tier};
+use crate::archive::commit::{self, ArchiveLock, Staged};
+use crate::archive::schema::TableKind;
 use crate::archive::{Archive, Record, TableWriter};
-use crate::dates::iso;
-use crate::fsutil::{self, ArchiveLock, Staged};
-use crate::ledger;
-use crate::output::{Cell, Label, Out, write_rows};
-use crate::period::{Period, PeriodArgs};
-use crate::schema::TableKind;
-use crate::text::neutralise_formula;
-use crate::tiers::{Method, Rules, Segment, Standing, Tier};
+use crate::render::output::{Cell, Label, Out, write_rows};
+use crate::values::dates::iso;
+use crate::values::text::neutralise_formula;
 use anyhow::{Result, anyhow};
 use chrono::{Days, NaiveDate};
 use polars::prelude::{DataFrame, DataType, Expr, JoinArgs, JoinType, NULL, col, lit, when};
@@ -115,7 +115,7 @@ pub fn run(archive_dir: &std::path::Path, opts: &ClassifyOptions) -> Result<Clas
     let pargs = opts
         .period
         .or_setting(archive.settings.classify.period.as_deref())?;
-    let today = opts.today.unwrap_or_else(crate::dates::today);
+    let today = opts.today.unwrap_or_else(crate::values::dates::today);
     let (as_of, period) = pargs.resolve(today)?;
     let rows = grade_archive(&archive, &rules, as_of, &period)?;
     let written = if opts.write {
@@ -161,10 +161,10 @@ pub fn rules(archive: &Archive, o: &ClassifyOptions) -> Result<Rules> {
         s.b = v;
     }
     if let Some(v) = &o.a_min {
-        s.a_min = crate::tiers::Yuan::Text(v.clone());
+        s.a_min = crate::analytics::tiers::Yuan::Text(v.clone());
     }
     if let Some(v) = &o.b_min {
-        s.b_min = crate::tiers::Yuan::Text(v.clone());
+        s.b_min = crate::analytics::tiers::Yuan::Text(v.clone());
     }
     if let Some(v) = o.grace_days {
         s.grace_days = v;
@@ -374,16 +374,16 @@ fn extract(df: &DataFrame) -> Result<Figures> {
 fn grade(mut fig: Figures, rules: &Rules, as_of: NaiveDate) -> Vec<Graded> {
     let id_rank = {
         let ids: Vec<&str> = fig.id.iter().map(String::as_str).collect();
-        crate::tiers::id_ranks(&ids)
+        crate::analytics::tiers::id_ranks(&ids)
     };
     let ids = &id_rank;
-    let order = crate::tiers::ranking(&fig.net, ids);
+    let order = crate::analytics::tiers::ranking(&fig.net, ids);
     let tiers = match rules.method {
-        Method::Pareto => crate::tiers::pareto(&fig.net, &order, rules.a_bp, rules.b_bp),
+        Method::Pareto => crate::analytics::tiers::pareto(&fig.net, &order, rules.a_bp, rules.b_bp),
         Method::Threshold => fig
             .net
             .iter()
-            .map(|&n| crate::tiers::threshold(n, rules.a_min, rules.b_min))
+            .map(|&n| crate::analytics::tiers::threshold(n, rules.a_min, rules.b_min))
             .collect(),
     };
     // shares of the positive net sales, in ranking order
@@ -392,28 +392,28 @@ fn grade(mut fig: Figures, rules: &Rules, as_of: NaiveDate) -> Vec<Graded> {
         .map(|&i| fig.net[i])
         .take_while(|&n| n > 0)
         .collect();
-    let shares = crate::shares::shares_bp(&positive).unwrap_or_default();
-    let cumulative = crate::shares::cumulative(&shares);
+    let shares = crate::analytics::shares::shares_bp(&positive).unwrap_or_default();
+    let cumulative = crate::analytics::shares::cumulative(&shares);
     let recency: Vec<Option<i64>> = fig
         .last_sale
         .iter()
         .map(|d| {
             d.as_deref()
-                .and_then(crate::dates::parse_iso)
+                .and_then(crate::values::dates::parse_iso)
                 .map(|d| (as_of - d).num_days())
         })
         .collect();
-    let r = crate::tiers::quintiles(
+    let r = crate::analytics::tiers::quintiles(
         &recency.iter().map(Option::is_some).collect::<Vec<_>>(),
         ids,
         |x, y| recency[x].cmp(&recency[y]),
     );
-    let f = crate::tiers::quintiles(
+    let f = crate::analytics::tiers::quintiles(
         &fig.frequency.iter().map(|&n| n > 0).collect::<Vec<_>>(),
         ids,
         |x, y| fig.frequency[y].cmp(&fig.frequency[x]),
     );
-    let m = crate::tiers::quintiles(
+    let m = crate::analytics::tiers::quintiles(
         &fig.net.iter().map(|&n| n > 0).collect::<Vec<_>>(),
         ids,
         |x, y| fig.net[y].cmp(&fig.net[x]),
@@ -521,7 +521,7 @@ fn write_grades(archive: &Archive, rows: &[Graded], as_of: NaiveDate) -> Result<
         tw.finish()?;
         w.flush()?;
     }
-    let backup = fsutil::commit(&archive.dir, vec![staged])?;
+    let backup = commit::commit(&archive.dir, vec![staged])?;
     Ok(Written {
         path,
         changed,
@@ -557,7 +557,7 @@ pub fn columns() -> Vec<Label> {
     .collect()
 }
 
-pub fn cells(g: &Graded, lang: crate::output::Lang, human: bool) -> Vec<Cell> {
+pub fn cells(g: &Graded, lang: crate::render::output::Lang, human: bool) -> Vec<Cell> {
     let segment = if human {
         lang.pick(g.segment.zh(), g.segment.name()).to_string()
     } else {
@@ -618,9 +618,9 @@ fn write_csv(w: &mut dyn Write, c: &Classification) -> Result<()> {
         .buffer_capacity(1 << 20)
         .from_writer(w);
     out.write_record(columns().iter().map(|l| l.key.as_str()))?;
-    let pct = |p: Option<i64>| p.map(crate::money::format_yuan).unwrap_or_default();
+    let pct = |p: Option<i64>| p.map(crate::values::money::format_yuan).unwrap_or_default();
     for g in &c.rows {
-        let net = crate::money::format_yuan(g.net_sales);
+        let net = crate::values::money::format_yuan(g.net_sales);
         let rfm = [b'0' + g.r, b'0' + g.f, b'0' + g.m];
         // text from the archive, made safe to open in a spreadsheet
         for text in [&g.id, &g.name, &g.region, &g.owner] {
@@ -648,11 +648,11 @@ fn write_csv(w: &mut dyn Write, c: &Classification) -> Result<()> {
 }
 
 pub fn print(w: &mut dyn Write, out: Out, c: &Classification) -> Result<()> {
-    if out.format == crate::output::Format::Csv {
+    if out.format == crate::render::output::Format::Csv {
         return write_csv(w, c);
     }
     let human = !out.format.is_machine();
-    let shown = if human && out.format == crate::output::Format::Table {
+    let shown = if human && out.format == crate::render::output::Format::Table {
         c.rows.len().min(SHOWN_TO_PEOPLE)
     } else {
         c.rows.len()
@@ -665,7 +665,7 @@ pub fn print(w: &mut dyn Write, out: Out, c: &Classification) -> Result<()> {
     if !human {
         return Ok(());
     }
-    let zh = out.lang == crate::output::Lang::Zh;
+    let zh = out.lang == crate::render::output::Lang::Zh;
     if shown < c.rows.len() {
         writeln!(
             w,

@@ -12,12 +12,12 @@
 //! statuses, full province names. CSV stays CSV and YAML stays YAML. A cell
 //! that cannot be read stops `fmt` with its `file:line: column` message and
 //! nothing is written. The rewrite is one journalled commit under the lock,
-//! with the old files in `.backup/` (`fsutil::commit`).
+//! with the old files in `.backup/` (`commit::commit`).
 
+use crate::archive::commit::{self, ArchiveLock, Staged};
+use crate::archive::schema::TableKind;
 use crate::archive::{Archive, ArchiveReader, TableWriter};
-use crate::fsutil::{self, ArchiveLock, Staged};
-use crate::output::{Cell, Label, Out};
-use crate::schema::TableKind;
+use crate::render::output::{Cell, Label, Out};
 use anyhow::{Result, bail};
 use std::io::Write;
 use std::path::PathBuf;
@@ -105,7 +105,7 @@ pub fn canonical(archive: &Archive, kind: TableKind) -> Result<Option<(FileResul
         w.finish()?;
     }
     let mut file_changes = Vec::new();
-    if format == crate::settings::StoreFormat::Csv {
+    if format == crate::archive::settings::StoreFormat::Csv {
         let enc = r.encoding();
         if enc != "UTF-8" {
             file_changes.push(format!("encoding {enc} → UTF-8"));
@@ -167,7 +167,7 @@ pub fn run(archive_dir: &std::path::Path, opts: &FmtOptions) -> Result<Formatted
         }
         files.push(res);
     }
-    let backup = fsutil::commit(&archive.dir, staged)?;
+    let backup = commit::commit(&archive.dir, staged)?;
     Ok(Formatted { files, backup })
 }
 
@@ -208,8 +208,11 @@ pub fn print(w: &mut dyn Write, out: Out, f: &Formatted, no_mask: bool) -> Resul
         };
         for c in &file.cells[..shown] {
             let show = |v: &str| {
-                if !out.format.is_machine() && !no_mask && crate::text::is_confidential(&c.column) {
-                    crate::text::mask(&c.column, v)
+                if !out.format.is_machine()
+                    && !no_mask
+                    && crate::values::text::is_confidential(&c.column)
+                {
+                    crate::values::text::mask(&c.column, v)
                 } else {
                     v.to_string()
                 }
@@ -247,5 +250,5 @@ pub fn print(w: &mut dyn Write, out: Out, f: &Formatted, no_mask: bool) -> Resul
         )?;
         return Ok(());
     }
-    crate::output::write_rows(w, out, &labels(), &rows)
+    crate::render::output::write_rows(w, out, &labels(), &rows)
 }

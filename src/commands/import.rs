@@ -10,12 +10,12 @@
 //! Customers are merged in memory; transactions stream through a spill file,
 //! so memory grows only with the id sets.
 
+use crate::archive::commit::{self, ArchiveLock, Staged};
+use crate::archive::schema::{HeaderMap, TableKind, ValueKind};
+use crate::archive::settings::{OnDuplicate, Settings, StoreFormat};
 use crate::archive::{Archive, Cells, Record, Table, TableWriter};
-use crate::fsutil::{self, ArchiveLock, Staged};
-use crate::input::{RawRow, ReadOptions, Row, Source};
-use crate::schema::{HeaderMap, TableKind, ValueKind};
-use crate::settings::{OnDuplicate, Settings, StoreFormat};
-use crate::text::{fnv1a, is_confidential, mask, name_key, neutralise_formula};
+use crate::read::source::{RawRow, ReadOptions, Row, Source};
+use crate::values::text::{fnv1a, is_confidential, mask, name_key, neutralise_formula};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -194,12 +194,12 @@ impl Rejects {
                 rec.extend(vals);
                 w.write_record(
                     rec.iter()
-                        .map(|v| crate::text::neutralise_formula(v).into_owned()),
+                        .map(|v| crate::values::text::neutralise_formula(v).into_owned()),
                 )?;
             }
             w.flush()?;
         }
-        fsutil::write_atomic(path, &buf)
+        commit::write_atomic(path, &buf)
     }
 }
 
@@ -240,7 +240,7 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     };
     let mut aliases = archive.settings.import.aliases.clone();
     if let Some(map) = &opts.map {
-        for (table, m) in crate::settings::load_map_file(map)? {
+        for (table, m) in crate::archive::settings::load_map_file(map)? {
             aliases.entry(table).or_default().extend(m);
         }
     }
@@ -359,12 +359,12 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     if !opts.dry_run {
         if output_mode {
             for mut s in staged {
-                fsutil::checkpoint()?;
+                commit::checkpoint()?;
                 s.file().sync_all().ok();
                 persist(s)?;
             }
         } else {
-            backup = fsutil::commit(&archive.dir, staged)?;
+            backup = commit::commit(&archive.dir, staged)?;
         }
         if !ctx.rejects.rows.is_empty() {
             let path = opts
@@ -455,13 +455,13 @@ fn write_table(
 fn open_input(
     path: &str,
     opts: &ImportOptions,
-    aliases: &crate::settings::Aliases,
+    aliases: &crate::archive::settings::Aliases,
 ) -> Result<Input> {
     let src = Source::open(path, &opts.read)?;
-    let user_aliases = |t: TableKind| crate::settings::aliases_for(aliases, t);
+    let user_aliases = |t: TableKind| crate::archive::settings::aliases_for(aliases, t);
     let table = match opts.table {
         Some(t) => t,
-        None => crate::schema::detect_table(&src.headers, &user_aliases)
+        None => crate::archive::schema::detect_table(&src.headers, &user_aliases)
             .or_else(|| {
                 let stem = Path::new(path).file_stem()?.to_str()?.to_lowercase();
                 TableKind::ALL.into_iter().find(|t| stem.contains(t.name()))
@@ -472,7 +472,7 @@ fn open_input(
                     src.name,
                     src.headers
                         .iter()
-                        .map(|h| crate::text::mask_lookalike(h))
+                        .map(|h| crate::values::text::mask_lookalike(h))
                         .collect::<Vec<_>>()
                         .join(", ")
                 )
@@ -504,7 +504,7 @@ fn open_input(
             headers: src.headers.clone(),
             header_line: src.header_line,
             size: src.size,
-            from_xlsx: src.format == crate::input::SourceFormat::Workbook,
+            from_xlsx: src.format == crate::read::source::SourceFormat::Workbook,
             table,
             targets,
             kinds,
@@ -519,9 +519,10 @@ fn value_kind(table: TableKind, col: &str) -> Option<ValueKind> {
     table
         .column(col)
         .or_else(|| {
-            (table != TableKind::Customers && crate::schema::CUSTOMER_LOOKUP_COLUMNS.contains(&col))
-                .then(|| TableKind::Customers.column(col))
-                .flatten()
+            (table != TableKind::Customers
+                && crate::archive::schema::CUSTOMER_LOOKUP_COLUMNS.contains(&col))
+            .then(|| TableKind::Customers.column(col))
+            .flatten()
         })
         .map(|c| c.kind)
 }
@@ -582,7 +583,7 @@ fn normalise_row(
         let value = match kind {
             None => Cow::Borrowed(raw),
             Some(kind) => {
-                let (v, f) = crate::normalize::normalise_cow(*kind, raw, meta.from_xlsx);
+                let (v, f) = crate::values::normalize::normalise_cow(*kind, raw, meta.from_xlsx);
                 if f.changed {
                     if !v.is_empty() {
                         counts.normalised += 1;
@@ -610,9 +611,9 @@ fn normalise_row(
 }
 
 /// The rows of an input, parsed and normalised on other threads (see
-/// [`crate::pipeline`]) while the caller merges, resolves and writes.
+/// [`crate::read::pipeline`]) while the caller merges, resolves and writes.
 struct RowStream {
-    rows: crate::pipeline::Rows<(Normalised, Counts)>,
+    rows: crate::read::pipeline::Rows<(Normalised, Counts)>,
     counts: Counts,
     /// rows returned so far
     read: u64,
@@ -633,16 +634,17 @@ impl RowStream {
         check: Option<Check>,
     ) -> RowStream {
         let (meta_name, header_line) = (meta.name.clone(), meta.header_line);
-        let f: crate::pipeline::RowFn<(Normalised, Counts)> = Arc::new(move |row: &RawRow| {
-            let mut counts = Counts::default();
-            let mut n = normalise_row(&meta, &slots, width, row, &mut counts);
-            if let Some(check) = &check {
-                check(&mut n);
-            }
-            (n, counts)
-        });
+        let f: crate::read::pipeline::RowFn<(Normalised, Counts)> =
+            Arc::new(move |row: &RawRow| {
+                let mut counts = Counts::default();
+                let mut n = normalise_row(&meta, &slots, width, row, &mut counts);
+                if let Some(check) = &check {
+                    check(&mut n);
+                }
+                (n, counts)
+            });
         RowStream {
-            rows: crate::pipeline::Rows::spawn(src, f),
+            rows: crate::read::pipeline::Rows::spawn(src, f),
             counts: Counts::default(),
             read: 0,
             name: meta_name,
@@ -656,7 +658,7 @@ impl RowStream {
         self.read += 1;
         ctx.summary.read += 1;
         if ctx.summary.read.is_multiple_of(CHECK_EVERY) {
-            fsutil::checkpoint()?;
+            commit::checkpoint()?;
             progress.tick(label, done + self.bytes());
         }
         Ok(())
@@ -909,7 +911,7 @@ fn import_customers(
     ctx: &mut Ctx,
     progress: &Progress,
 ) -> Result<bool> {
-    let today = crate::dates::iso(opts.today);
+    let today = crate::values::dates::iso(opts.today);
     let archived = table.rows.len();
     let kc = KeyCols::of(table);
     let mut index = CustIndex::with_capacity(archived);

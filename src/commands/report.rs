@@ -25,21 +25,21 @@
 //!
 //! Every number comes from the same code as the other commands.
 
+use crate::analytics::composition::{self, Key};
+use crate::analytics::period::{Period, PeriodArgs, PeriodSpec};
+use crate::analytics::tiers::{Segment, Tier};
 use crate::archive::Archive;
+use crate::archive::schema::TableKind;
 use crate::commands::classify::{self, Graded};
 use crate::commands::validate;
-use crate::composition::{self, Key};
-use crate::dates::{iso, parse_iso};
-use crate::document::{Block, Chart, Document, Section, TableBlock};
-use crate::output::{Cell, Label};
-use crate::period::{Period, PeriodArgs, PeriodSpec};
-use crate::schema::TableKind;
-use crate::tiers::{Segment, Tier};
+use crate::render::document::{Block, Chart, Document, Section, TableBlock};
+use crate::render::output::{Cell, Label};
+use crate::values::dates::{iso, parse_iso};
 use anyhow::{Result, anyhow};
 use chrono::{Datelike, Days, Months, NaiveDate};
 use std::collections::BTreeMap;
 
-pub use crate::settings::ReportSettings;
+pub use crate::archive::settings::ReportSettings;
 
 /// `--period` of a report: a unit before the as-of date, or any period spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +111,7 @@ pub fn build(archive_dir: &std::path::Path, o: &ReportOptions) -> Result<Documen
     let archive = Archive::open(archive_dir)?;
     let settings: ReportSettings = archive.settings.report.clone();
     let top = o.top.unwrap_or(settings.top).max(1);
-    let today = o.today.unwrap_or_else(crate::dates::today);
+    let today = o.today.unwrap_or_else(crate::values::dates::today);
     let (as_of, period) = resolve_period(o, today)?;
     // grades over classify's own period (12 months by default) ending with the report period
     let rules = classify::rules(&archive, &classify::ClassifyOptions::default())?;
@@ -325,7 +325,7 @@ fn tiers_and_segments(graded: &[Graded], p: &Period) -> Section {
         tier_rows.push((t.name().to_string(), n, s));
     }
     let amounts: Vec<i64> = tier_rows.iter().map(|r| r.2).collect();
-    let shares = crate::shares::shares_bp(&amounts);
+    let shares = crate::analytics::shares::shares_bp(&amounts);
     let tiers: Vec<Vec<Cell>> = tier_rows
         .iter()
         .enumerate()
@@ -746,7 +746,7 @@ fn birthdays(
                 text(if no_mask {
                     phone.to_string()
                 } else {
-                    crate::text::mask("mobile", phone)
+                    crate::values::text::mask("mobile", phone)
                 }),
                 text(get(r, owner)),
             ],
@@ -808,7 +808,7 @@ fn health(archive_dir: &std::path::Path, as_of: NaiveDate) -> Result<Section> {
         .map(|(rule, sev, n)| vec![text(rule), text(sev.name()), Cell::Int(n as i64)])
         .collect();
     let stale = report.of_rule("stale") as i64;
-    let errors = report.at_least(crate::rules::Severity::Error) as i64;
+    let errors = report.at_least(crate::check::rules::Severity::Error) as i64;
     let completeness: Vec<Vec<Cell>> = report
         .completeness
         .iter()

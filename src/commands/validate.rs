@@ -11,12 +11,12 @@
 //! value as import would store it: check digits, birth dates, date order.
 
 use crate::archive::Archive;
-use crate::input::{RawRow, ReadOptions, Source};
-use crate::normalize::normalise_cow;
-use crate::output::{Cell, Format, Label, Out, write_rows};
-use crate::rules::{Severity, ValidateSettings, check_credit_code, check_id_number};
-use crate::schema::{HeaderMap, TableKind, ValueKind};
-use crate::text::{is_confidential, mask, neutralise_formula};
+use crate::archive::schema::{HeaderMap, TableKind, ValueKind};
+use crate::check::rules::{Severity, ValidateSettings, check_credit_code, check_id_number};
+use crate::read::source::{RawRow, ReadOptions, Source};
+use crate::render::output::{Cell, Format, Label, Out, write_rows};
+use crate::values::normalize::normalise_cow;
+use crate::values::text::{is_confidential, mask, neutralise_formula};
 use anyhow::{Result, anyhow, bail};
 use chrono::NaiveDate;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -57,7 +57,7 @@ pub struct Completeness {
     pub rows: u64,
 }
 
-/// Findings per (position of the rule in [`crate::rules::RULES`], severity).
+/// Findings per (position of the rule in [`crate::check::rules::RULES`], severity).
 type Counts = std::collections::BTreeMap<(usize, Severity), u64>;
 
 pub struct Report {
@@ -71,11 +71,17 @@ pub struct Report {
 }
 
 impl Report {
-    /// Findings per (rule, severity), in the order of [`crate::rules::RULES`].
+    /// Findings per (rule, severity), in the order of [`crate::check::rules::RULES`].
     pub fn summary(&self) -> Vec<(&'static str, Severity, u64)> {
         self.counts
             .iter()
-            .map(|(&(pos, sev), &n)| (crate::rules::RULES.get(pos).copied().unwrap_or("?"), sev, n))
+            .map(|(&(pos, sev), &n)| {
+                (
+                    crate::check::rules::RULES.get(pos).copied().unwrap_or("?"),
+                    sev,
+                    n,
+                )
+            })
             .collect()
     }
 
@@ -128,7 +134,7 @@ pub fn run_with(archive_dir: &Path, opts: &ValidateOptions, sink: Sink) -> Resul
     let settings = match &opts.file {
         // a file alone is checked with the settings of the archive directory when it has them
         Some(_) if !archive_dir.join("dangan.yaml").exists() => {
-            crate::settings::Settings::default()
+            crate::archive::settings::Settings::default()
         }
         _ => Archive::open(archive_dir)?.settings,
     };
@@ -159,13 +165,15 @@ pub fn run_with(archive_dir: &Path, opts: &ValidateOptions, sink: Sink) -> Resul
             let src = Source::open(file, &opts.read)?;
             let table = match opts.table {
                 Some(t) => t,
-                None => crate::schema::detect_table(&src.headers, &|t| settings.aliases(t))
-                    .ok_or_else(|| {
-                        anyhow!(
-                            "{}: cannot tell which table the headers belong to; give --table",
-                            src.name
-                        )
-                    })?,
+                None => {
+                    crate::archive::schema::detect_table(&src.headers, &|t| settings.aliases(t))
+                        .ok_or_else(|| {
+                            anyhow!(
+                                "{}: cannot tell which table the headers belong to; give --table",
+                                src.name
+                            )
+                        })?
+                }
             };
             check_table(&ctx, table, src, None, false, &mut report, sink)?;
         }
@@ -221,7 +229,7 @@ fn load_rules(path: &Path) -> Result<ValidateSettings> {
     serde_yaml::from_str::<Wrapped>(&text)
         .map(|w| w.validate)
         .or_else(|_| serde_yaml::from_str::<ValidateSettings>(&text))
-        .map_err(|e| crate::settings::yaml_error(&name, "invalid rules", e))
+        .map_err(|e| crate::archive::settings::yaml_error(&name, "invalid rules", e))
 }
 
 type Patterns = HashMap<(String, String), regex::Regex>;
@@ -247,7 +255,7 @@ struct Ctx {
     patterns: Arc<Patterns>,
     as_of: NaiveDate,
     no_mask: bool,
-    aliases: Arc<crate::settings::Aliases>,
+    aliases: Arc<crate::archive::settings::Aliases>,
     /// archive numbers are required (the archive; a file may be an export
     /// that import will number)
     ids_required: bool,
@@ -335,11 +343,11 @@ struct Part {
 }
 
 impl Part {
-    /// Sized for the rows of a chunk of [`crate::pipeline::CHUNK_BYTES`]
+    /// Sized for the rows of a chunk of [`crate::read::pipeline::CHUNK_BYTES`]
     /// (rows of 128 bytes; archive rows are about 200): vectors that double
     /// as they fill copy themselves into new memory each time.
     fn new() -> Part {
-        const ROWS: usize = crate::pipeline::CHUNK_BYTES / 128;
+        const ROWS: usize = crate::read::pipeline::CHUNK_BYTES / 128;
         Part {
             filled: [0; MAX_COLS],
             findings: Vec::with_capacity(ROWS / 4),
@@ -379,7 +387,7 @@ fn name_mobile_hash(name: &str, mobile: &str) -> u64 {
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
     for c in name
         .chars()
-        .map(crate::text::halfwidth_char)
+        .map(crate::values::text::halfwidth_char)
         .filter(|c| !c.is_whitespace())
     {
         let c = match c {
@@ -431,7 +439,7 @@ struct Layout {
     field_rules: Vec<(
         String,
         Option<usize>,
-        crate::rules::FieldRule,
+        crate::check::rules::FieldRule,
         Option<regex::Regex>,
     )>,
     /// per canonical column: the allowed values a setting gives it
@@ -497,7 +505,10 @@ fn check_table(
     if table.columns().len() > MAX_COLS {
         bail!("{}: more than {MAX_COLS} columns to check", table.name());
     }
-    let map = HeaderMap::new(table, &crate::settings::aliases_for(&ctx.aliases, table));
+    let map = HeaderMap::new(
+        table,
+        &crate::archive::settings::aliases_for(&ctx.aliases, table),
+    );
     let cols: Vec<Option<usize>> = table
         .columns()
         .iter()
@@ -568,7 +579,7 @@ fn check_table(
         field_rules,
         enums,
     });
-    let fold: crate::pipeline::FoldFn<Part> = {
+    let fold: crate::read::pipeline::FoldFn<Part> = {
         let (ctx, layout, customers) = (ctx.clone(), Arc::clone(&layout), customers.clone());
         Arc::new(move |part: &mut Part, row: &RawRow| {
             check_row(&ctx, &layout, row, customers.as_deref(), part)
@@ -612,7 +623,7 @@ fn check_table(
         }
     }
     let mut not_canonical_more = 0u64;
-    let mut parts = crate::pipeline::Parts::spawn(src, Arc::new(Part::new), fold);
+    let mut parts = crate::read::pipeline::Parts::spawn(src, Arc::new(Part::new), fold);
     while let Some(part) = parts.next() {
         let mut part = part?;
         if rows == 0 {
@@ -656,7 +667,7 @@ fn check_table(
             .or_default() += not_canonical_more;
     }
     for ((rule, severity), n) in counts {
-        let pos = crate::rules::RULES
+        let pos = crate::check::rules::RULES
             .iter()
             .position(|r| *r == rule)
             .unwrap_or(usize::MAX);
@@ -681,7 +692,7 @@ fn check_table(
 /// do), CRLF line ends. Read from the start of the file.
 fn file_not_canonical(src: &Source, bom: bool) -> Vec<String> {
     let mut out = Vec::new();
-    if src.format != crate::input::SourceFormat::Csv {
+    if src.format != crate::read::source::SourceFormat::Csv {
         return out;
     }
     if src.encoding != "UTF-8" {
@@ -989,7 +1000,7 @@ fn check_row(
         }
         // an ISO date (the usual) is read once, here
         let iso = (c.kind == ValueKind::Date)
-            .then(|| crate::dates::parse_iso(raw))
+            .then(|| crate::values::dates::parse_iso(raw))
             .flatten();
         let (v, flags) = match iso {
             Some(d) => {
@@ -1028,9 +1039,9 @@ fn check_row(
     let val = |p: Option<usize>| p.map_or("", |p| values[p].as_ref());
     let date = |p: Option<usize>| {
         p.and_then(|p| dates[p])
-            .or_else(|| crate::dates::parse_date(val(p)))
+            .or_else(|| crate::values::dates::parse_date(val(p)))
     };
-    let fen = |p: Option<usize>| crate::money::cell_fen(val(p)).ok().flatten();
+    let fen = |p: Option<usize>| crate::values::money::cell_fen(val(p)).ok().flatten();
 
     let required: &[(&str, Option<usize>)] = match table {
         TableKind::Customers => &[("id", named.id), ("name", named.name)],
@@ -1140,7 +1151,7 @@ fn check_row(
                     "updated",
                     "date_order",
                     at(named.updated),
-                    format!("updated before created ({})", crate::dates::iso(c)),
+                    format!("updated before created ({})", crate::values::dates::iso(c)),
                 );
             }
             for (f, p, d) in [
@@ -1155,7 +1166,10 @@ fn check_row(
                         f,
                         "date_order",
                         at(p),
-                        format!("after the as-of date {}", crate::dates::iso(ctx.as_of)),
+                        format!(
+                            "after the as-of date {}",
+                            crate::values::dates::iso(ctx.as_of)
+                        ),
                     );
                 }
             }
@@ -1169,7 +1183,7 @@ fn check_row(
                     at(named.birthday),
                     // the birth date is the part of an ID number masking hides
                     if ctx.no_mask {
-                        format!("the ID number says {}", crate::dates::iso(b))
+                        format!("the ID number says {}", crate::values::dates::iso(b))
                     } else {
                         "differs from the birth date in the ID number".to_string()
                     },
@@ -1187,7 +1201,7 @@ fn check_row(
                         ctx,
                         field,
                         "stale",
-                        &crate::dates::iso(last),
+                        &crate::values::dates::iso(last),
                         format!(
                             "not revised for {age} days (due every {} days)",
                             ctx.vs.stale_days
@@ -1230,7 +1244,10 @@ fn check_row(
                         "date",
                         "future_date",
                         at(named.date),
-                        format!("after the as-of date {}", crate::dates::iso(ctx.as_of)),
+                        format!(
+                            "after the as-of date {}",
+                            crate::values::dates::iso(ctx.as_of)
+                        ),
                     );
                 }
                 if let (Some(d), Some(due)) = (d, date(named.due_date))
@@ -1241,7 +1258,10 @@ fn check_row(
                         "due_date",
                         "due_before_date",
                         at(named.due_date),
-                        format!("due before the transaction date {}", crate::dates::iso(d)),
+                        format!(
+                            "due before the transaction date {}",
+                            crate::values::dates::iso(d)
+                        ),
                     );
                 }
                 let amount = fen(named.amount);
@@ -1253,7 +1273,10 @@ fn check_row(
                         "paid",
                         "paid_exceeds_amount",
                         at(named.paid),
-                        format!("paid more than the amount {}", crate::money::format_yuan(a)),
+                        format!(
+                            "paid more than the amount {}",
+                            crate::values::money::format_yuan(a)
+                        ),
                     );
                 }
                 if let (Some(a), Some(price), Ok(q)) = (
@@ -1270,7 +1293,7 @@ fn check_row(
                             at(named.amount),
                             format!(
                                 "quantity × unit price is {}",
-                                crate::money::format_yuan(expected)
+                                crate::values::money::format_yuan(expected)
                             ),
                         );
                     }
@@ -1640,7 +1663,7 @@ pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::Lang;
+    use crate::render::output::Lang;
 
     /// A collected report printed later gives the same bytes as the findings
     /// written while they are found.

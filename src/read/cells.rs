@@ -9,8 +9,8 @@
 //! not normalise (a mistyped phone) are kept as written, as `import` keeps
 //! them; `validate` reports them.
 
-use crate::normalize::normalise_cow;
-use crate::schema::{Column, ValueKind};
+use crate::archive::schema::{Column, ValueKind};
+use crate::values::normalize::normalise_cow;
 use std::borrow::Cow;
 
 /// Must a cell of this column be readable for the command to go on? Money,
@@ -21,7 +21,7 @@ use std::borrow::Cow;
 pub fn is_strict(column: &Column) -> bool {
     match column.kind {
         ValueKind::Money | ValueKind::Quantity | ValueKind::Date => true,
-        ValueKind::Enum(set) => set != crate::schema::CUSTOMER_KINDS,
+        ValueKind::Enum(set) => set != crate::archive::schema::CUSTOMER_KINDS,
         _ => false,
     }
 }
@@ -63,8 +63,8 @@ pub fn repair(kind: ValueKind) -> String {
 /// `FILE:LINE: column C: "VALUE" is not …; how to repair it`. The value is
 /// masked when the column is confidential.
 pub fn unreadable(file: &str, line: u64, column: &Column, raw: &str, why: &str) -> String {
-    let shown = if crate::text::is_confidential(column.name) {
-        crate::text::mask(column.name, raw)
+    let shown = if crate::values::text::is_confidential(column.name) {
+        crate::values::text::mask(column.name, raw)
     } else {
         raw.to_string()
     };
@@ -78,7 +78,7 @@ pub fn unreadable(file: &str, line: u64, column: &Column, raw: &str, why: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::TableKind;
+    use crate::archive::schema::TableKind;
 
     fn col(name: &str) -> &'static Column {
         TableKind::Transactions.column(name).unwrap()

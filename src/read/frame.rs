@@ -16,9 +16,9 @@
 //! unreadable cell in file order stops the read with its `file:line: column`
 //! message.
 
-use crate::input::{RawRow, ReadOptions, Source};
-use crate::pipeline::{FoldFn, MakeFn, Parts, SealFn};
-use crate::schema::{Column, TableKind, ValueKind};
+use crate::archive::schema::{Column, TableKind, ValueKind};
+use crate::read::pipeline::{FoldFn, MakeFn, Parts, SealFn};
+use crate::read::source::{RawRow, ReadOptions, Source};
 use anyhow::{Result, anyhow};
 use polars::prelude::{DataFrame, DataType, IntoColumn, NamedFrom, Series, StringChunkedBuilder};
 use std::path::Path;
@@ -126,8 +126,10 @@ fn fold(plan: &Plan, name: &str, part: &mut Part, row: &RawRow) {
             Builder::Int(v) => {
                 let n = match slot.column.map(|c| c.kind) {
                     _ if value.is_empty() => None,
-                    Some(ValueKind::Quantity) => crate::money::parse_quantity(&value).map(|q| q.0),
-                    _ => crate::money::cell_fen(&value).ok().flatten(),
+                    Some(ValueKind::Quantity) => {
+                        crate::values::money::parse_quantity(&value).map(|q| q.0)
+                    }
+                    _ => crate::values::money::cell_fen(&value).ok().flatten(),
                 };
                 if n.is_none()
                     && !value.is_empty()

@@ -156,7 +156,7 @@ fn import_killed_at_every_step_of_its_commit_leaves_old_or_new() {
     ];
     assert_eq!(
         expected.iter().map(|e| e.0).collect::<Vec<_>>(),
-        dangan::fsutil::CRASH_POINTS
+        dangan::archive::commit::CRASH_POINTS
     );
     for (point, outcome) in expected {
         let dir = tmp.path().join(format!("crash-{point}"));
@@ -218,7 +218,7 @@ fn classify_write_killed_at_every_step_of_its_commit_leaves_old_or_new() {
             .unwrap()
             .ends_with(",tier,segment,classified_at")
     );
-    for point in dangan::fsutil::CRASH_POINTS {
+    for point in dangan::archive::commit::CRASH_POINTS {
         let dir = tmp.path().join(format!("crash-{point}"));
         copy_dir(&clean, &dir);
         let out = write(&dir)

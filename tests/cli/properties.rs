@@ -2,9 +2,9 @@
 //! prints and parses back to the fen; importing an archive's own export
 //! changes nothing; CSV and YAML archives hold the same table.
 
+use dangan::archive::schema::{TableKind, ValueKind};
 use dangan::commands::import::{self, ImportOptions};
-use dangan::normalize::normalise;
-use dangan::schema::{TableKind, ValueKind};
+use dangan::values::normalize::normalise;
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -57,8 +57,8 @@ proptest! {
 
     #[test]
     fn fen_print_and_parse_back(fen in -999_999_999_999_999i64..=999_999_999_999_999) {
-        let printed = dangan::money::format_yuan(fen);
-        let back = dangan::money::parse_yuan(&printed).unwrap();
+        let printed = dangan::values::money::format_yuan(fen);
+        let back = dangan::values::money::parse_yuan(&printed).unwrap();
         prop_assert_eq!(back.fen, fen);
         prop_assert!(!back.rounded);
     }
@@ -78,12 +78,12 @@ proptest! {
             out
         } else { yuan.to_string() };
         let typed = format!("{}¥{int}.{milli:03}", if neg { "-" } else { "" });
-        let p = dangan::money::parse_yuan(&typed).unwrap();
+        let p = dangan::values::money::parse_yuan(&typed).unwrap();
         let thousandths = yuan as i64 * 1000 + milli as i64;
         let fen = (thousandths + 5) / 10;
         prop_assert_eq!(p.fen, if neg { -fen } else { fen }, "{}", typed);
         prop_assert_eq!(p.rounded, milli % 10 != 0);
-        prop_assert_eq!(dangan::money::parse_yuan(&dangan::money::format_yuan(p.fen)).unwrap().fen, p.fen);
+        prop_assert_eq!(dangan::values::money::parse_yuan(&dangan::values::money::format_yuan(p.fen)).unwrap().fen, p.fen);
     }
 }
 

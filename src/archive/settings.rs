@@ -33,8 +33,8 @@ use std::path::Path;
 pub struct Settings {
     pub archive: ArchiveSettings,
     pub import: ImportSettings,
-    pub validate: crate::rules::ValidateSettings,
-    pub classify: crate::tiers::ClassifySettings,
+    pub validate: crate::check::rules::ValidateSettings,
+    pub classify: crate::analytics::tiers::ClassifySettings,
     pub report: ReportSettings,
 }
 
@@ -43,7 +43,7 @@ pub struct Settings {
 #[serde(deny_unknown_fields, default)]
 pub struct ReportSettings {
     /// days between follow-ups per tier (两月一回访 ...)
-    pub followup_days: BTreeMap<crate::tiers::Tier, i64>,
+    pub followup_days: BTreeMap<crate::analytics::tiers::Tier, i64>,
     /// how far ahead birthdays are listed
     pub birthday_days: i64,
     /// rows of the top-N tables
@@ -54,9 +54,9 @@ impl Default for ReportSettings {
     fn default() -> Self {
         ReportSettings {
             followup_days: [
-                (crate::tiers::Tier::A, 30),
-                (crate::tiers::Tier::B, 60),
-                (crate::tiers::Tier::C, 90),
+                (crate::analytics::tiers::Tier::A, 30),
+                (crate::analytics::tiers::Tier::B, 60),
+                (crate::analytics::tiers::Tier::C, 90),
             ]
             .into(),
             birthday_days: 14,
@@ -134,11 +134,11 @@ impl Settings {
         if text.trim().is_empty() {
             return Ok(Settings::default());
         }
-        crate::input::check_yaml_depth(name, text)?;
+        crate::read::source::check_yaml_depth(name, text)?;
         let s: Settings =
             serde_yaml::from_str(text).map_err(|e| yaml_error(name, "invalid settings", e))?;
         for table in s.import.aliases.keys() {
-            if crate::schema::TableKind::parse(table).is_none() {
+            if crate::archive::schema::TableKind::parse(table).is_none() {
                 bail!(
                     "{name}: import.aliases: unknown table {table:?} (customers, transactions, followups)"
                 );
@@ -157,7 +157,7 @@ impl Settings {
     }
 
     /// The user's header aliases for one table, as (header, column) pairs.
-    pub fn aliases(&self, table: crate::schema::TableKind) -> Vec<(String, String)> {
+    pub fn aliases(&self, table: crate::archive::schema::TableKind) -> Vec<(String, String)> {
         aliases_for(&self.import.aliases, table)
     }
 }
@@ -166,7 +166,10 @@ impl Settings {
 pub type Aliases = BTreeMap<String, BTreeMap<String, String>>;
 
 /// One table's aliases as (header, column) pairs.
-pub fn aliases_for(aliases: &Aliases, table: crate::schema::TableKind) -> Vec<(String, String)> {
+pub fn aliases_for(
+    aliases: &Aliases,
+    table: crate::archive::schema::TableKind,
+) -> Vec<(String, String)> {
     aliases
         .get(table.name())
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
@@ -187,7 +190,7 @@ pub fn yaml_error(name: &str, what: &str, e: serde_yaml::Error) -> anyhow::Error
 pub fn load_map_file(path: &Path) -> Result<Aliases> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{name}: cannot read: {e}"))?;
-    crate::input::check_yaml_depth(&name, &text)?;
+    crate::read::source::check_yaml_depth(&name, &text)?;
     let value: serde_yaml::Value =
         serde_yaml::from_str(&text).map_err(|e| yaml_error(&name, "not valid YAML", e))?;
     let serde_yaml::Value::Mapping(m) = value else {
@@ -201,14 +204,14 @@ pub fn load_map_file(path: &Path) -> Result<Aliases> {
             .to_string();
         match v {
             serde_yaml::Value::String(col) => {
-                for t in crate::schema::TableKind::ALL {
+                for t in crate::archive::schema::TableKind::ALL {
                     out.entry(t.name().into())
                         .or_default()
                         .insert(key.clone(), col.clone());
                 }
             }
             serde_yaml::Value::Mapping(inner)
-                if crate::schema::TableKind::parse(&key).is_some() =>
+                if crate::archive::schema::TableKind::parse(&key).is_some() =>
             {
                 for (h, c) in inner {
                     let (Some(h), Some(c)) = (h.as_str(), c.as_str()) else {

@@ -2,8 +2,8 @@
 //! its canonical form; a value that cannot be normalised is kept exactly as it
 //! was and reported, never dropped or guessed.
 
-use crate::schema::ValueKind;
-use crate::text::{clean_spaces, to_halfwidth};
+use crate::archive::schema::ValueKind;
+use crate::values::text::{clean_spaces, to_halfwidth};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -39,7 +39,7 @@ impl Outcome {
 /// Normalise one value of a column of the given kind. `from_xlsx` allows Excel
 /// serial numbers in date columns.
 pub fn normalise(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
-    use crate::text::strip_neutraliser;
+    use crate::values::text::strip_neutraliser;
     // `'=SUM(A1)`: a cell an export of ours (or a person) protected from
     // spreadsheet formulas; its true value is without the `'`. Cleaning may
     // bring such a form to the front (`'\v=x` → `'=x`): it is unprotected too.
@@ -68,9 +68,9 @@ fn normalise_value(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
         ValueKind::Text => Outcome::ok(raw, clean_spaces(&to_halfwidth_text(trimmed))),
         ValueKind::LongText => Outcome::ok(raw, trimmed.to_string()),
         ValueKind::Code => Outcome::ok(raw, clean_spaces(&to_halfwidth(trimmed)).to_uppercase()),
-        ValueKind::Money => match crate::money::parse_yuan(trimmed) {
+        ValueKind::Money => match crate::values::money::parse_yuan(trimmed) {
             Ok(p) => {
-                let mut o = Outcome::ok(raw, crate::money::format_yuan(p.fen));
+                let mut o = Outcome::ok(raw, crate::values::money::format_yuan(p.fen));
                 o.rounded = p.rounded;
                 o
             }
@@ -78,14 +78,14 @@ fn normalise_value(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
         },
         ValueKind::Quantity => quantity(raw, trimmed),
         ValueKind::Date => {
-            if let Some(d) = crate::dates::parse_date(trimmed) {
-                return Outcome::ok(raw, crate::dates::iso(d));
+            if let Some(d) = crate::values::dates::parse_date(trimmed) {
+                return Outcome::ok(raw, crate::values::dates::iso(d));
             }
             if from_xlsx
                 && let Ok(serial) = trimmed.parse::<f64>()
-                && let Some(d) = crate::dates::from_excel_serial(serial)
+                && let Some(d) = crate::values::dates::from_excel_serial(serial)
             {
-                return Outcome::ok(raw, crate::dates::iso(d));
+                return Outcome::ok(raw, crate::values::dates::iso(d));
             }
             Outcome::bad(raw, "not a date")
         }
@@ -265,7 +265,7 @@ fn already_clean(kind: ValueKind, v: &str) -> bool {
             let digits = b.strip_prefix(b"-").unwrap_or(b);
             all_digits(digits)
         }
-        ValueKind::Date => crate::dates::parse_iso(v).is_some(),
+        ValueKind::Date => crate::values::dates::parse_iso(v).is_some(),
         ValueKind::Mobile => b.len() == 11 && b[0] == b'1' && all_digits(b),
         ValueKind::IdNumber => {
             b.len() == 18 && all_digits(&b[..17]) && (b[17].is_ascii_digit() || b[17] == b'X')
@@ -331,7 +331,7 @@ fn to_halfwidth_text(s: &str) -> String {
     s.chars()
         .map(|c| match c {
             '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '\u{3000}' => {
-                crate::text::halfwidth_char(c)
+                crate::values::text::halfwidth_char(c)
             }
             _ => c,
         })
@@ -351,9 +351,9 @@ fn quantity(raw: &str, trimmed: &str) -> Outcome {
         .unwrap_or(v.len());
     let (num, unit) = v.split_at(end);
     let unit_ok = unit.is_empty() || unit.chars().all(|c| !c.is_ascii_digit() && c != '.');
-    match crate::money::parse_quantity(num) {
+    match crate::values::money::parse_quantity(num) {
         Some((q, rounded)) if unit_ok => {
-            let mut o = Outcome::ok(raw, crate::money::format_quantity(q));
+            let mut o = Outcome::ok(raw, crate::values::money::format_quantity(q));
             o.rounded = rounded;
             if !unit.is_empty() {
                 o.changed = true;
@@ -519,7 +519,7 @@ pub const PROVINCES: &[(&str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{CUSTOMER_KINDS, ValueKind::*};
+    use crate::archive::schema::{CUSTOMER_KINDS, ValueKind::*};
 
     /// The quick "already clean" answer never skips a change or a problem
     /// `normalise` would find: phones and e-mails, valid and not.

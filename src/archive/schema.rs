@@ -2,7 +2,7 @@
 //! names, the kind of value each holds, the headers accepted on import, and
 //! the labels people see.
 
-use crate::text::header_key;
+use crate::values::text::header_key;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

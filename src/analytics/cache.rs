@@ -20,7 +20,7 @@
 //! - `archive.cache: false` turns the copy off.
 
 use crate::archive::Archive;
-use crate::schema::TableKind;
+use crate::archive::schema::TableKind;
 use anyhow::{Context, Result, anyhow};
 use polars::prelude::{DataFrame, IntoLazy, LazyFrame, SerReader, SerWriter};
 use polars_io::ipc::{IpcReader, IpcWriter};
@@ -175,7 +175,7 @@ fn build(csv: &Path, kind: TableKind, copy: &Path, before: &std::fs::Metadata) -
         .tempfile_in(dir)
         .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
     let headers =
-        crate::input::Source::open(&csv.display().to_string(), &Default::default())?.headers;
+        crate::read::source::Source::open(&csv.display().to_string(), &Default::default())?.headers;
     let mut names: Vec<&str> = kind.columns().iter().map(|c| c.name).collect();
     for h in &headers {
         if !names.contains(&h.as_str()) {

@@ -51,7 +51,7 @@ fn plain_fen(input: &str) -> Option<i64> {
 /// Any way of writing an amount: full-width digits, separators, currency
 /// signs and words, 万 and 亿, brackets for negatives.
 fn parse_written(input: &str) -> Result<Parsed, String> {
-    let s = crate::text::to_halfwidth(input.trim());
+    let s = crate::values::text::to_halfwidth(input.trim());
     let mut s: String = s
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '¥' | '￥' | '，' | '\''))

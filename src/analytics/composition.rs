@@ -7,7 +7,7 @@
 //! customers when a group is a customer's attribute, materialised once; the
 //! group-bys of the period, of the previous period and of the totals run on
 //! that frame. Money is integer fen throughout; shares are made to add up to
-//! exactly 100.00 in `crate::shares`.
+//! exactly 100.00 in `crate::analytics::shares`.
 //!
 //! Definitions:
 //! - amount: sales − returns − discounts (a return's or discount's amount is
@@ -23,11 +23,11 @@
 //! - month rows compare with the same month one period earlier (12 months:
 //!   the year before; one month: the month before) and stay in time order.
 
+use crate::analytics::ledger::{self, int_column as ints, is_back, signed_amount};
+use crate::analytics::period::Period;
 use crate::archive::Archive;
-use crate::dates::iso;
-use crate::ledger::{self, int_column as ints, is_back, signed_amount};
-use crate::period::Period;
-use crate::schema::TableKind;
+use crate::archive::schema::TableKind;
+use crate::values::dates::iso;
 use anyhow::{Result, anyhow, bail};
 use polars::prelude::{
     DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, LazyFrame, NULL, NamedFrom, Series,
@@ -125,7 +125,7 @@ pub struct Row {
 }
 
 /// The figure columns of a composition row, after its group columns.
-pub fn figure_labels() -> Vec<crate::output::Label> {
+pub fn figure_labels() -> Vec<crate::render::output::Label> {
     [
         ("customers", "客户数", "customers"),
         ("orders", "交易笔数", "orders"),
@@ -137,14 +137,14 @@ pub fn figure_labels() -> Vec<crate::output::Label> {
         ("change", "变化%", "change %"),
     ]
     .iter()
-    .map(|(k, zh, en)| crate::output::Label::new(k, zh, en))
+    .map(|(k, zh, en)| crate::render::output::Label::new(k, zh, en))
     .collect()
 }
 
 impl Row {
     /// The figures of the row, in the order of [`figure_labels`].
-    pub fn figure_cells(&self) -> Vec<crate::output::Cell> {
-        use crate::output::Cell;
+    pub fn figure_cells(&self) -> Vec<crate::render::output::Cell> {
+        use crate::render::output::Cell;
         vec![
             Cell::Int(self.customers),
             Cell::Int(self.orders),
@@ -325,7 +325,7 @@ pub fn compose(
         prev_amount: prev_total,
         change: None,
     };
-    total.change = crate::shares::change_bp(total.amount, total.prev_amount);
+    total.change = crate::analytics::shares::change_bp(total.amount, total.prev_amount);
     if !rows.is_empty() && total.amount > 0 {
         total.share = Some(10_000);
         total.cumulative_share = Some(10_000);
@@ -348,12 +348,12 @@ fn empty(keys: &[Key]) -> Composition {
 /// Shares, cumulative shares and changes of the rows as they are ordered.
 fn finish_shares(rows: &mut [Row]) {
     let amounts: Vec<i64> = rows.iter().map(|r| r.amount).collect();
-    let shares = crate::shares::shares_bp(&amounts);
-    let cumulative = shares.as_deref().map(crate::shares::cumulative);
+    let shares = crate::analytics::shares::shares_bp(&amounts);
+    let cumulative = shares.as_deref().map(crate::analytics::shares::cumulative);
     for (i, r) in rows.iter_mut().enumerate() {
         r.share = shares.as_ref().map(|s| s[i]);
         r.cumulative_share = cumulative.as_ref().map(|c| c[i]);
-        r.change = crate::shares::change_bp(r.amount, r.prev_amount);
+        r.change = crate::analytics::shares::change_bp(r.amount, r.prev_amount);
     }
 }
 

@@ -22,7 +22,7 @@ pub fn parse_date(input: &str) -> Option<NaiveDate> {
     if let Some(d) = parse_iso(input) {
         return Some(d);
     }
-    let s = crate::text::to_halfwidth(input.trim());
+    let s = crate::values::text::to_halfwidth(input.trim());
     let s = s.trim();
     // drop a time part: "2024-03-05 10:20:00", "2024-03-05T10:20"
     let date_part = s.split([' ', 'T']).next().unwrap_or("");

@@ -827,7 +827,7 @@ fn check_headers(name: &str, line: u64, headers: &[String]) -> Result<()> {
             continue;
         }
         if let Some(j) = headers[..i].iter().position(|x| x == h) {
-            let h = crate::text::mask_lookalike(h);
+            let h = crate::values::text::mask_lookalike(h);
             bail!(
                 "{name}:{line}: duplicate header {h:?} in columns {} and {}",
                 j + 1,
@@ -1008,7 +1008,7 @@ pub fn check_yaml_depth(name: &str, text: &str) -> Result<()> {
 fn read_yaml(name: String, text: &str) -> Result<Source> {
     check_yaml_depth(&name, text)?;
     let value: serde_yaml::Value = serde_yaml::from_str(text)
-        .map_err(|e| crate::settings::yaml_error(&name, "not valid YAML", e))?;
+        .map_err(|e| crate::archive::settings::yaml_error(&name, "not valid YAML", e))?;
     let items = match value {
         serde_yaml::Value::Sequence(s) => s,
         serde_yaml::Value::Null => Vec::new(),

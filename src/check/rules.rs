@@ -2,7 +2,7 @@
 //! severities, settings, and the checks that are more than a format (ID-number
 //! birth date and place, credit-code characters, date order).
 
-use crate::ids::{credit_code_check, id_number_check};
+use crate::values::ids::{credit_code_check, id_number_check};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -195,7 +195,10 @@ pub fn check_id_number(v: &str, as_of: NaiveDate) -> Result<NaiveDate, (Severity
     if birth > as_of {
         return Err((
             Severity::Error,
-            format!("birth date {} is in the future", crate::dates::iso(birth)),
+            format!(
+                "birth date {} is in the future",
+                crate::values::dates::iso(birth)
+            ),
         ));
     }
     Ok(birth)
@@ -208,7 +211,7 @@ pub fn check_credit_code(v: &str) -> Result<(), String> {
     }
     if let Some(c) = v
         .bytes()
-        .find(|&c| crate::ids::credit_code_value(c).is_none())
+        .find(|&c| crate::values::ids::credit_code_value(c).is_none())
         .map(char::from)
     {
         return Err(format!(
@@ -225,7 +228,7 @@ pub fn check_credit_code(v: &str) -> Result<(), String> {
 
 /// A strict ISO date (what the archive stores).
 pub fn iso_date(v: &str) -> Option<NaiveDate> {
-    crate::dates::parse_iso(v)
+    crate::values::dates::parse_iso(v)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! builds (a part: counts, findings, keys), [`Rows`] returns one result per
 //! row (a part that is a vector of them).
 
-use crate::input::{Chunk, RawRow, RawText, Source};
+use crate::read::source::{Chunk, RawRow, RawText, Source};
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -195,9 +195,10 @@ fn spawn_parallel<P: Send + 'static>(
                     Err(_) => return,
                 };
                 let mut part = make();
-                let res = crate::input::parse_chunk(&name, &headers, delimiter, &chunk, |row| {
-                    fold(&mut part, &row)
-                });
+                let res =
+                    crate::read::source::parse_chunk(&name, &headers, delimiter, &chunk, |row| {
+                        fold(&mut part, &row)
+                    });
                 let msg = res.map(|()| {
                     seal(&mut part);
                     (part, chunk.bytes_done)

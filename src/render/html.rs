@@ -3,8 +3,8 @@
 //! donut for tiers, a line for the monthly trend), text in the system's
 //! Chinese fonts.
 
-use crate::document::{Block, Chart, Document, TableBlock, people_rows, pick};
-use crate::output::{Cell, Lang};
+use crate::render::document::{Block, Chart, Document, TableBlock, people_rows, pick};
+use crate::render::output::{Cell, Lang};
 use std::fmt::Write as _;
 
 const PALETTE: [&str; 10] = [
@@ -61,7 +61,7 @@ fn magnitude(c: &Cell) -> f64 {
     match c {
         Cell::Int(i) => *i as f64,
         Cell::Fen(f) | Cell::Pct(f) => *f as f64 / 100.0,
-        Cell::Qty(q) => *q as f64 / crate::money::QTY_SCALE as f64,
+        Cell::Qty(q) => *q as f64 / crate::values::money::QTY_SCALE as f64,
         _ => 0.0,
     }
 }

@@ -101,7 +101,7 @@ impl Yuan {
             Yuan::Float(f) => f.to_string(),
             Yuan::Text(s) => s.clone(),
         };
-        crate::money::parse_yuan(&text).map(|p| p.fen)
+        crate::values::money::parse_yuan(&text).map(|p| p.fen)
     }
 }
 
@@ -193,7 +193,8 @@ impl ClassifySettings {
             }
         }
         if let Some(p) = &self.period {
-            crate::period::PeriodSpec::parse(p).map_err(|e| anyhow::anyhow!("period: {e}"))?;
+            crate::analytics::period::PeriodSpec::parse(p)
+                .map_err(|e| anyhow::anyhow!("period: {e}"))?;
         }
         Ok(Rules {
             method: self.method,

@@ -1,12 +1,12 @@
 //! A report as data: sections of headed blocks (fields, tables, notes, each
 //! table with an optional chart), and its renderings as plain text, Markdown
-//! and JSON. HTML with SVG charts is `crate::html`.
+//! and JSON. HTML with SVG charts is `crate::render::html`.
 //!
-//! Every table keeps its cells typed (`crate::output::Cell`), so JSON gets
+//! Every table keeps its cells typed (`crate::render::output::Cell`), so JSON gets
 //! numbers as numbers and money as yuan strings with two decimals, under the
 //! canonical keys, whatever the language of the headings.
 
-use crate::output::{Cell, Format, Label, Lang, Out, write_rows};
+use crate::render::output::{Cell, Format, Label, Lang, Out, write_rows};
 use anyhow::Result;
 use std::io::Write;
 
@@ -68,8 +68,8 @@ pub fn for_people(column: &str, c: &Cell, lang: Lang) -> Cell {
         (_, "(total)") if zh => "(合计)",
         (_, "(other)") if zh => "(其他)",
         (_, "") if !matches!(column, "reasons") => "-",
-        ("status", v) if zh => crate::schema::status_zh(v).unwrap_or(v),
-        ("kind", v) if zh => crate::schema::kind_zh(v).unwrap_or(v),
+        ("status", v) if zh => crate::archive::schema::status_zh(v).unwrap_or(v),
+        ("kind", v) if zh => crate::archive::schema::kind_zh(v).unwrap_or(v),
         ("segment", v) if zh => match v {
             "risk" => "风险客户",
             "key" => "重点客户",
@@ -155,7 +155,7 @@ impl Document {
                     writeln!(w)?;
                 }
                 match b {
-                    Block::Fields(f) => crate::output::write_record(w, out, f)?,
+                    Block::Fields(f) => crate::render::output::write_record(w, out, f)?,
                     Block::Note(zh, en) => writeln!(w, "{}", pick(lang, &(zh, en)))?,
                     Block::Table(t) => {
                         if let Some(c) = &t.caption {

@@ -2,9 +2,13 @@
 //! as CSV or YAML, and `dangan.yaml`. Reading keeps unknown columns after the
 //! canonical ones; writing uses the stable canonical column order.
 
-use crate::input::{ReadOptions, Source};
-use crate::schema::TableKind;
-use crate::settings::{Settings, StoreFormat};
+pub mod commit;
+pub mod schema;
+pub mod settings;
+
+use crate::archive::schema::TableKind;
+use crate::archive::settings::{Settings, StoreFormat};
+use crate::read::source::{ReadOptions, Source};
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -192,7 +196,7 @@ impl Archive {
         if !dir.is_dir() {
             bail!("archive {}: not a directory", dir.display());
         }
-        crate::fsutil::settle(dir)?;
+        crate::archive::commit::settle(dir)?;
         Ok(Archive {
             dir: dir.to_path_buf(),
             settings: Settings::load(dir)?,
@@ -431,7 +435,7 @@ impl<W: Write> TableWriter<W> {
 
     /// A CSV for people (an export, not the archive): text cells that a
     /// spreadsheet would run as a formula get a leading `'`
-    /// ([`crate::text::neutralise_formula`]).
+    /// ([`crate::values::text::neutralise_formula`]).
     pub fn for_people(mut self, yes: bool) -> Self {
         if let TableWriter::Csv { for_people, .. } = &mut self {
             *for_people = yes;
@@ -451,7 +455,7 @@ impl<W: Write> TableWriter<W> {
                 let mut n = 0;
                 for v in row.into_iter().take(*width) {
                     if *for_people {
-                        w.write_field(crate::text::neutralise_formula(v).as_bytes())?;
+                        w.write_field(crate::values::text::neutralise_formula(v).as_bytes())?;
                     } else {
                         w.write_field(v)?;
                     }

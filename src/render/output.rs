@@ -101,7 +101,7 @@ pub enum Cell {
     Int(i64),
     Fen(i64),
     Pct(i64),
-    /// a quantity in ten-thousandths of a unit (`crate::money::QTY_SCALE`)
+    /// a quantity in ten-thousandths of a unit (`crate::values::money::QTY_SCALE`)
     Qty(i64),
     Null,
 }
@@ -111,10 +111,10 @@ impl Cell {
         match self {
             Cell::Text(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
-            Cell::Fen(f) => crate::money::format_yuan(*f),
+            Cell::Fen(f) => crate::values::money::format_yuan(*f),
             // the same digits as money: two decimals, exact
-            Cell::Pct(p) => crate::money::format_yuan(*p),
-            Cell::Qty(q) => crate::money::format_quantity(*q),
+            Cell::Pct(p) => crate::values::money::format_yuan(*p),
+            Cell::Qty(q) => crate::values::money::format_quantity(*q),
             Cell::Null => String::new(),
         }
     }
@@ -123,7 +123,7 @@ impl Cell {
     /// (`=…`, `+…`, `@…`) gets a leading `'`; numbers are never touched.
     pub fn render_csv(&self) -> String {
         match self {
-            Cell::Text(s) => crate::text::neutralise_formula(s).into_owned(),
+            Cell::Text(s) => crate::values::text::neutralise_formula(s).into_owned(),
             other => other.render(),
         }
     }
@@ -137,11 +137,11 @@ impl Cell {
             Cell::Text(s) => serde_json::Value::String(s.clone()),
             Cell::Int(i) => serde_json::Value::from(*i),
             // money keeps its exact two decimals as a string
-            Cell::Fen(f) => serde_json::Value::String(crate::money::format_yuan(*f)),
+            Cell::Fen(f) => serde_json::Value::String(crate::values::money::format_yuan(*f)),
             // a percentage is a plain number (23.45)
             Cell::Pct(p) => serde_json::Number::from_f64(*p as f64 / 100.0)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
-            Cell::Qty(q) => serde_json::from_str(&crate::money::format_quantity(*q))
+            Cell::Qty(q) => serde_json::from_str(&crate::values::money::format_quantity(*q))
                 .unwrap_or(serde_json::Value::Null),
             Cell::Null => serde_json::Value::Null,
         }
@@ -151,7 +151,7 @@ impl Cell {
         match self {
             Cell::Int(i) => serde_yaml::Value::from(*i),
             Cell::Pct(p) => serde_yaml::Value::from(*p as f64 / 100.0),
-            Cell::Qty(q) => serde_yaml::from_str(&crate::money::format_quantity(*q))
+            Cell::Qty(q) => serde_yaml::from_str(&crate::values::money::format_quantity(*q))
                 .unwrap_or(serde_yaml::Value::Null),
             Cell::Null => serde_yaml::Value::Null,
             other => serde_yaml::Value::String(other.render()),

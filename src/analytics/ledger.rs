@@ -10,14 +10,14 @@
 //! comparison), a column the file lacks all null.
 
 use crate::archive::Archive;
-use crate::schema::TableKind;
+use crate::archive::schema::TableKind;
 use anyhow::{Result, anyhow};
 use polars::prelude::{
     DataFrame, DataType, Expr, IntoLazy, LazyFrame, NamedFrom, Series, col, lit, when,
 };
 use std::path::{Path, PathBuf};
 
-pub use crate::money::{QTY_SCALE, format_quantity};
+pub use crate::values::money::{QTY_SCALE, format_quantity};
 
 /// A table's frame and the file it comes from (for messages).
 pub struct Frame {
@@ -32,7 +32,7 @@ pub fn scan(archive: &Archive, kind: TableKind, columns: &[&str]) -> Result<Opti
     };
     let is_csv = path.extension().is_some_and(|e| e == "csv");
     let copy = if is_csv {
-        crate::cache::table(archive, &path, kind, columns)
+        crate::analytics::cache::table(archive, &path, kind, columns)
     } else {
         None
     };
@@ -77,8 +77,8 @@ pub fn signed_unpaid() -> Expr {
 /// `date` within `from..=to` (ISO dates compare as text).
 pub fn dated_between(from: chrono::NaiveDate, to: chrono::NaiveDate) -> Expr {
     col("date")
-        .gt_eq(lit(crate::dates::iso(from)))
-        .and(col("date").lt_eq(lit(crate::dates::iso(to))))
+        .gt_eq(lit(crate::values::dates::iso(from)))
+        .and(col("date").lt_eq(lit(crate::values::dates::iso(to))))
         .fill_null(lit(false))
 }
 

@@ -16,11 +16,11 @@
 //!   `credit_limit`: the sum of the group's credit limits; `over_limit`:
 //!   customers whose outstanding is above a positive limit.
 
+use crate::analytics::composition::Key;
+use crate::analytics::ledger::{self, is_back, signed_unpaid, unpaid};
 use crate::archive::Archive;
-use crate::composition::Key;
-use crate::dates::iso;
-use crate::ledger::{self, is_back, signed_unpaid, unpaid};
-use crate::schema::TableKind;
+use crate::archive::schema::TableKind;
+use crate::values::dates::iso;
 use anyhow::{Result, anyhow, bail};
 use chrono::{Days, NaiveDate};
 use polars::prelude::{DataFrame, Expr, JoinArgs, JoinType, col, lit, when};
@@ -160,15 +160,19 @@ pub fn ageing(
             .cmp(&x.outstanding)
             .then_with(|| x.keys.cmp(&y.keys))
     });
-    let mut total = sum_rows(&rows, crate::composition::TOTAL, keys.len());
+    let mut total = sum_rows(&rows, crate::analytics::composition::TOTAL, keys.len());
     if let Some(n) = top
         && rows.len() > n
     {
         let rest = rows.split_off(n);
-        rows.push(sum_rows(&rest, crate::composition::OTHER, keys.len()));
+        rows.push(sum_rows(
+            &rest,
+            crate::analytics::composition::OTHER,
+            keys.len(),
+        ));
     }
     let outstanding: Vec<i64> = rows.iter().map(|r| r.outstanding).collect();
-    if let Some(shares) = crate::shares::shares_bp(&outstanding) {
+    if let Some(shares) = crate::analytics::shares::shares_bp(&outstanding) {
         for (r, s) in rows.iter_mut().zip(shares) {
             r.share = Some(s);
         }

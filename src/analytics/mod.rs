@@ -1,0 +1,23 @@
+//! The numbers of the archive (polars), for `classify`, `analyze`, `report`:
+//! - `ledger`: archive tables as lazy frames, and the expressions they share
+//! - `cache`: binary copies of big archive CSVs in `.cache/`
+//! - `period`: `--period`, `--from/--to`, `--as-of` and the previous period
+//! - `tiers`: A/B/C tiers (the pareto cut), segments and risk rules, RFM
+//! - `shares`: shares that add up to exactly 100.00 %
+//! - `composition`: composition tables (sales by tier, region, product, ...)
+//! - `receivables`: outstanding and overdue amounts in ageing buckets
+//!
+//! `period`, `shares` and `tiers` need no polars and are there without the
+//! `analytics` feature.
+
+#[cfg(feature = "analytics")]
+pub mod cache;
+#[cfg(feature = "analytics")]
+pub mod composition;
+#[cfg(feature = "analytics")]
+pub mod ledger;
+pub mod period;
+#[cfg(feature = "analytics")]
+pub mod receivables;
+pub mod shares;
+pub mod tiers;

@@ -1,0 +1,7 @@
+//! What people and programs read: `output` (`--format` and `--lang`, tables,
+//! CSV/JSON/YAML), `document` (a report as sections of blocks: text,
+//! Markdown, JSON), `html` (a report as one self-contained HTML file).
+
+pub mod document;
+pub mod html;
+pub mod output;
