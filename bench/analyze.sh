@@ -5,7 +5,7 @@
 # in the same run, DuckDB running the same query on the same CSV files
 # (bench/analyze.py) and writing the same rows. dangan runs first parsing the
 # CSV every time (archive.cache: false), then from its binary copies
-# (src/cache.rs). Then the share of the time that is reading the CSV: both
+# (src/analytics/cache.rs). Then the share of the time that is reading the CSV: both
 # tools only reading the columns.
 #
 #   bash bench/analyze.sh [CUSTOMERS] [TRANSACTIONS]
@@ -17,7 +17,7 @@ OUT=$(mktemp -d)
 echo -e "step\tseconds\tpeak_MiB"
 for view in region product month; do
   # every run parsing the CSV, then one making the binary copies
-  # (src/cache.rs) and three reading them
+  # (src/analytics/cache.rs) and three reading them
   copies false
   for i in 1 2 3; do
     measure "dangan analyze $view (CSV), run $i" "$BIN" analyze "$view" --archive "$ARCHIVE" --as-of 2026-10-31 --format csv

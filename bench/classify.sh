@@ -5,7 +5,7 @@
 # DuckDB doing the same job in SQL (bench/classify.sql: the same sums per
 # customer, the pareto cut over a window, the risk rules, RFM quintiles) and
 # writing the same rows to a CSV file. dangan runs first parsing the CSV every
-# time (archive.cache: false), then from its binary copies (src/cache.rs).
+# time (archive.cache: false), then from its binary copies (src/analytics/cache.rs).
 #
 #   bash bench/classify.sh [CUSTOMERS] [TRANSACTIONS]
 source "$(dirname "$0")/common.sh"
@@ -14,7 +14,7 @@ archive "${1:-1000000}" "${2:-10000000}"
 venv
 echo -e "step\tseconds\tpeak_MiB"
 OUT=$(mktemp -d)
-# first every run parsing the CSV, then with the binary copies (src/cache.rs):
+# first every run parsing the CSV, then with the binary copies (src/analytics/cache.rs):
 # one run that makes them, three that read them
 copies false
 for i in 1 2 3; do

@@ -19,7 +19,7 @@ archive() {
 }
 
 # copies SETTING: `archive.cache` of the generated archive (true: the binary
-# copies of src/cache.rs; false: every run parses the CSV). Turning them on
+# copies of src/analytics/cache.rs; false: every run parses the CSV). Turning them on
 # also removes the copies made earlier, so the next run makes them again.
 copies() {
   printf 'archive:\n  id_prefix: C\n  id_width: 6\n  cache: %s\n' "$1" > "$ARCHIVE/dangan.yaml"

@@ -3,7 +3,7 @@
 # libFuzzer (cargo fuzz), each target for a fixed budget, and print the
 # executions each ran. Not part of `cargo test` (it runs for minutes and needs
 # cargo-fuzz); the crashing inputs it found are kept in testdata/fuzz/<target>/
-# and replayed by tests/fuzz_regressions.rs on every `cargo test`.
+# and replayed by tests/cli/fuzz_regressions.rs on every `cargo test`.
 #
 #   bash fuzz/run.sh                  # every target, 120 s each
 #   FUZZ_SECONDS=600 bash fuzz/run.sh csv yaml

@@ -1,6 +1,6 @@
 //! The bodies of the fuzz targets (`fuzz/fuzz_targets/*.rs`), kept in the
 //! library so the crashing inputs the fuzzer found run again in `cargo test`
-//! (`tests/fuzz_regressions.rs` feeds every file of `testdata/fuzz/<target>/`
+//! (`tests/cli/fuzz_regressions.rs` feeds every file of `testdata/fuzz/<target>/`
 //! to [`run`]). Each body panics when a property breaks, which is what the
 //! fuzzer reports:
 //!

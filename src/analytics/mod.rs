@@ -2,6 +2,7 @@
 //! - `ledger`: archive tables as lazy frames, and the expressions they share
 //! - `cache`: binary copies of big archive CSVs in `.cache/`
 //! - `period`: `--period`, `--from/--to`, `--as-of` and the previous period
+//! - `grading`: every customer graded (the query behind classify, analyze, report)
 //! - `tiers`: A/B/C tiers (the pareto cut), segments and risk rules, RFM
 //! - `shares`: shares that add up to exactly 100.00 %
 //! - `composition`: composition tables (sales by tier, region, product, ...)
@@ -14,6 +15,8 @@
 pub mod cache;
 #[cfg(feature = "analytics")]
 pub mod composition;
+#[cfg(feature = "analytics")]
+pub mod grading;
 #[cfg(feature = "analytics")]
 pub mod ledger;
 pub mod period;

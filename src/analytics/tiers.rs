@@ -10,7 +10,7 @@
 //!   b: 95                   #         B while they hold < 95 %
 //!   a_min: 100000           # threshold: A from this net sales (yuan; "10万" works too)
 //!   b_min: 10000            #            B from this
-//!   period: 12m             # default period (see src/period.rs)
+//!   period: 12m             # default period (see src/analytics/period.rs)
 //!   grace_days: 30          # overdue: unpaid more than this many days after the due date
 //!   risk_ratings: [C, D]    # credit_rating: these ratings are a risk
 //!   decline: 50             # decline: net sales down by this % or more on the previous period

@@ -7,14 +7,14 @@
 //!   bom: false          # write archive CSVs with a UTF-8 BOM (for Excel users)
 //!   format: csv         # format of tables a new archive creates: csv | yaml
 //!   cache: true         # keep binary copies of big CSV tables in .cache/
-//!   cache_min_mb: 16    # ... from this size on (src/cache.rs)
+//!   cache_min_mb: 16    # ... from this size on (src/analytics/cache.rs)
 //! import:
 //!   on_duplicate: merge # merge | skip | error
 //!   aliases:            # extra header names, per table
 //!     customers: { 客户全名: name, 微信号: wechat }
-//! validate:             # see src/rules.rs
+//! validate:             # see src/check/rules.rs
 //!   stale_days: 60
-//! classify:             # see src/tiers.rs
+//! classify:             # see src/analytics/tiers.rs
 //!   method: pareto
 //! report:               # see src/commands/report.rs
 //!   followup_days: { A: 30, B: 60, C: 90 }
@@ -72,7 +72,7 @@ pub struct ArchiveSettings {
     pub id_width: usize,
     pub bom: bool,
     pub format: StoreFormat,
-    /// keep binary copies of big CSV tables in `.cache/` (see src/cache.rs)
+    /// keep binary copies of big CSV tables in `.cache/` (see src/analytics/cache.rs)
     pub cache: bool,
     /// the size from which a CSV table gets a copy
     pub cache_min_mb: u64,

@@ -472,14 +472,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             use dangan::commands::classify;
             let opts = classify::ClassifyOptions {
                 period: a.period.args(),
-                method: a.method,
-                a: a.a,
-                b: a.b,
-                a_min: a.a_min,
-                b_min: a.b_min,
-                grace_days: a.grace_days,
-                risk_ratings: a.risk_ratings,
-                decline: a.decline,
+                grading: dangan::analytics::grading::Overrides {
+                    method: a.method,
+                    a: a.a,
+                    b: a.b,
+                    a_min: a.a_min,
+                    b_min: a.b_min,
+                    grace_days: a.grace_days,
+                    risk_ratings: a.risk_ratings,
+                    decline: a.decline,
+                },
                 write: a.write,
                 lock_wait: std::time::Duration::from_secs(a.wait),
                 today: None,
@@ -577,7 +579,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Validate(a) => {
             use dangan::commands::validate;
-            let opts = validate::ValidateOptions {
+            let opts = dangan::check::engine::ValidateOptions {
                 file: a.file,
                 table: a.table,
                 read: dangan::read::source::ReadOptions {

@@ -24,10 +24,10 @@
 //! `(other)` row; people-facing formats end with a `(total)` row.
 
 use crate::analytics::composition::{self, Composition, Key};
+use crate::analytics::grading;
 use crate::analytics::period::{Period, PeriodArgs};
 use crate::analytics::receivables::{self, Ageing};
 use crate::archive::Archive;
-use crate::commands::classify;
 use crate::render::output::{Cell, Format, Label, Lang, Out, write_rows};
 use anyhow::{Result, anyhow};
 use chrono::NaiveDate;
@@ -109,8 +109,8 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
     }
     // the tier of every customer, graded as `classify` does for this period
     let tiers = if keys.contains(&Key::Tier) {
-        let rules = classify::rules(&archive, &classify::ClassifyOptions::default())?;
-        let graded = classify::grade_archive(&archive, &rules, as_of, &period)?;
+        let rules = grading::rules(&archive, &grading::Overrides::default())?;
+        let graded = grading::grade_archive(&archive, &rules, as_of, &period)?;
         Some(
             graded
                 .into_iter()

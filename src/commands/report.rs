@@ -26,12 +26,12 @@
 //! Every number comes from the same code as the other commands.
 
 use crate::analytics::composition::{self, Key};
+use crate::analytics::grading::{self, Graded};
 use crate::analytics::period::{Period, PeriodArgs, PeriodSpec};
 use crate::analytics::tiers::{Segment, Tier};
 use crate::archive::Archive;
 use crate::archive::schema::TableKind;
-use crate::commands::classify::{self, Graded};
-use crate::commands::validate;
+use crate::check::engine as validate;
 use crate::render::document::{Block, Chart, Document, Section, TableBlock};
 use crate::render::output::{Cell, Label};
 use crate::values::dates::{iso, parse_iso};
@@ -114,7 +114,7 @@ pub fn build(archive_dir: &std::path::Path, o: &ReportOptions) -> Result<Documen
     let today = o.today.unwrap_or_else(crate::values::dates::today);
     let (as_of, period) = resolve_period(o, today)?;
     // grades over classify's own period (12 months by default) ending with the report period
-    let rules = classify::rules(&archive, &classify::ClassifyOptions::default())?;
+    let rules = grading::rules(&archive, &grading::Overrides::default())?;
     let grade_spec = match &archive.settings.classify.period {
         Some(p) => {
             PeriodSpec::parse(p).map_err(|e| anyhow!("dangan.yaml: classify.period: {e}"))?
@@ -127,8 +127,8 @@ pub fn build(archive_dir: &std::path::Path, o: &ReportOptions) -> Result<Documen
         ..Default::default()
     }
     .resolve(today)?;
-    let graded = classify::grade_archive(&archive, &rules, as_of, &grade_period)?;
-    let in_period = classify::grade_archive(&archive, &rules, as_of, &period)?;
+    let graded = grading::grade_archive(&archive, &rules, as_of, &grade_period)?;
+    let in_period = grading::grade_archive(&archive, &rules, as_of, &period)?;
     let tiers: Vec<(String, &'static str)> = graded
         .iter()
         .map(|g| (g.id.clone(), g.tier.name()))
