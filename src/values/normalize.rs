@@ -58,11 +58,68 @@ pub fn normalise(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
     o
 }
 
+/// What a spreadsheet did to a number-like code, said in those words: an ID
+/// number, credit code, mobile or phone shown in scientific notation
+/// (`1.10105E+17`: the digits after the sixth are gone), or a landline that
+/// lost its leading 0 (`2012345678`, read as a number). `None` when the value
+/// shows no such damage.
+pub fn spreadsheet_damage(kind: ValueKind, trimmed: &str) -> Option<String> {
+    let codes = matches!(
+        kind,
+        ValueKind::IdNumber | ValueKind::CreditCode | ValueKind::Mobile | ValueKind::Phone
+    );
+    if !codes {
+        return None;
+    }
+    let b = trimmed.as_bytes();
+    let e = b.iter().position(|&c| c == b'E' || c == b'e')?.min(b.len());
+    let (mantissa, exp) = (&trimmed[..e], &trimmed[e + 1..]);
+    let exp = exp.strip_prefix('+').unwrap_or(exp);
+    let sci = !mantissa.is_empty()
+        && mantissa.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+        && mantissa.bytes().filter(|&c| c == b'.').count() <= 1
+        && !exp.is_empty()
+        && exp.bytes().all(|c| c.is_ascii_digit());
+    sci.then(|| {
+        format!(
+            "shown in scientific notation by a spreadsheet ({trimmed}): its last digits are lost; \
+             take the value from the original export (and format the column as text before pasting)"
+        )
+    })
+}
+
+/// A landline that a spreadsheet read as a number and so lost its leading 0
+/// (`2012345678` for 020-12345678): 9 to 11 digits that would be a number
+/// with the 0 in front. `None` otherwise.
+fn lost_leading_zero(trimmed: &str) -> Option<String> {
+    let b = trimmed.as_bytes();
+    let looks = (9..=11).contains(&b.len())
+        && b.iter().all(u8::is_ascii_digit)
+        && !matches!(b[0], b'0' | b'1');
+    looks.then(|| {
+        format!(
+            "not a phone number: it looks like 0{trimmed} without its leading 0, as a spreadsheet \
+             shows a number; take the value from the original export (or write the 0 back)"
+        )
+    })
+}
+
+/// An 18-digit ID number whose check digit is wrong and that ends in `000`:
+/// what Excel leaves of one it took for a number.
+fn cut_to_15_digits(v: &str) -> bool {
+    v.len() == 18
+        && v.ends_with("000")
+        && crate::values::ids::id_number_check(&v[..17]).is_some_and(|c| c != '0')
+}
+
 fn normalise_value(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
     // fast path for the common already-clean ASCII value
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Outcome::ok(raw, String::new());
+    }
+    if let Some(why) = spreadsheet_damage(kind, trimmed) {
+        return Outcome::bad(raw, why);
     }
     match kind {
         ValueKind::Text => Outcome::ok(raw, clean_spaces(&to_halfwidth_text(trimmed))),
@@ -117,7 +174,14 @@ fn normalise_value(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
                 && body_ok(&v[..17], 17)
                 && matches!(v.as_bytes()[17], b'0'..=b'9' | b'X'))
                 || body_ok(&v, 15);
-            if ok {
+            if ok && cut_to_15_digits(&v) {
+                Outcome::bad(
+                    raw,
+                    "its check digit is wrong and it ends in 000, as when a spreadsheet keeps \
+                     only 15 significant digits (110105199003071234 → 110105199003071000); take \
+                     the value from the original export",
+                )
+            } else if ok {
                 Outcome::ok(raw, v)
             } else {
                 Outcome::bad(raw, "not an ID number (18 characters, or 15 digits)")
@@ -268,7 +332,10 @@ fn already_clean(kind: ValueKind, v: &str) -> bool {
         ValueKind::Date => crate::values::dates::parse_iso(v).is_some(),
         ValueKind::Mobile => b.len() == 11 && b[0] == b'1' && all_digits(b),
         ValueKind::IdNumber => {
-            b.len() == 18 && all_digits(&b[..17]) && (b[17].is_ascii_digit() || b[17] == b'X')
+            b.len() == 18
+                && all_digits(&b[..17])
+                && (b[17].is_ascii_digit() || b[17] == b'X')
+                && !(b.ends_with(b"000") && cut_to_15_digits(v))
         }
         ValueKind::CreditCode => {
             b.len() == 18
@@ -459,6 +526,8 @@ fn phone(raw: &str, trimmed: &str) -> Outcome {
         // a local number without area code (one starting 0 is an area code
         // with too few digits after it)
         d.clone()
+    } else if let Some(why) = lost_leading_zero(&d) {
+        return Outcome::bad(raw, why);
     } else {
         return Outcome::bad(raw, "not a phone number");
     };
@@ -594,6 +663,31 @@ mod tests {
         assert_eq!(v(Phone, "87654321-12"), "87654321-12");
         // 0211-1111-11: an area code with too few digits, not a local number
         assert!(normalise(Phone, "0211-1111-11.", false).problem.is_some());
+    }
+
+    #[test]
+    fn spreadsheet_damage_is_named() {
+        let why = |k, s| normalise(k, s, false).problem.unwrap();
+        assert_eq!(
+            why(IdNumber, "1.10105E+17"),
+            "shown in scientific notation by a spreadsheet (1.10105E+17): its last digits are \
+             lost; take the value from the original export (and format the column as text before \
+             pasting)"
+        );
+        assert!(why(Mobile, "1.38001E+10").starts_with("shown in scientific notation"));
+        assert!(why(CreditCode, "9.13101E+17").starts_with("shown in scientific notation"));
+        assert_eq!(
+            why(Phone, "2012345678"),
+            "not a phone number: it looks like 02012345678 without its leading 0, as a \
+             spreadsheet shows a number; take the value from the original export (or write the 0 \
+             back)"
+        );
+        assert_eq!(why(Phone, "123"), "not a phone number");
+        assert!(why(IdNumber, "110105199003071000").contains("keeps only 15 significant digits"));
+        // the same digits with their true ending are a valid number
+        assert_eq!(v(IdNumber, "11010519491231002X"), "11010519491231002X");
+        // a credit code that happens to hold an E is not notation
+        assert_eq!(v(CreditCode, "91440101MA59ABCE1D"), "91440101MA59ABCE1D");
     }
 
     #[test]

@@ -554,3 +554,67 @@ fn classify_write_killed_with_sigkill_at_many_moments_leaves_old_or_new() {
     }
     eprintln!("{kills} kills over a {took:?} classify --write: {olds} old, {news} new");
 }
+
+/// The demo archive as WPS on Chinese Windows saves it: GBK with CRLF, every
+/// table (so that `fmt` rewrites three files in one commit).
+fn wps_saved_demo(dir: &Path) {
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo"),
+        dir,
+    );
+    for t in TABLES {
+        let text = read(dir.join(t)).replace('\n', "\r\n");
+        let (gbk, _, bad) = encoding_rs::GBK.encode(&text);
+        assert!(!bad);
+        std::fs::write(dir.join(t), gbk).unwrap();
+    }
+}
+
+#[test]
+fn fmt_killed_at_every_step_of_its_commit_leaves_old_or_new() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = tmp.path().join("clean");
+    wps_saved_demo(&clean);
+    let old = tables(&clean);
+    let fmt = |dir: &Path| {
+        let mut c = raw_command(&["fmt", "--archive"]);
+        c.arg(dir);
+        c
+    };
+    let done = tmp.path().join("done");
+    copy_dir(&clean, &done);
+    let out = fmt(&done).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let new = tables(&done);
+    // every table rewritten: UTF-8 and LF, the demo's own bytes
+    for t in TABLES {
+        assert_ne!(old[t], new[t], "{t}");
+        let demo = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples/demo")
+                .join(t),
+        );
+        assert_eq!(new[t].as_ref(), demo.ok().as_ref(), "{t}");
+    }
+    for point in dangan::archive::commit::CRASH_POINTS {
+        let dir = tmp.path().join(format!("crash-{point}"));
+        copy_dir(&clean, &dir);
+        let out = fmt(&dir)
+            .env("DANGAN_TEST_CRASH_AT", point)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), None, "{point}: the run was not killed");
+        settle_with_a_reader(&dir);
+        let seen = tables(&dir);
+        assert!(seen == old || seen == new, "{point}: neither old nor new");
+        assert_eq!(
+            seen == new,
+            !["staged", "backup", "journal-written"].contains(point),
+            "{point}"
+        );
+        assert!(leftovers(&dir).is_empty(), "{point}: {:?}", leftovers(&dir));
+        let out = fmt(&dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{point}: {}", stderr_of(&out));
+        assert!(tables(&dir) == new, "{point}: the re-run differs");
+    }
+}
