@@ -567,3 +567,70 @@ fn one_unreadable_cell_stops_every_command_with_the_same_message() {
         );
     }
 }
+
+/// A quantity has one parser (issue 16): `1.23456` is stored by import as
+/// `1.2346`, and analyze reads it so from a CSV archive and a YAML one alike.
+#[test]
+fn a_quantity_reads_the_same_on_every_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv_dir = tmp.path().join("csv");
+    std::fs::create_dir_all(&csv_dir).unwrap();
+    std::fs::write(csv_dir.join("customers.csv"), "id,name\nC1,甲公司\n").unwrap();
+    std::fs::write(
+        csv_dir.join("transactions.csv"),
+        "id,customer_id,date,product,category,quantity,unit_price,amount,kind\n\
+         T1,C1,2024-05-10,水泥,建材,1.23456,10.00,12.35,sale\n\
+         T2,C1,2024-05-11,水泥,建材,2.5,10.00,25.00,sale\n",
+    )
+    .unwrap();
+    let yaml_dir = tmp.path().join("yaml");
+    std::fs::create_dir_all(&yaml_dir).unwrap();
+    std::fs::write(
+        yaml_dir.join("customers.yaml"),
+        "- {id: C1, name: 甲公司}\n",
+    )
+    .unwrap();
+    // YAML numbers, not strings, as a person or another program writes them
+    std::fs::write(
+        yaml_dir.join("transactions.yaml"),
+        "- {id: T1, customer_id: C1, date: 2024-05-10, product: 水泥, category: 建材, quantity: 1.23456, unit_price: 10.00, amount: 12.35, kind: sale}\n\
+         - {id: T2, customer_id: C1, date: 2024-05-11, product: 水泥, category: 建材, quantity: 2.5, unit_price: 10, amount: 25, kind: 销售}\n",
+    )
+    .unwrap();
+    let product = |dir: &Path| {
+        let out = dangan()
+            .args([
+                "analyze",
+                "product",
+                "--as-of",
+                "2024-06-30",
+                "--format",
+                "csv",
+                "--archive",
+            ])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        stdout_of(&out)
+    };
+    let want = "category,customers,orders,quantity,amount,share,cumulative_share,prev_amount,change\n\
+                建材,1,2,3.7346,37.35,100.00,100.00,0.00,\n";
+    assert_eq!(product(&csv_dir), want);
+    assert_eq!(product(&yaml_dir), want);
+    // import stores the quantity as the frame reads it
+    let archive = tmp.path().join("imported");
+    std::fs::create_dir_all(&archive).unwrap();
+    std::fs::write(archive.join("customers.csv"), "id,name\nC1,甲公司\n").unwrap();
+    let out = dangan()
+        .arg("import")
+        .arg(csv_dir.join("transactions.csv"))
+        .args(["--table", "transactions", "--archive"])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let stored = read(archive.join("transactions.csv"));
+    assert!(stored.contains(",建材,1.2346,10.00,12.35,"), "{stored}");
+    assert_eq!(product(&archive), want);
+}
