@@ -435,15 +435,19 @@ fn base_frame(
         .with_columns([
             date().gt_eq(lit(iso(p.from))).alias("cur"),
             signed_amount().fill_null(lit(0i64)).alias("amount"),
-            when(col("kind").eq(lit("discount")).fill_null(lit(false)))
-                .then(lit(0i64))
-                .otherwise(
-                    when(is_back())
-                        .then(lit(0i64) - col("quantity"))
-                        .otherwise(col("quantity")),
-                )
-                .fill_null(lit(0i64))
-                .alias("quantity"),
+            when(
+                col("kind")
+                    .eq(lit(crate::archive::schema::TxKind::Discount.name()))
+                    .fill_null(lit(false)),
+            )
+            .then(lit(0i64))
+            .otherwise(
+                when(is_back())
+                    .then(lit(0i64) - col("quantity"))
+                    .otherwise(col("quantity")),
+            )
+            .fill_null(lit(0i64))
+            .alias("quantity"),
         ]);
     if keys.contains(&Key::Month) {
         lf = lf.with_column(date().str().slice(lit(0i64), lit(7u64)).alias("month"));

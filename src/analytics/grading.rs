@@ -42,7 +42,7 @@ pub struct Graded {
     pub cumulative_share: Option<i64>,
     pub tier: Tier,
     pub segment: Segment,
-    pub reasons: Vec<&'static str>,
+    pub reasons: Vec<crate::analytics::tiers::Reason>,
     pub orders: i64,
     pub last_date: Option<String>,
     pub recency_days: Option<i64>,

@@ -10,7 +10,7 @@
 //! comparison), a column the file lacks all null.
 
 use crate::archive::Archive;
-use crate::archive::schema::TableKind;
+use crate::archive::schema::{TableKind, TxKind};
 use anyhow::{Result, anyhow};
 use polars::prelude::{
     DataFrame, DataType, Expr, IntoLazy, LazyFrame, NamedFrom, Series, col, lit, when,
@@ -47,8 +47,8 @@ pub fn scan(archive: &Archive, kind: TableKind, columns: &[&str]) -> Result<Opti
 /// other kind, or none, counts as a sale.
 pub fn is_back() -> Expr {
     col("kind")
-        .eq(lit("return"))
-        .or(col("kind").eq(lit("discount")))
+        .eq(lit(TxKind::Return.name()))
+        .or(col("kind").eq(lit(TxKind::Discount.name())))
         .fill_null(lit(false))
 }
 

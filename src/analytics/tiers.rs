@@ -73,17 +73,56 @@ pub enum Method {
     Threshold,
 }
 
+/// Why a customer is in its segment: a risk rule that fired, or why it is
+/// key. The names are stable (scripts and the `off:` setting use them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reason {
+    OverCreditLimit,
+    Overdue,
+    CreditRating,
+    Churned,
+    Decline,
+    TierA,
+    KeyTag,
+}
+
+impl Reason {
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::OverCreditLimit => "over_credit_limit",
+            Reason::Overdue => "overdue",
+            Reason::CreditRating => "credit_rating",
+            Reason::Churned => "churned",
+            Reason::Decline => "decline",
+            Reason::TierA => "tier_a",
+            Reason::KeyTag => "key_tag",
+        }
+    }
+
+    /// `a;b` as the `reasons` column writes them.
+    pub fn join(reasons: &[Reason]) -> String {
+        let names: Vec<&str> = reasons.iter().map(|r| r.name()).collect();
+        names.join(";")
+    }
+}
+
+impl PartialEq<&str> for Reason {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
 /// The risk rules, in the order they are listed in `reasons`.
-pub const RISK_RULES: [&str; 5] = [
-    "over_credit_limit",
-    "overdue",
-    "credit_rating",
-    "churned",
-    "decline",
+pub const RISK_RULES: [Reason; 5] = [
+    Reason::OverCreditLimit,
+    Reason::Overdue,
+    Reason::CreditRating,
+    Reason::Churned,
+    Reason::Decline,
 ];
 
 /// Why a customer is key rather than general.
-pub const KEY_REASONS: [&str; 2] = ["tier_a", "key_tag"];
+pub const KEY_REASONS: [Reason; 2] = [Reason::TierA, Reason::KeyTag];
 
 /// A yuan amount in the settings: a number or a text such as "10万".
 #[derive(Debug, Clone, Deserialize)]
@@ -185,11 +224,9 @@ impl ClassifySettings {
             bail!("grace_days must not be negative");
         }
         for r in &self.off {
-            if !RISK_RULES.contains(&r.as_str()) {
-                bail!(
-                    "off: unknown risk rule {r:?} (one of {})",
-                    RISK_RULES.join(", ")
-                );
+            if !RISK_RULES.iter().any(|k| k.name() == r) {
+                let names: Vec<&str> = RISK_RULES.iter().map(|k| k.name()).collect();
+                bail!("off: unknown risk rule {r:?} (one of {})", names.join(", "));
             }
         }
         if let Some(p) = &self.period {
@@ -292,35 +329,36 @@ pub struct Standing<'a> {
 
 impl Rules {
     /// The risk rules that fire, in `RISK_RULES` order.
-    pub fn risks(&self, s: &Standing) -> Vec<&'static str> {
-        let on = |r: &str| !self.off.iter().any(|o| o == r);
+    pub fn risks(&self, s: &Standing) -> Vec<Reason> {
+        let on = |r: Reason| !self.off.iter().any(|o| o == r.name());
         let mut out = Vec::new();
-        if on("over_credit_limit") && s.credit_limit.is_some_and(|l| l > 0 && s.outstanding > l) {
-            out.push("over_credit_limit");
+        if on(Reason::OverCreditLimit) && s.credit_limit.is_some_and(|l| l > 0 && s.outstanding > l)
+        {
+            out.push(Reason::OverCreditLimit);
         }
-        if on("overdue") && s.overdue > 0 {
-            out.push("overdue");
+        if on(Reason::Overdue) && s.overdue > 0 {
+            out.push(Reason::Overdue);
         }
         let rating = s.credit_rating.trim();
-        if on("credit_rating")
+        if on(Reason::CreditRating)
             && !rating.is_empty()
             && self
                 .risk_ratings
                 .iter()
                 .any(|r| r.eq_ignore_ascii_case(rating))
         {
-            out.push("credit_rating");
+            out.push(Reason::CreditRating);
         }
         let status = s.status.trim();
-        if on("churned") && matches!(status, "lost" | "dormant") && s.prev_net > 0 {
-            out.push("churned");
+        if on(Reason::Churned) && matches!(status, "lost" | "dormant") && s.prev_net > 0 {
+            out.push(Reason::Churned);
         }
-        if on("decline")
+        if on(Reason::Decline)
             && s.prev_net > 0
             && (s.prev_net as i128 - s.net as i128) * 10_000
                 >= self.decline_bp as i128 * s.prev_net as i128
         {
-            out.push("decline");
+            out.push(Reason::Decline);
         }
         out
     }
@@ -336,7 +374,7 @@ impl Rules {
 
     /// The segment and the reasons for it: the risk rules that fired, or why
     /// the customer is key.
-    pub fn segment(&self, tier: Tier, s: &Standing) -> (Segment, Vec<&'static str>) {
+    pub fn segment(&self, tier: Tier, s: &Standing) -> (Segment, Vec<Reason>) {
         let risks = self.risks(s);
         if !risks.is_empty() {
             return (Segment::Risk, risks);

@@ -107,6 +107,29 @@ pub const STATUSES: &[(&str, &[&str])] = &[
     ("lost", &["流失", "已流失", "丢失", "churned"]),
 ];
 
+/// What a transaction is. Returns and discounts are stored as the positive
+/// amount taken back, and are taken off the sales.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TxKind {
+    Sale,
+    Return,
+    Discount,
+}
+
+impl TxKind {
+    pub const ALL: [TxKind; 3] = [TxKind::Sale, TxKind::Return, TxKind::Discount];
+
+    /// The canonical value in the archive (`TRANSACTION_KINDS`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TxKind::Sale => "sale",
+            TxKind::Return => "return",
+            TxKind::Discount => "discount",
+        }
+    }
+}
+
+/// The canonical transaction kinds ([`TxKind`]) and the words accepted for them.
 pub const TRANSACTION_KINDS: &[(&str, &[&str])] = &[
     ("sale", &["销售", "销售单", "出库", "正常", "sales"]),
     ("return", &["退货", "退赔", "退款", "退货单", "refund"]),
@@ -557,6 +580,13 @@ pub fn detect_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transaction_kinds_are_the_enum() {
+        let names: Vec<&str> = TRANSACTION_KINDS.iter().map(|(c, _)| *c).collect();
+        let kinds: Vec<&str> = TxKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(names, kinds);
+    }
 
     #[test]
     fn aliases_per_table() {

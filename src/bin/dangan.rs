@@ -307,11 +307,16 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // `dangan ... | head`: the reader went away; that is not an error
-            // (csv and serde_json wrap the io error; their text names it)
+            // (csv and serde_json keep the io error as their source)
             if e.chain().any(|c| {
                 c.downcast_ref::<std::io::Error>()
                     .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-                    || c.to_string().contains("Broken pipe")
+                    || c.downcast_ref::<csv::Error>().is_some_and(|e| {
+                        matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
+                    })
+                    || c.downcast_ref::<serde_json::Error>()
+                        .and_then(|e| e.io_error_kind())
+                        == Some(std::io::ErrorKind::BrokenPipe)
             }) {
                 return ExitCode::SUCCESS;
             }

@@ -13,7 +13,7 @@
 use super::row::*;
 use crate::archive::Archive;
 use crate::archive::schema::{HeaderMap, TableKind};
-use crate::check::rules::{Severity, ValidateSettings};
+use crate::check::rules::{Rule, Severity, ValidateSettings};
 use crate::read::source::{RawRow, ReadOptions, Source};
 use anyhow::{Result, anyhow, bail};
 use chrono::NaiveDate;
@@ -39,7 +39,7 @@ pub struct Finding {
     pub row: u64,
     pub id: String,
     pub field: String,
-    pub rule: &'static str,
+    pub rule: Rule,
     pub severity: Severity,
     pub value: String,
     pub message: String,
@@ -54,8 +54,8 @@ pub struct Completeness {
     pub rows: u64,
 }
 
-/// Findings per (position of the rule in [`crate::check::rules::RULES`], severity).
-pub(crate) type Counts = std::collections::BTreeMap<(usize, Severity), u64>;
+/// Findings per (rule, severity), in the order of [`Rule::ALL`].
+pub(crate) type Counts = std::collections::BTreeMap<(Rule, Severity), u64>;
 
 pub struct Report {
     /// every finding, in file order ([`run`]); empty when they went to a
@@ -68,17 +68,11 @@ pub struct Report {
 }
 
 impl Report {
-    /// Findings per (rule, severity), in the order of [`crate::check::rules::RULES`].
-    pub fn summary(&self) -> Vec<(&'static str, Severity, u64)> {
+    /// Findings per (rule, severity), in the order of [`Rule::ALL`].
+    pub fn summary(&self) -> Vec<(Rule, Severity, u64)> {
         self.counts
             .iter()
-            .map(|(&(pos, sev), &n)| {
-                (
-                    crate::check::rules::RULES.get(pos).copied().unwrap_or("?"),
-                    sev,
-                    n,
-                )
-            })
+            .map(|(&(rule, sev), &n)| (rule, sev, n))
             .collect()
     }
 
@@ -97,7 +91,7 @@ impl Report {
     }
 
     /// Findings of one rule.
-    pub fn of_rule(&self, rule: &str) -> u64 {
+    pub fn of_rule(&self, rule: Rule) -> u64 {
         self.summary()
             .into_iter()
             .filter(|(r, _, _)| *r == rule)
@@ -369,11 +363,11 @@ pub(crate) fn check_table(
     let mut filled = [0u64; MAX_COLS];
     let mut id_set: HashSet<String> = HashSet::default();
     // per (rule, severity); ordered into the report's counts at the end
-    let mut counts: HashMap<(&'static str, Severity), u64> = HashMap::default();
+    let mut counts: HashMap<(Rule, Severity), u64> = HashMap::default();
     let mut not_canonical_listed = 0u64;
     let mut emit = |f: Finding| -> Result<()> {
         *counts.entry((f.rule, f.severity)).or_default() += 1;
-        if f.rule == "not_canonical" {
+        if f.rule == Rule::NotCanonical {
             not_canonical_listed += 1;
             if not_canonical_listed > NOT_CANONICAL_SHOWN {
                 return Ok(());
@@ -382,14 +376,14 @@ pub(crate) fn check_table(
         sink(f)
     };
     for why in file_level {
-        if ctx.vs.is_on("not_canonical") {
+        if ctx.vs.is_on(Rule::NotCanonical) {
             emit(Finding {
                 table: table.name(),
                 row: 1,
                 id: String::new(),
                 field: "*".into(),
-                rule: "not_canonical",
-                severity: ctx.vs.severity("not_canonical"),
+                rule: Rule::NotCanonical,
+                severity: ctx.vs.severity(Rule::NotCanonical),
                 value: String::new(),
                 message: format!("{why} (`dangan fmt` rewrites the file)"),
             })?;
@@ -436,15 +430,11 @@ pub(crate) fn check_table(
     }
     if not_canonical_more > 0 {
         *counts
-            .entry(("not_canonical", ctx.vs.severity("not_canonical")))
+            .entry((Rule::NotCanonical, ctx.vs.severity(Rule::NotCanonical)))
             .or_default() += not_canonical_more;
     }
-    for ((rule, severity), n) in counts {
-        let pos = crate::check::rules::RULES
-            .iter()
-            .position(|r| *r == rule)
-            .unwrap_or(usize::MAX);
-        *report.counts.entry((pos, severity)).or_default() += n;
+    for (key, n) in counts {
+        *report.counts.entry(key).or_default() += n;
     }
     report.tables.push((table.name(), rows));
     if table == TableKind::Customers {
@@ -622,7 +612,7 @@ impl KeyPass {
                             "transaction id"
                         };
                         let msg = format!("{what} {id} appears again (first on line {first_line})");
-                        rc.add(ctx, "id", "unique", id, msg);
+                        rc.add(ctx, "id", Rule::Unique, id, msg);
                         continue;
                     }
                     let start = first.checked_sub(1).map_or(0, |p| self.id_ends[p]);
@@ -637,7 +627,7 @@ impl KeyPass {
                     } else {
                         format!("same {field} as {first_id} (line {first_line})")
                     };
-                    rc.add(ctx, shown_field, "duplicate", part.value(r, k), msg);
+                    rc.add(ctx, shown_field, Rule::Duplicate, part.value(r, k), msg);
                 }
                 Entry::Vacant(e) => {
                     e.insert(me);

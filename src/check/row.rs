@@ -4,7 +4,7 @@
 
 use super::engine::*;
 use crate::archive::schema::{TableKind, ValueKind};
-use crate::check::rules::{Severity, check_credit_code, check_id_number};
+use crate::check::rules::{Rule, Severity, check_credit_code, check_id_number};
 use crate::read::source::RawRow;
 use crate::values::normalize::normalise_cow;
 use crate::values::text::{is_confidential, mask};
@@ -25,7 +25,7 @@ impl RowCheck<'_> {
         &mut self,
         ctx: &Ctx,
         field: &str,
-        rule: &'static str,
+        rule: Rule,
         value: &str,
         message: impl Into<String>,
     ) {
@@ -37,7 +37,7 @@ impl RowCheck<'_> {
         ctx: &Ctx,
         severity: Severity,
         field: &str,
-        rule: &'static str,
+        rule: Rule,
         value: &str,
         message: impl Into<String>,
     ) {
@@ -45,7 +45,12 @@ impl RowCheck<'_> {
             return;
         }
         // a rule's severity setting wins over the severity a check suggests
-        let severity = ctx.vs.severity.get(rule).copied().unwrap_or(severity);
+        let severity = ctx
+            .vs
+            .severity
+            .get(rule.name())
+            .copied()
+            .unwrap_or(severity);
         let value = if is_confidential(field) && !ctx.no_mask {
             mask(field, value)
         } else {
@@ -236,16 +241,16 @@ impl Named {
     }
 }
 
-pub(crate) fn format_rule(kind: ValueKind) -> Option<&'static str> {
+pub(crate) fn format_rule(kind: ValueKind) -> Option<Rule> {
     Some(match kind {
-        ValueKind::Date => "date",
-        ValueKind::Mobile => "mobile",
-        ValueKind::Phone => "phone",
-        ValueKind::Email => "email",
-        ValueKind::IdNumber => "id_number",
-        ValueKind::CreditCode => "credit_code",
-        ValueKind::Enum(_) => "enum",
-        ValueKind::Money | ValueKind::Quantity => "range",
+        ValueKind::Date => Rule::Date,
+        ValueKind::Mobile => Rule::Mobile,
+        ValueKind::Phone => Rule::Phone,
+        ValueKind::Email => Rule::Email,
+        ValueKind::IdNumber => Rule::IdNumber,
+        ValueKind::CreditCode => Rule::CreditCode,
+        ValueKind::Enum(_) => Rule::Enum,
+        ValueKind::Money | ValueKind::Quantity => Rule::Range,
         _ => return None,
     })
 }
@@ -287,7 +292,11 @@ pub(crate) fn not_canonical(
         if flags.problem.is_some() || !matches!(v, Cow::Owned(_)) {
             continue;
         }
-        let listed = rc.out.iter().filter(|f| f.rule == "not_canonical").count() as u64;
+        let listed = rc
+            .out
+            .iter()
+            .filter(|f| f.rule == Rule::NotCanonical)
+            .count() as u64;
         if listed >= NOT_CANONICAL_SHOWN {
             *more += 1;
             continue;
@@ -300,7 +309,7 @@ pub(crate) fn not_canonical(
         rc.add(
             ctx,
             c.name,
-            "not_canonical",
+            Rule::NotCanonical,
             raw,
             format!("stored as {shown:?} in canonical form (`dangan fmt` rewrites it)"),
         );
@@ -386,7 +395,7 @@ pub(crate) fn check_row(
                 rc.add(
                     ctx,
                     c.name,
-                    "enum",
+                    Rule::Enum,
                     raw,
                     format!("not one of {}", set.join(", ")),
                 );
@@ -395,7 +404,7 @@ pub(crate) fn check_row(
             rc.add(
                 ctx,
                 c.name,
-                "enum",
+                Rule::Enum,
                 raw,
                 format!("not one of {}", DEFAULT_RATINGS.join(", ")),
             );
@@ -424,12 +433,12 @@ pub(crate) fn check_row(
             continue;
         }
         if at(*p).is_empty() {
-            rc.add(ctx, f, "required", "", "required value missing");
+            rc.add(ctx, f, Rule::Required, "", "required value missing");
         }
     }
     for (f, i) in &layout.extra_required {
         if i.is_none_or(|i| row.field(i).trim().is_empty()) {
-            rc.add(ctx, f, "required", "", "required value missing");
+            rc.add(ctx, f, Rule::Required, "", "required value missing");
         }
     }
     for (f, i, r, re) in &layout.field_rules {
@@ -443,7 +452,7 @@ pub(crate) fn check_row(
             rc.add(
                 ctx,
                 f,
-                "pattern",
+                Rule::Pattern,
                 v,
                 format!("does not match {}", re.as_str()),
             );
@@ -453,19 +462,19 @@ pub(crate) fn check_row(
                 Ok(x) if r.min.is_some_and(|m| x < m) => rc.add(
                     ctx,
                     f,
-                    "range",
+                    Rule::Range,
                     v,
                     format!("below the minimum {}", r.min.unwrap_or_default()),
                 ),
                 Ok(x) if r.max.is_some_and(|m| x > m) => rc.add(
                     ctx,
                     f,
-                    "range",
+                    Rule::Range,
                     v,
                     format!("above the maximum {}", r.max.unwrap_or_default()),
                 ),
                 Ok(_) => {}
-                Err(_) => rc.add(ctx, f, "range", v, "not a number"),
+                Err(_) => rc.add(ctx, f, Rule::Range, v, "not a number"),
             }
         }
     }
@@ -481,7 +490,14 @@ pub(crate) fn check_row(
                 v => match check_id_number(v, ctx.as_of) {
                     Ok(b) => Some(b),
                     Err((sev, msg)) => {
-                        rc.add_as(ctx, sev, "id_number", "id_number", at(named.id_number), msg);
+                        rc.add_as(
+                            ctx,
+                            sev,
+                            "id_number",
+                            Rule::IdNumber,
+                            at(named.id_number),
+                            msg,
+                        );
                         None
                     }
                 },
@@ -492,7 +508,7 @@ pub(crate) fn check_row(
                 rc.add(
                     ctx,
                     "credit_code",
-                    "credit_code",
+                    Rule::CreditCode,
                     at(named.credit_code),
                     msg,
                 );
@@ -503,7 +519,7 @@ pub(crate) fn check_row(
                 rc.add(
                     ctx,
                     "credit_limit",
-                    "range",
+                    Rule::Range,
                     at(named.credit_limit),
                     "credit limit below 0",
                 );
@@ -515,7 +531,7 @@ pub(crate) fn check_row(
                 rc.add(
                     ctx,
                     "updated",
-                    "date_order",
+                    Rule::DateOrder,
                     at(named.updated),
                     format!("updated before created ({})", crate::values::dates::iso(c)),
                 );
@@ -530,7 +546,7 @@ pub(crate) fn check_row(
                     rc.add(
                         ctx,
                         f,
-                        "date_order",
+                        Rule::DateOrder,
                         at(p),
                         format!(
                             "after the as-of date {}",
@@ -545,7 +561,7 @@ pub(crate) fn check_row(
                 rc.add(
                     ctx,
                     "birthday",
-                    "birthday_mismatch",
+                    Rule::BirthdayMismatch,
                     at(named.birthday),
                     // the birth date is the part of an ID number masking hides
                     if ctx.no_mask {
@@ -566,7 +582,7 @@ pub(crate) fn check_row(
                     rc.add(
                         ctx,
                         field,
-                        "stale",
+                        Rule::Stale,
                         &crate::values::dates::iso(last),
                         format!(
                             "not revised for {age} days (due every {} days)",
@@ -595,7 +611,7 @@ pub(crate) fn check_row(
                 rc.add(
                     ctx,
                     "customer_id",
-                    "unknown_customer",
+                    Rule::UnknownCustomer,
                     cust,
                     "no customer with this archive number",
                 );
@@ -608,7 +624,7 @@ pub(crate) fn check_row(
                     rc.add(
                         ctx,
                         "date",
-                        "future_date",
+                        Rule::FutureDate,
                         at(named.date),
                         format!(
                             "after the as-of date {}",
@@ -622,7 +638,7 @@ pub(crate) fn check_row(
                     rc.add(
                         ctx,
                         "due_date",
-                        "due_before_date",
+                        Rule::DueBeforeDate,
                         at(named.due_date),
                         format!(
                             "due before the transaction date {}",
@@ -637,7 +653,7 @@ pub(crate) fn check_row(
                     rc.add(
                         ctx,
                         "paid",
-                        "paid_exceeds_amount",
+                        Rule::PaidExceedsAmount,
                         at(named.paid),
                         format!(
                             "paid more than the amount {}",
@@ -655,7 +671,7 @@ pub(crate) fn check_row(
                         rc.add(
                             ctx,
                             "amount",
-                            "amount_mismatch",
+                            Rule::AmountMismatch,
                             at(named.amount),
                             format!(
                                 "quantity × unit price is {}",

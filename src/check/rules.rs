@@ -25,37 +25,96 @@ impl Severity {
     }
 }
 
-/// Every rule name, in the order findings are summarised. Scripts filter on
-/// these names: they do not change.
-pub const RULES: &[&str] = &[
-    "required",
-    "unique",
-    "duplicate",
-    "id_number",
-    "credit_code",
-    "mobile",
-    "phone",
-    "email",
-    "date",
-    "date_order",
-    "birthday_mismatch",
-    "enum",
-    "range",
-    "pattern",
-    "stale",
-    "unknown_customer",
-    "future_date",
-    "amount_mismatch",
-    "paid_exceeds_amount",
-    "due_before_date",
-    "not_canonical",
-];
+/// A validation rule. Its name (`name`) is stable: scripts filter on it, and
+/// settings name rules by it. The order is the order findings are summarised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    Required,
+    Unique,
+    Duplicate,
+    IdNumber,
+    CreditCode,
+    Mobile,
+    Phone,
+    Email,
+    Date,
+    DateOrder,
+    BirthdayMismatch,
+    Enum,
+    Range,
+    Pattern,
+    Stale,
+    UnknownCustomer,
+    FutureDate,
+    AmountMismatch,
+    PaidExceedsAmount,
+    DueBeforeDate,
+    NotCanonical,
+}
 
-/// The built-in severity of a rule (a setting can change it).
-pub fn default_severity(rule: &str) -> Severity {
-    match rule {
-        "duplicate" | "stale" | "birthday_mismatch" | "not_canonical" => Severity::Warning,
-        _ => Severity::Error,
+impl Rule {
+    pub const ALL: [Rule; 21] = [
+        Rule::Required,
+        Rule::Unique,
+        Rule::Duplicate,
+        Rule::IdNumber,
+        Rule::CreditCode,
+        Rule::Mobile,
+        Rule::Phone,
+        Rule::Email,
+        Rule::Date,
+        Rule::DateOrder,
+        Rule::BirthdayMismatch,
+        Rule::Enum,
+        Rule::Range,
+        Rule::Pattern,
+        Rule::Stale,
+        Rule::UnknownCustomer,
+        Rule::FutureDate,
+        Rule::AmountMismatch,
+        Rule::PaidExceedsAmount,
+        Rule::DueBeforeDate,
+        Rule::NotCanonical,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Required => "required",
+            Rule::Unique => "unique",
+            Rule::Duplicate => "duplicate",
+            Rule::IdNumber => "id_number",
+            Rule::CreditCode => "credit_code",
+            Rule::Mobile => "mobile",
+            Rule::Phone => "phone",
+            Rule::Email => "email",
+            Rule::Date => "date",
+            Rule::DateOrder => "date_order",
+            Rule::BirthdayMismatch => "birthday_mismatch",
+            Rule::Enum => "enum",
+            Rule::Range => "range",
+            Rule::Pattern => "pattern",
+            Rule::Stale => "stale",
+            Rule::UnknownCustomer => "unknown_customer",
+            Rule::FutureDate => "future_date",
+            Rule::AmountMismatch => "amount_mismatch",
+            Rule::PaidExceedsAmount => "paid_exceeds_amount",
+            Rule::DueBeforeDate => "due_before_date",
+            Rule::NotCanonical => "not_canonical",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.name() == name)
+    }
+
+    /// The built-in severity (a setting can change it).
+    pub fn default_severity(self) -> Severity {
+        match self {
+            Rule::Duplicate | Rule::Stale | Rule::BirthdayMismatch | Rule::NotCanonical => {
+                Severity::Warning
+            }
+            _ => Severity::Error,
+        }
     }
 }
 
@@ -115,8 +174,9 @@ impl ValidateSettings {
     /// Check rule names and regexes; an error names what is wrong.
     pub fn check(&self) -> Result<(), String> {
         for r in self.severity.keys().chain(self.off.iter()) {
-            if !RULES.contains(&r.as_str()) {
-                return Err(format!("unknown rule {r:?} (rules: {})", RULES.join(", ")));
+            if Rule::parse(r).is_none() {
+                let names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
+                return Err(format!("unknown rule {r:?} (rules: {})", names.join(", ")));
             }
         }
         for (table, fields) in &self.fields {
@@ -130,15 +190,15 @@ impl ValidateSettings {
         Ok(())
     }
 
-    pub fn severity(&self, rule: &str) -> Severity {
+    pub fn severity(&self, rule: Rule) -> Severity {
         self.severity
-            .get(rule)
+            .get(rule.name())
             .copied()
-            .unwrap_or_else(|| default_severity(rule))
+            .unwrap_or_else(|| rule.default_severity())
     }
 
-    pub fn is_on(&self, rule: &str) -> bool {
-        !self.off.iter().any(|r| r == rule)
+    pub fn is_on(&self, rule: Rule) -> bool {
+        !self.off.iter().any(|r| r == rule.name())
     }
 }
 

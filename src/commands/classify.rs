@@ -211,7 +211,7 @@ pub fn cells(g: &Graded, lang: crate::render::output::Lang, human: bool) -> Vec<
         Cell::opt_pct(g.cumulative_share),
         Cell::Text(g.tier.name().into()),
         Cell::Text(segment),
-        Cell::Text(g.reasons.join(";")),
+        Cell::Text(crate::analytics::tiers::Reason::join(&g.reasons)),
         Cell::Int(g.orders),
         g.last_date.clone().map_or(Cell::Null, Cell::Text),
         g.recency_days.map_or(Cell::Null, Cell::Int),
@@ -269,7 +269,7 @@ fn write_csv(w: &mut dyn Write, c: &Classification) -> Result<()> {
         out.write_field(pct(g.cumulative_share))?;
         out.write_field(g.tier.name())?;
         out.write_field(g.segment.name())?;
-        out.write_field(g.reasons.join(";"))?;
+        out.write_field(crate::analytics::tiers::Reason::join(&g.reasons))?;
         out.write_field(g.orders.to_string())?;
         out.write_field(g.last_date.as_deref().unwrap_or(""))?;
         out.write_field(g.recency_days.map(|d| d.to_string()).unwrap_or_default())?;

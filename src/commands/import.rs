@@ -1367,7 +1367,9 @@ fn import_transactions(
                     }
                     resolver.fill(n, c_cust, c_credit, c_idno);
                     if n.reasons.is_empty() && n.values.get(c_kind).is_empty() {
-                        n.values = n.values.with(c_kind, "sale");
+                        n.values = n
+                            .values
+                            .with(c_kind, crate::archive::schema::TxKind::Sale.name());
                     }
                 })
             };

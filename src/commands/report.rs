@@ -482,7 +482,7 @@ fn risk_customers(graded: &[Graded], top: usize) -> Section {
                 text(g.name.clone()),
                 text(g.owner.clone()),
                 text(g.tier.name()),
-                text(g.reasons.join(";")),
+                text(crate::analytics::tiers::Reason::join(&g.reasons)),
                 Cell::Fen(g.outstanding.max(0)),
                 Cell::Fen(g.overdue),
                 Cell::Fen(g.net_sales),
@@ -800,14 +800,14 @@ fn health(archive_dir: &std::path::Path, as_of: NaiveDate) -> Result<Section> {
     )?;
     // `not_canonical` is how the files are written, not what they hold: an
     // archive saved by Excel reports the same health as one written by dangan
-    let layout_only = report.of_rule("not_canonical") as i64;
+    let layout_only = report.of_rule(crate::check::rules::Rule::NotCanonical) as i64;
     let findings: Vec<Vec<Cell>> = report
         .summary()
         .into_iter()
-        .filter(|(rule, _, _)| *rule != "not_canonical")
-        .map(|(rule, sev, n)| vec![text(rule), text(sev.name()), Cell::Int(n as i64)])
+        .filter(|(rule, _, _)| *rule != crate::check::rules::Rule::NotCanonical)
+        .map(|(rule, sev, n)| vec![text(rule.name()), text(sev.name()), Cell::Int(n as i64)])
         .collect();
-    let stale = report.of_rule("stale") as i64;
+    let stale = report.of_rule(crate::check::rules::Rule::Stale) as i64;
     let errors = report.at_least(crate::check::rules::Severity::Error) as i64;
     let completeness: Vec<Vec<Cell>> = report
         .completeness

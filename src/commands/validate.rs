@@ -39,7 +39,7 @@ fn finding_cells(f: &Finding) -> Vec<Cell> {
         Cell::Int(f.row as i64),
         Cell::Text(f.id.clone()),
         Cell::Text(f.field.clone()),
-        Cell::Text(f.rule.into()),
+        Cell::Text(f.rule.name().into()),
         Cell::Text(f.severity.name().into()),
         Cell::Text(f.value.clone()),
         Cell::Text(f.message.clone()),
@@ -115,7 +115,7 @@ impl Listing {
                     Cow::Borrowed(row.as_str()),
                     neutralise_formula(&f.id),
                     neutralise_formula(&f.field),
-                    neutralise_formula(f.rule),
+                    neutralise_formula(f.rule.name()),
                     neutralise_formula(f.severity.name()),
                     neutralise_formula(&f.value),
                     neutralise_formula(&f.message),
@@ -130,7 +130,7 @@ impl Listing {
                     "row": f.row,
                     "id": f.id,
                     "field": f.field,
-                    "rule": f.rule,
+                    "rule": f.rule.name(),
                     "severity": f.severity.name(),
                     "value": f.value,
                     "message": f.message,
@@ -241,7 +241,7 @@ fn summary_cells(report: &Report) -> Vec<Vec<Cell>> {
         .into_iter()
         .map(|(r, s, n)| {
             vec![
-                Cell::Text(r.into()),
+                Cell::Text(r.name().into()),
                 Cell::Text(s.name().into()),
                 Cell::Int(n as i64),
             ]
