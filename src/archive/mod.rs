@@ -3,6 +3,7 @@
 //! canonical ones; writing uses the stable canonical column order.
 
 pub mod commit;
+pub mod keys;
 pub mod schema;
 pub mod settings;
 

@@ -617,11 +617,9 @@ impl KeyPass {
                     }
                     let start = first.checked_sub(1).map_or(0, |p| self.id_ends[p]);
                     let first_id = &self.ids[start as usize..self.id_ends[first] as usize];
-                    let (field, shown_field) = [
-                        ("credit_code", "credit_code"),
-                        ("id_number", "id_number"),
-                        ("name+mobile", "mobile"),
-                    ][k - 1];
+                    // k: the key's place in `archive::keys::Key::ALL`
+                    let key = crate::archive::keys::Key::ALL[k];
+                    let (field, shown_field) = (key.name(), key.column());
                     let msg = if first_id.is_empty() {
                         format!("same {field} as line {first_line}")
                     } else {

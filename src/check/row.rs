@@ -131,32 +131,7 @@ impl Part {
     }
 }
 
-/// The hash of `name_key(name) + mobile` without building the string.
-pub(crate) fn name_mobile_hash(name: &str, mobile: &str) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    for c in name
-        .chars()
-        .map(crate::values::text::halfwidth_char)
-        .filter(|c| !c.is_whitespace())
-    {
-        let c = match c {
-            '（' => '(',
-            '）' => ')',
-            c => c.to_ascii_lowercase(),
-        };
-        h.write_u32(c as u32);
-    }
-    h.write_u8(0x1f);
-    h.write(mobile.as_bytes());
-    h.finish() | 1
-}
-
-pub(crate) fn key_hash(k: &str) -> u64 {
-    use std::hash::BuildHasher;
-    // never 0, which means "no key"
-    rustc_hash::FxBuildHasher.hash_one(k) | 1
-}
+pub(crate) use crate::archive::keys::{hash64 as key_hash, name_mobile_hash};
 
 /// A key's 64-bit hash in 8 bytes aligned to 4, so that a table entry (key,
 /// row) takes 12 bytes, not 16: the tables of a million-row file are most of

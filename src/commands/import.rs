@@ -11,11 +11,12 @@
 //! so memory grows only with the id sets.
 
 use crate::archive::commit::{self, ArchiveLock, Staged};
+use crate::archive::keys::{Key as IdentityKey, hash32 as key_hash};
 use crate::archive::schema::{HeaderMap, TableKind, ValueKind};
 use crate::archive::settings::{OnDuplicate, Settings, StoreFormat};
 use crate::archive::{Archive, Cells, Record, Table, TableWriter};
 use crate::read::source::{RawRow, ReadOptions, Row, Source};
-use crate::values::text::{fnv1a, is_confidential, mask, name_key, neutralise_formula};
+use crate::values::text::{fnv1a, is_confidential, mask, neutralise_formula};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -760,23 +761,12 @@ struct CustIndex {
     overflow: [HashMap<String, u32>; 4],
 }
 
-const KEY_NAMES: [&str; 4] = ["id", "credit_code", "id_number", "name+mobile"];
-
 struct KeyCols {
     id: usize,
     credit: usize,
     idno: usize,
     name: usize,
     mobile: usize,
-}
-
-/// 32 bits are enough: a hit is always checked against the row, and the few
-/// keys whose hash is taken go to the exact overflow map. Half the memory of
-/// 64-bit hashes (a million customers: four maps of 2M slots of 8 bytes).
-fn key_hash(k: &str) -> u32 {
-    use std::hash::BuildHasher;
-    let h = rustc_hash::FxBuildHasher.hash_one(k);
-    (h >> 32) as u32 ^ h as u32
 }
 
 impl KeyCols {
@@ -799,10 +789,7 @@ fn row_keys<R: Cells + ?Sized>(kc: &KeyCols, row: &R) -> [Option<String>; 4] {
         get(kc.id).map(str::to_string),
         get(kc.credit).map(str::to_string),
         get(kc.idno).map(str::to_string),
-        match (get(kc.name), get(kc.mobile)) {
-            (Some(n), Some(m)) => Some(format!("{}\u{1f}{m}", name_key(n))),
-            _ => None,
-        },
+        crate::archive::keys::name_mobile(row.cell(kc.name), row.cell(kc.mobile)),
     ]
 }
 
@@ -875,7 +862,7 @@ impl CustIndex {
             if let Some(i) = hit
                 && !found.iter().any(|(f, _)| *f == i as usize)
             {
-                found.push((i as usize, KEY_NAMES[k]));
+                found.push((i as usize, IdentityKey::ALL[k].name()));
             }
         }
         found

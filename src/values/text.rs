@@ -56,8 +56,14 @@ pub fn header_key(h: &str) -> String {
 /// The key two customer names are compared on: half-width, no spaces, lower case,
 /// Chinese brackets unified.
 pub fn name_key(s: &str) -> String {
-    to_halfwidth(s)
-        .chars()
+    name_key_chars(s).collect()
+}
+
+/// The characters of [`name_key`], without building the string (for hashing
+/// it): half-width, no white space, ASCII lower case.
+pub fn name_key_chars(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars()
+        .map(halfwidth_char)
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
             '（' => '(',
@@ -65,7 +71,6 @@ pub fn name_key(s: &str) -> String {
             _ => c,
         })
         .map(|c| c.to_ascii_lowercase())
-        .collect()
 }
 
 /// Mask a confidential value for people-facing output: keep the first three and

@@ -662,3 +662,68 @@ fn utf16_with_bom_as_excel_saves_unicode_text() {
         stdout_of(&out)
     );
 }
+
+/// Import's merge and validate's `duplicate` use one definition of a
+/// customer's identity (`archive::keys`): on the same file, the rows that
+/// validate calls duplicates are exactly the rows that import merges.
+#[test]
+fn import_merges_exactly_what_validate_calls_duplicate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("in.csv");
+    std::fs::write(
+        &file,
+        "客户名称,手机,身份证号\n\
+         上海恒通贸易有限公司,13800000001,\n\
+         上海恒通贸易有限公司 ,138 0000 0001,\n\
+         （上海）恒通,13800000002,\n\
+         (上海)恒通,13800000002,\n\
+         张伟,13900000003,\n\
+         张伟,13900000004,\n\
+         李娜,13900000005,11010519491231002X\n\
+         李娜娜,13900000006,11010519491231002x\n",
+    )
+    .unwrap();
+    let out = dangan()
+        .args(["validate", "--format", "csv"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = stdout_of(&out);
+    let dup_lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(",duplicate,"))
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(dup_lines, ["3", "5", "9"], "{text}");
+    let archive = tmp.path().join("archive");
+    std::fs::create_dir_all(&archive).unwrap();
+    let out = dangan()
+        .arg("import")
+        .arg(&file)
+        .args(["--format", "csv", "--as-of", "2026-11-01", "--archive"])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // 8 rows read, 3 of them merged into the row validate names as first
+    assert_eq!(
+        stdout_of(&out),
+        "read,added,updated,unchanged,rejected,values_normalised,amounts_rounded\n8,5,2,1,0,3,0\n"
+    );
+    let stored = read(archive.join("customers.csv"));
+    let names: Vec<&str> = stored
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "上海恒通贸易有限公司",
+            "(上海)恒通",
+            "张伟",
+            "张伟",
+            "李娜娜"
+        ]
+    );
+}
