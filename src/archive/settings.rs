@@ -134,7 +134,7 @@ impl Settings {
         if text.trim().is_empty() {
             return Ok(Settings::default());
         }
-        crate::read::source::check_yaml_depth(name, text)?;
+        crate::read::yaml::check_yaml_depth(name, text)?;
         let s: Settings =
             serde_yaml::from_str(text).map_err(|e| yaml_error(name, "invalid settings", e))?;
         for table in s.import.aliases.keys() {
@@ -190,7 +190,7 @@ pub fn yaml_error(name: &str, what: &str, e: serde_yaml::Error) -> anyhow::Error
 pub fn load_map_file(path: &Path) -> Result<Aliases> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{name}: cannot read: {e}"))?;
-    crate::read::source::check_yaml_depth(&name, &text)?;
+    crate::read::yaml::check_yaml_depth(&name, &text)?;
     let value: serde_yaml::Value =
         serde_yaml::from_str(&text).map_err(|e| yaml_error(&name, "not valid YAML", e))?;
     let serde_yaml::Value::Mapping(m) = value else {

@@ -2,6 +2,8 @@
 //! "Reading the archive"):
 //! - `source`: any file people hand us as rows of text — CSV/TSV, YAML,
 //!   XLSX; UTF-8, BOM, GBK/GB18030, UTF-16 (where a GBK file is decoded);
+//! - `encoding`: where a file's encoding is found and GBK decoded; `yaml`,
+//!   `workbook`: those formats as rows; `chunks`: a CSV cut into records;
 //! - `pipeline`: a CSV cut into chunks that worker threads parse, results back
 //!   in file order;
 //! - `cells`: the one meaning of an archive cell (what `import` would store),
@@ -11,7 +13,11 @@
 //!   path and the binary copies of `.cache/` alike.
 
 pub mod cells;
+pub mod chunks;
+pub mod encoding;
 #[cfg(feature = "analytics")]
 pub mod frame;
 pub mod pipeline;
 pub mod source;
+pub mod workbook;
+pub mod yaml;

@@ -8,7 +8,8 @@
 //! builds (a part: counts, findings, keys), [`Rows`] returns one result per
 //! row (a part that is a vector of them).
 
-use crate::read::source::{Chunk, RawRow, RawText, Source};
+use crate::read::chunks::Chunk;
+use crate::read::source::{RawRow, RawText, Source};
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -196,7 +197,7 @@ fn spawn_parallel<P: Send + 'static>(
                 };
                 let mut part = make();
                 let res =
-                    crate::read::source::parse_chunk(&name, &headers, delimiter, &chunk, |row| {
+                    crate::read::chunks::parse_chunk(&name, &headers, delimiter, &chunk, |row| {
                         fold(&mut part, &row)
                     });
                 let msg = res.map(|()| {
