@@ -6,6 +6,7 @@
 //! - `tiers`: A/B/C tiers (the pareto cut), segments and risk rules, RFM
 //! - `shares`: shares that add up to exactly 100.00 %
 //! - `composition`: composition tables (sales by tier, region, product, ...)
+//! - `sections`: the sections of the periodic report
 //! - `receivables`: outstanding and overdue amounts in ageing buckets
 //!
 //! `period`, `shares` and `tiers` need no polars and are there without the
@@ -22,5 +23,7 @@ pub mod ledger;
 pub mod period;
 #[cfg(feature = "analytics")]
 pub mod receivables;
+#[cfg(feature = "analytics")]
+pub mod sections;
 pub mod shares;
 pub mod tiers;
