@@ -357,16 +357,10 @@ impl ArchiveReader {
             .collect();
         if self.canonical {
             for (column, v) in self.kind.columns().iter().zip(values.iter_mut()) {
-                match crate::read::cells::read(column, v) {
+                match crate::read::cells::read_at(&self.src.name, row.line, column, v) {
                     Ok(std::borrow::Cow::Owned(c)) => *v = c,
                     Ok(std::borrow::Cow::Borrowed(_)) => {}
-                    Err(why) => bail!(crate::read::cells::unreadable(
-                        &self.src.name,
-                        row.line,
-                        column,
-                        v,
-                        &why
-                    )),
+                    Err(e) => bail!(e),
                 }
             }
         }

@@ -286,3 +286,39 @@ pub fn print(w: &mut dyn Write, out: Out, a: &Analysis) -> Result<()> {
     }
     Ok(())
 }
+
+/// The flags of `dangan analyze`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// What to break down
+    #[arg(value_enum)]
+    pub view: crate::commands::analyze::View,
+    #[command(flatten)]
+    pub period: crate::commands::flags::PeriodFlags,
+    /// Group by these columns, comma-separated [default: the view's own]
+    #[arg(long, value_name = "COL[,COL]", value_delimiter = ',', value_parser = crate::analytics::composition::Key::parse)]
+    pub by: Option<Vec<crate::analytics::composition::Key>>,
+    /// Keep the N largest rows and fold the rest into one (other) row
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub top: Option<u32>,
+}
+
+/// `dangan analyze` from the command line: the options, the run and its table
+pub fn main(
+    a: Args,
+    cx: &crate::commands::flags::Context,
+) -> anyhow::Result<std::process::ExitCode> {
+    use std::process::ExitCode;
+    let (archive, out) = (&cx.archive, cx.out);
+    use crate::commands::analyze;
+    let opts = analyze::AnalyzeOptions {
+        view: a.view,
+        period: a.period.args(),
+        by: a.by,
+        top: a.top.map(|n| n as usize),
+        today: None,
+    };
+    let r = analyze::run(archive, &opts)?;
+    analyze::print(&mut std::io::stdout().lock(), out, &r)?;
+    Ok(ExitCode::SUCCESS)
+}

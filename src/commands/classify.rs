@@ -381,3 +381,95 @@ fn method_name(m: Method) -> &'static str {
         Method::Threshold => "threshold",
     }
 }
+
+/// The flags of `dangan classify`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub period: crate::commands::flags::PeriodFlags,
+    /// pareto: by share of net sales; threshold: by net sales amounts [default: pareto]
+    #[arg(long, value_enum)]
+    pub method: Option<crate::analytics::tiers::Method>,
+    /// Pareto: A while the customers ranked before hold less than this % of net sales [default: 80]
+    #[arg(long, value_name = "PCT")]
+    pub a: Option<f64>,
+    /// Pareto: B while they hold less than this % [default: 95]
+    #[arg(long, value_name = "PCT")]
+    pub b: Option<f64>,
+    /// Threshold: A from this net sales, in yuan (10万 works) [default: 100000]
+    #[arg(long, value_name = "YUAN")]
+    pub a_min: Option<String>,
+    /// Threshold: B from this net sales [default: 10000]
+    #[arg(long, value_name = "YUAN")]
+    pub b_min: Option<String>,
+    /// overdue rule: unpaid more than this many days after the due date [default: 30]
+    #[arg(long, value_name = "DAYS")]
+    pub grace_days: Option<i64>,
+    /// credit_rating rule: ratings that are a risk, comma-separated [default: C,D]
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub risk_ratings: Option<Vec<String>>,
+    /// decline rule: net sales down by at least this % on the previous period [default: 50]
+    #[arg(long, value_name = "PCT")]
+    pub decline: Option<f64>,
+    /// Store tier, segment and classified_at in the customers file (atomic, with a backup)
+    #[arg(long)]
+    pub write: bool,
+    /// When another dangan holds the archive's lock, wait up to this many seconds for it [default: 0, fail at once]
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub wait: u64,
+}
+
+/// `dangan classify` from the command line: the options, the run and its table
+pub fn main(
+    a: Args,
+    cx: &crate::commands::flags::Context,
+) -> anyhow::Result<std::process::ExitCode> {
+    use std::io::Write;
+    use std::process::ExitCode;
+    let g = cx;
+    let (archive, out) = (&cx.archive, cx.out);
+    use crate::commands::classify;
+    let opts = classify::ClassifyOptions {
+        period: a.period.args(),
+        grading: crate::analytics::grading::Overrides {
+            method: a.method,
+            a: a.a,
+            b: a.b,
+            a_min: a.a_min,
+            b_min: a.b_min,
+            grace_days: a.grace_days,
+            risk_ratings: a.risk_ratings,
+            decline: a.decline,
+        },
+        write: a.write,
+        lock_wait: std::time::Duration::from_secs(a.wait),
+        today: None,
+    };
+    let c = classify::run(archive, &opts)?;
+    let t = std::time::Instant::now();
+    classify::print(&mut std::io::stdout().lock(), out, &c)?;
+    crate::timing("classify: output", t);
+    if let Some(wr) = &c.written
+        && !g.quiet
+    {
+        let mut err = std::io::stderr().lock();
+        if wr.changed == 0 && wr.backup.is_none() {
+            writeln!(
+                err,
+                "{}: grades unchanged, nothing written",
+                wr.path.display()
+            )?;
+        } else {
+            writeln!(
+                err,
+                "{}: tier, segment, classified_at written ({} customer(s) changed)",
+                wr.path.display(),
+                wr.changed
+            )?;
+            if let Some(b) = &wr.backup {
+                writeln!(err, "previous file kept in {}", b.display())?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

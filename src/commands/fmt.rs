@@ -79,7 +79,7 @@ pub fn canonical(archive: &Archive, kind: TableKind) -> Result<Option<(FileResul
         while let Some(mut row) = r.next_row()? {
             for (i, c) in canon.iter().enumerate() {
                 let v = &mut row[i];
-                match crate::read::cells::read(c, v) {
+                match crate::read::cells::read_at(&name, r.last_line, c, v) {
                     Ok(std::borrow::Cow::Owned(new)) => {
                         cells.push(Rewrite {
                             file: name.clone(),
@@ -91,13 +91,7 @@ pub fn canonical(archive: &Archive, kind: TableKind) -> Result<Option<(FileResul
                         *v = new;
                     }
                     Ok(std::borrow::Cow::Borrowed(_)) => {}
-                    Err(why) => bail!(crate::read::cells::unreadable(
-                        &name,
-                        r.last_line,
-                        c,
-                        v,
-                        &why
-                    )),
+                    Err(e) => bail!(e),
                 }
             }
             w.write(row.iter().map(String::as_str))?;
@@ -251,4 +245,46 @@ pub fn print(w: &mut dyn Write, out: Out, f: &Formatted, no_mask: bool) -> Resul
         return Ok(());
     }
     crate::render::output::write_rows(w, out, &labels(), &rows)
+}
+
+/// The flags of `dangan fmt`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// List what is not canonical and exit 1 if anything is; write nothing
+    #[arg(long)]
+    pub check: bool,
+    /// Seconds to wait for another command's lock on the archive
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub wait: u64,
+    /// Show confidential values in full in the listing
+    #[arg(long)]
+    pub no_mask: bool,
+}
+
+/// `dangan fmt` from the command line: the options, the run and its listing
+pub fn main(
+    a: Args,
+    cx: &crate::commands::flags::Context,
+) -> anyhow::Result<std::process::ExitCode> {
+    use anyhow::anyhow;
+    use std::io::Write;
+    use std::process::ExitCode;
+    let (archive, out, chatty) = (&cx.archive, cx.out, cx.chatty);
+    use crate::commands::fmt;
+    let opts = fmt::FmtOptions {
+        check: a.check,
+        lock_wait: std::time::Duration::from_secs(a.wait),
+    };
+    let f = fmt::run(archive, &opts)?;
+    fmt::print(&mut std::io::stdout().lock(), out, &f, a.no_mask)?;
+    if chatty && let Some(b) = &f.backup {
+        writeln!(std::io::stderr(), "previous files kept in {}", b.display())?;
+    }
+    if a.check && f.changed() {
+        let n = f.files.iter().filter(|f| f.changed).count();
+        return Err(anyhow!(crate::Findings(format!(
+            "{n} file(s) not canonical (run `dangan fmt` to rewrite them)"
+        ))));
+    }
+    Ok(ExitCode::SUCCESS)
 }

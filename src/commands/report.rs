@@ -164,6 +164,93 @@ pub fn build(archive_dir: &std::path::Path, o: &ReportOptions) -> Result<Documen
     })
 }
 
+/// The flags of `dangan report`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// month, quarter, year (the last full one before the as-of date), or 2026-10, 2026Q3, 2026 [default: month]
+    #[arg(long, value_parser = crate::commands::report::ReportPeriod::parse, conflicts_with_all = ["from", "to"])]
+    pub period: Option<crate::commands::report::ReportPeriod>,
+    /// First day of the period (inclusive)
+    #[arg(long, value_parser = crate::commands::flags::parse_date, value_name = "DATE")]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day of the period (inclusive)
+    #[arg(long, value_parser = crate::commands::flags::parse_date, value_name = "DATE")]
+    pub to: Option<chrono::NaiveDate>,
+    /// Date the report is made at (recency, overdue, follow-ups, birthdays) [default: today]
+    #[arg(long, value_parser = crate::commands::flags::parse_date, value_name = "DATE")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Write the report to FILE (atomically) instead of standard output; the format follows its extension
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// Rows of the top-N tables [default: 10, or report.top in dangan.yaml]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub top: Option<u32>,
+    /// Show mobiles in full
+    #[arg(long)]
+    pub no_mask: bool,
+}
+
+/// `dangan report` from the command line: the options, the document and where it is written
+pub fn main(
+    a: Args,
+    cx: &crate::commands::flags::Context,
+) -> anyhow::Result<std::process::ExitCode> {
+    use crate::render::output::Format;
+    use anyhow::anyhow;
+    use std::io::Write;
+    use std::process::ExitCode;
+    let g = cx;
+    let (archive, out) = (&cx.archive, cx.out);
+    use crate::commands::report;
+    let format = match (g.format, &a.output) {
+        (Some(f), _) => f,
+        (None, Some(p)) => match p.extension().and_then(|e| e.to_str()) {
+            Some("html" | "htm") => Format::Html,
+            Some("md" | "markdown") => Format::Markdown,
+            Some("json") => Format::Json,
+            _ => Format::Text,
+        },
+        (None, None) => Format::Text,
+    };
+    let doc = report::build(
+        archive,
+        &report::ReportOptions {
+            period: a.period,
+            from: a.from,
+            to: a.to,
+            as_of: a.as_of,
+            top: a.top.map(|n| n as usize),
+            no_mask: a.no_mask,
+            today: None,
+        },
+    )?;
+    let mut buf: Vec<u8> = Vec::new();
+    match format {
+        Format::Text | Format::Table => doc.write_text(&mut buf, out.lang)?,
+        Format::Markdown => doc.write_markdown(&mut buf, out.lang)?,
+        Format::Html => buf = crate::render::html::render(&doc, out.lang).into_bytes(),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut buf, &doc.to_json())?;
+            buf.push(b'\n');
+        }
+        Format::Csv | Format::Yaml => {
+            return Err(anyhow!(
+                "a report is text, markdown, html or json (--format)"
+            ));
+        }
+    }
+    match &a.output {
+        Some(p) => {
+            crate::archive::commit::write_atomic(p, &buf)?;
+            if !g.quiet {
+                eprintln!("report written to {}", p.display());
+            }
+        }
+        None => std::io::stdout().lock().write_all(&buf)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -367,6 +367,80 @@ pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()
     }
 }
 
+/// The flags of `dangan validate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Check this file (CSV/YAML/XLSX, any encoding; `-` = stdin) instead of the archive
+    #[arg(value_name = "FILE")]
+    pub file: Option<String>,
+    /// Table the file holds [default: recognised from the headers]
+    #[arg(long, value_parser = crate::commands::flags::parse_table)]
+    pub table: Option<crate::archive::schema::TableKind>,
+    /// Exit 1 when a finding of this severity or worse exists
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Date for date-relative rules (stale, future dates) [default: today]
+    #[arg(long, value_parser = crate::commands::flags::parse_date, value_name = "DATE")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Rules file (the shape of `validate:` in dangan.yaml), instead of dangan.yaml's
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<std::path::PathBuf>,
+    /// Show ID numbers, phones and e-mails in full
+    #[arg(long)]
+    pub no_mask: bool,
+    /// Text encoding of FILE [default: detected]
+    #[arg(long, value_parser = crate::commands::flags::parse_encoding)]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// Worksheet of a workbook FILE [default: the first]
+    #[arg(long)]
+    pub sheet: Option<String>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+/// `dangan validate` from the command line: the options, the run and its findings
+pub fn main(
+    a: Args,
+    cx: &crate::commands::flags::Context,
+) -> anyhow::Result<std::process::ExitCode> {
+    use anyhow::anyhow;
+
+    use std::process::ExitCode;
+    let (archive, out) = (&cx.archive, cx.out);
+    use crate::commands::validate;
+    let opts = crate::check::engine::ValidateOptions {
+        file: a.file,
+        table: a.table,
+        read: crate::read::source::ReadOptions {
+            encoding: a.encoding,
+            sheet: a.sheet,
+        },
+        rules: a.rules,
+        as_of: a.as_of.unwrap_or_else(crate::values::dates::today),
+        no_mask: a.no_mask,
+    };
+    let report = validate::run_and_print(archive, &opts, &mut std::io::stdout().lock(), out)?;
+    let level = match a.fail_on {
+        FailOn::Error => Some(crate::check::rules::Severity::Error),
+        FailOn::Warning => Some(crate::check::rules::Severity::Warning),
+        FailOn::Never => None,
+    };
+    if let Some(level) = level
+        && report.fails(Some(level))
+    {
+        let n = report.at_least(level);
+        return Err(anyhow!(crate::Findings(format!(
+            "{n} finding(s) at or above --fail-on"
+        ))));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,16 @@ pub fn read<'a>(column: &Column, raw: &'a str) -> Result<Cow<'a, str>, String> {
     }
 }
 
+/// [`read`] at a place in a file: the error is [`unreadable`]'s message.
+pub fn read_at<'a>(
+    file: &str,
+    line: u64,
+    column: &Column,
+    raw: &'a str,
+) -> Result<Cow<'a, str>, String> {
+    read(column, raw).map_err(|why| unreadable(file, line, column, raw, &why))
+}
+
 /// How a person repairs a cell of this kind.
 pub fn repair(kind: ValueKind) -> String {
     match kind {

@@ -17,6 +17,7 @@
 //! message.
 
 use crate::archive::schema::{Column, TableKind, ValueKind};
+use crate::read::cells::read_at;
 use crate::read::pipeline::{FoldFn, MakeFn, Parts, SealFn};
 use crate::read::source::{RawRow, ReadOptions, Source};
 use anyhow::{Result, anyhow};
@@ -91,15 +92,8 @@ fn fold(plan: &Plan, name: &str, part: &mut Part, row: &RawRow) {
         return;
     }
     for &(i, c) in &plan.checks {
-        let raw = row.field(i);
-        if let Err(why) = crate::read::cells::read(c, raw) {
-            part.err = Some(crate::read::cells::unreadable(
-                name,
-                row.line(),
-                c,
-                raw,
-                &why,
-            ));
+        if let Err(e) = read_at(name, row.line(), c, row.field(i)) {
+            part.err = Some(e);
             return;
         }
     }
@@ -107,16 +101,10 @@ fn fold(plan: &Plan, name: &str, part: &mut Part, row: &RawRow) {
     for (slot, b) in slots.iter().zip(part.builders.iter_mut()) {
         let raw = slot.at.map_or("", |i| row.field(i));
         let value = match slot.column {
-            Some(c) => match crate::read::cells::read(c, raw) {
+            Some(c) => match read_at(name, row.line(), c, raw) {
                 Ok(v) => v,
-                Err(why) => {
-                    part.err = Some(crate::read::cells::unreadable(
-                        name,
-                        row.line(),
-                        c,
-                        raw,
-                        &why,
-                    ));
+                Err(e) => {
+                    part.err = Some(e);
                     return;
                 }
             },
