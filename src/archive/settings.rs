@@ -135,8 +135,8 @@ impl Settings {
             return Ok(Settings::default());
         }
         crate::read::yaml::check_yaml_depth(name, text)?;
-        let s: Settings =
-            serde_yaml::from_str(text).map_err(|e| yaml_error(name, "invalid settings", e))?;
+        let s: Settings = serde_yaml::from_str(text)
+            .map_err(|e| crate::read::yaml::yaml_error(name, "invalid settings", e))?;
         for table in s.import.aliases.keys() {
             if crate::archive::schema::TableKind::parse(table).is_none() {
                 bail!(
@@ -176,23 +176,14 @@ pub fn aliases_for(
         .unwrap_or_default()
 }
 
-/// A YAML error as `FILE:LINE: what: error`.
-pub fn yaml_error(name: &str, what: &str, e: serde_yaml::Error) -> anyhow::Error {
-    let at = e
-        .location()
-        .map(|l| format!(":{}", l.line()))
-        .unwrap_or_default();
-    anyhow!("{name}{at}: {what}: {e}")
-}
-
 /// Read a `--map FILE`: either `{header: column}` for every table, or the
 /// per-table form of `import.aliases`.
 pub fn load_map_file(path: &Path) -> Result<Aliases> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{name}: cannot read: {e}"))?;
     crate::read::yaml::check_yaml_depth(&name, &text)?;
-    let value: serde_yaml::Value =
-        serde_yaml::from_str(&text).map_err(|e| yaml_error(&name, "not valid YAML", e))?;
+    let value: serde_yaml::Value = serde_yaml::from_str(&text)
+        .map_err(|e| crate::read::yaml::yaml_error(&name, "not valid YAML", e))?;
     let serde_yaml::Value::Mapping(m) = value else {
         bail!("{name}: expected a map of header: column");
     };

@@ -220,7 +220,7 @@ pub(crate) fn load_rules(path: &Path) -> Result<ValidateSettings> {
     serde_yaml::from_str::<Wrapped>(&text)
         .map(|w| w.validate)
         .or_else(|_| serde_yaml::from_str::<ValidateSettings>(&text))
-        .map_err(|e| crate::archive::settings::yaml_error(&name, "invalid rules", e))
+        .map_err(|e| crate::read::yaml::yaml_error(&name, "invalid rules", e))
 }
 
 pub(crate) type Patterns = HashMap<(String, String), regex::Regex>;

@@ -433,23 +433,41 @@ pub(crate) fn check_row(
             );
         }
         if r.min.is_some() || r.max.is_some() {
-            match v.replace(',', "").parse::<f64>() {
-                Ok(x) if r.min.is_some_and(|m| x < m) => rc.add(
+            // a money or quantity column is read by its one parser (`¥1,200`,
+            // `1.2万`) and compared as an integer of its units (fen, 0.0001)
+            // with the bounds in those units; any other column as a number
+            let number: Option<(i64, f64)> = match table.column(f).map(|c| c.kind) {
+                Some(ValueKind::Money) => crate::values::money::parse_yuan(v)
+                    .ok()
+                    .map(|p| (p.fen, 100.0)),
+                Some(ValueKind::Quantity) => crate::values::money::parse_quantity(v)
+                    .map(|(q, _)| (q, crate::values::money::QTY_SCALE as f64)),
+                // ten-thousandths of the number, like a quantity
+                _ => v
+                    .replace(',', "")
+                    .parse::<f64>()
+                    .ok()
+                    .map(|x| ((x * 10_000.0).round() as i64, 10_000.0)),
+            };
+            let below = |x: i64, scale: f64| r.min.is_some_and(|m| x < (m * scale).round() as i64);
+            let above = |x: i64, scale: f64| r.max.is_some_and(|m| x > (m * scale).round() as i64);
+            match number {
+                Some((x, scale)) if below(x, scale) => rc.add(
                     ctx,
                     f,
                     Rule::Range,
                     v,
                     format!("below the minimum {}", r.min.unwrap_or_default()),
                 ),
-                Ok(x) if r.max.is_some_and(|m| x > m) => rc.add(
+                Some((x, scale)) if above(x, scale) => rc.add(
                     ctx,
                     f,
                     Rule::Range,
                     v,
                     format!("above the maximum {}", r.max.unwrap_or_default()),
                 ),
-                Ok(_) => {}
-                Err(_) => rc.add(ctx, f, Rule::Range, v, "not a number"),
+                Some(_) => {}
+                None => rc.add(ctx, f, Rule::Range, v, "not a number"),
             }
         }
     }

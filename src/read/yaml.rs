@@ -40,8 +40,8 @@ pub fn check_yaml_depth(name: &str, text: &str) -> Result<()> {
 
 pub(crate) fn read_yaml(name: String, text: &str) -> Result<Source> {
     check_yaml_depth(&name, text)?;
-    let value: serde_yaml::Value = serde_yaml::from_str(text)
-        .map_err(|e| crate::archive::settings::yaml_error(&name, "not valid YAML", e))?;
+    let value: serde_yaml::Value =
+        serde_yaml::from_str(text).map_err(|e| yaml_error(&name, "not valid YAML", e))?;
     let items = match value {
         serde_yaml::Value::Sequence(s) => s,
         serde_yaml::Value::Null => Vec::new(),
@@ -150,4 +150,13 @@ pub(crate) fn scalar(v: &serde_yaml::Value) -> Option<String> {
         serde_yaml::Value::String(s) => Some(s.clone()),
         _ => None,
     }
+}
+
+/// A YAML error as `FILE:LINE: what: error`.
+pub fn yaml_error(name: &str, what: &str, e: serde_yaml::Error) -> anyhow::Error {
+    let at = e
+        .location()
+        .map(|l| format!(":{}", l.line()))
+        .unwrap_or_default();
+    anyhow!("{name}{at}: {what}: {e}")
 }

@@ -471,3 +471,41 @@ fn unique_ids_in_and_out_of_order() {
         assert_eq!(stdout_of(&out), want);
     }
 }
+
+/// The range rule reads money by the one money parser (issue 16): `¥1,200,000`
+/// and `1.2万` are amounts, compared to the bounds in fen.
+#[test]
+fn range_bounds_read_money_as_import_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("c.csv");
+    std::fs::write(
+        &file,
+        "客户名称,信用额度\n甲,\"¥1,200,000.00\"\n乙,1.2万\n丙,500000.00\n丁,100万\n",
+    )
+    .unwrap();
+    let rules = tmp.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "fields:\n  customers:\n    credit_limit: { min: 20000, max: 1000000 }\n",
+    )
+    .unwrap();
+    let out = dangan()
+        .args([
+            "validate",
+            "--as-of",
+            "2024-06-30",
+            "--format",
+            "csv",
+            "--rules",
+        ])
+        .arg(&rules)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout_of(&out),
+        "table,row,id,field,rule,severity,value,message\n\
+         customers,2,,credit_limit,range,error,\"¥1,200,000.00\",above the maximum 1000000\n\
+         customers,3,,credit_limit,range,error,1.2万,below the minimum 20000\n"
+    );
+}
