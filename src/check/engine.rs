@@ -260,6 +260,11 @@ pub(crate) const NOT_CANONICAL_SHOWN: u64 = 5;
 
 /// Check one table; returns its set of ids (customers: for `unknown_customer`).
 /// `want_ids`: collect the archive numbers (for checking transactions after).
+///
+/// About 190 lines: the layout of the table (which file column is which
+/// canonical one, the settings per field) is built here and captured by the
+/// workers' closure, and the in-order loop over the parts uses it; the two
+/// halves share a dozen locals.
 pub(crate) fn check_table(
     ctx: &Ctx,
     table: TableKind,

@@ -293,6 +293,13 @@ pub(crate) fn not_canonical(
 
 /// All checks of one row that need no other row; its findings and keys go to
 /// `part`.
+///
+/// Long (about 370 lines) on purpose: it is the hot loop of validate (a
+/// million rows a second), and the checks share the row's values, read once
+/// into the fixed arrays at the top; split into functions they would pass
+/// those arrays around for every check of every row. The sections follow the
+/// rule list of `check::rules`: formats, required, per-field settings, then
+/// the checks of meaning per table.
 pub(crate) fn check_row(
     ctx: &Ctx,
     layout: &Layout,

@@ -209,6 +209,12 @@ impl Rejects {
     }
 }
 
+/// Import the files of `opts` into the archive (or `--output`, or a dry run).
+///
+/// About 190 lines: the order of the work is the point of this function —
+/// lock, read the files' headers, customers first, then transactions and
+/// follow-ups that may name them, stage every table, one commit — and it
+/// reads best in one place.
 pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     let output_mode = opts.output.is_some();
     if !output_mode && !opts.dry_run && !archive_dir.exists() {

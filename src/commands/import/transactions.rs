@@ -161,6 +161,12 @@ pub(super) fn merge_into(row: &mut Vec<String>, update: &Record) -> bool {
     changed
 }
 
+/// Stream one transactions file into the spill file of new and updated rows.
+///
+/// About 270 lines: the archive's rows are indexed by id, the file's rows
+/// resolved to a customer, derived ids made, and each row added, merged or
+/// rejected, in one streaming pass whose state (ids seen, the spill writer,
+/// the counts) every step touches.
 pub(super) fn import_transactions(
     archive: &Archive,
     inputs: Vec<Input>,
