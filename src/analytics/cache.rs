@@ -182,8 +182,8 @@ fn build(csv: &Path, kind: TableKind, copy: &Path, before: &std::fs::Metadata) -
             names.push(h);
         }
     }
+    // in chunks of a million rows: one record batch each
     let mut df = crate::read::frame::read(csv, kind, &names)?;
-    df.rechunk_mut();
     // readable by whoever may read the CSV (temp files start at 0600)
     std::fs::set_permissions(tmp.path(), before.permissions()).ok();
     let mut file = tmp.as_file();

@@ -174,7 +174,7 @@ fn plain_integer(kind: ValueKind, raw: &str) -> Option<i64> {
         && int.len() <= 15
         && int.iter().all(u8::is_ascii_digit)
         && frac.iter().all(u8::is_ascii_digit)
-        && (frac.is_empty() == !digits.contains(&b'.'));
+        && (frac.is_empty() != digits.contains(&b'.'));
     if !plain {
         return None;
     }
@@ -259,26 +259,53 @@ fn read_frame(path: &Path, table: TableKind, columns: &[&str]) -> Result<DataFra
         let plan = Arc::clone(&plan);
         Arc::new(move |p| seal(&plan.slots, p))
     };
+    // the chunks' frames are gathered into batches of BATCH_ROWS rows, each
+    // made one chunk: the frame then has a few large chunks (what polars'
+    // group-bys and a binary copy's record batches want) without copying the
+    // whole table once more at the end
     let mut out: Option<DataFrame> = None;
+    let mut batch: Option<DataFrame> = None;
+    let add = |out: &mut Option<DataFrame>, mut b: DataFrame| -> Result<()> {
+        b.rechunk_mut();
+        match out {
+            None => *out = Some(b),
+            Some(all) => all
+                .vstack_mut_owned(b)
+                .map(|_| ())
+                .map_err(|e| anyhow!("{name}: {e}"))?,
+        }
+        Ok(())
+    };
     for part in Parts::spawn_sealed(src, make, folder, sealer) {
         let part = part?;
         if let Some(e) = part.err {
             return Err(anyhow!(e));
         }
         let Some(df) = part.done else { continue };
-        match &mut out {
-            None => out = Some(df),
-            Some(all) => {
-                all.vstack_mut_owned(df)
+        match &mut batch {
+            None => batch = Some(df),
+            Some(b) => {
+                b.vstack_mut_owned(df)
                     .map_err(|e| anyhow!("{name}: {e}"))?;
             }
         }
+        if batch.as_ref().is_some_and(|b| b.height() >= BATCH_ROWS)
+            && let Some(b) = batch.take()
+        {
+            add(&mut out, b)?;
+        }
+    }
+    if let Some(b) = batch.take() {
+        add(&mut out, b)?;
     }
     match out {
         Some(df) => Ok(df),
         None => empty(table, columns),
     }
 }
+
+/// Rows of one chunk of a frame (see [`read`]).
+const BATCH_ROWS: usize = 1 << 20;
 
 /// A frame of no rows with the named columns in their frame types.
 pub fn empty(table: TableKind, columns: &[&str]) -> Result<DataFrame> {
