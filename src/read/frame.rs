@@ -285,8 +285,7 @@ fn read_frame(path: &Path, table: TableKind, columns: &[&str]) -> Result<DataFra
         match &mut batch {
             None => batch = Some(df),
             Some(b) => {
-                b.vstack_mut_owned(df)
-                    .map_err(|e| anyhow!("{name}: {e}"))?;
+                b.vstack_mut_owned(df).map_err(|e| anyhow!("{name}: {e}"))?;
             }
         }
         if batch.as_ref().is_some_and(|b| b.height() >= BATCH_ROWS)
