@@ -8,7 +8,8 @@
 //! - `check`: validation rules
 //! - `analytics`: ledger, binary copies, periods, tiers (the pareto cut), shares, composition, receivables
 //! - `render`: `--format`/`--lang` output, report documents, HTML
-//! - `commands`: one file per subcommand
+//! - `commands`: one file per subcommand (its flags, main, run and printing)
+//! - `flags`: the flags every command shares (context, periods, date/table/encoding parsers)
 //! - `fuzz`: the bodies of the fuzz targets, shared with the regression tests
 //!
 //! The aggregating modules (polars) are behind the default feature `analytics`;
@@ -19,6 +20,7 @@ pub mod analytics;
 pub mod archive;
 pub mod check;
 pub mod commands;
+pub mod flags;
 pub mod fuzz;
 pub mod read;
 pub mod render;

@@ -119,7 +119,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             _ => {}
         }
     }
-    let cx = dangan::commands::flags::Context {
+    let cx = dangan::flags::Context {
         archive: dangan::archive::Archive::resolve_dir(g.archive.as_deref()),
         out,
         format: g.format,

@@ -292,9 +292,9 @@ pub fn print(w: &mut dyn Write, out: Out, a: &Analysis) -> Result<()> {
 pub struct Args {
     /// What to break down
     #[arg(value_enum)]
-    pub view: crate::commands::analyze::View,
+    pub view: View,
     #[command(flatten)]
-    pub period: crate::commands::flags::PeriodFlags,
+    pub period: crate::flags::PeriodFlags,
     /// Group by these columns, comma-separated [default: the view's own]
     #[arg(long, value_name = "COL[,COL]", value_delimiter = ',', value_parser = crate::analytics::composition::Key::parse)]
     pub by: Option<Vec<crate::analytics::composition::Key>>,
@@ -304,21 +304,17 @@ pub struct Args {
 }
 
 /// `dangan analyze` from the command line: the options, the run and its table
-pub fn main(
-    a: Args,
-    cx: &crate::commands::flags::Context,
-) -> anyhow::Result<std::process::ExitCode> {
+pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process::ExitCode> {
     use std::process::ExitCode;
     let (archive, out) = (&cx.archive, cx.out);
-    use crate::commands::analyze;
-    let opts = analyze::AnalyzeOptions {
+    let opts = AnalyzeOptions {
         view: a.view,
         period: a.period.args(),
         by: a.by,
         top: a.top.map(|n| n as usize),
         today: None,
     };
-    let r = analyze::run(archive, &opts)?;
-    analyze::print(&mut std::io::stdout().lock(), out, &r)?;
+    let r = run(archive, &opts)?;
+    print(&mut std::io::stdout().lock(), out, &r)?;
     Ok(ExitCode::SUCCESS)
 }

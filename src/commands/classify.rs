@@ -386,7 +386,7 @@ fn method_name(m: Method) -> &'static str {
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub period: crate::commands::flags::PeriodFlags,
+    pub period: crate::flags::PeriodFlags,
     /// pareto: by share of net sales; threshold: by net sales amounts [default: pareto]
     #[arg(long, value_enum)]
     pub method: Option<crate::analytics::tiers::Method>,
@@ -420,16 +420,12 @@ pub struct Args {
 }
 
 /// `dangan classify` from the command line: the options, the run and its table
-pub fn main(
-    a: Args,
-    cx: &crate::commands::flags::Context,
-) -> anyhow::Result<std::process::ExitCode> {
+pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process::ExitCode> {
     use std::io::Write;
     use std::process::ExitCode;
     let g = cx;
     let (archive, out) = (&cx.archive, cx.out);
-    use crate::commands::classify;
-    let opts = classify::ClassifyOptions {
+    let opts = ClassifyOptions {
         period: a.period.args(),
         grading: crate::analytics::grading::Overrides {
             method: a.method,
@@ -445,9 +441,9 @@ pub fn main(
         lock_wait: std::time::Duration::from_secs(a.wait),
         today: None,
     };
-    let c = classify::run(archive, &opts)?;
+    let c = run(archive, &opts)?;
     let t = std::time::Instant::now();
-    classify::print(&mut std::io::stdout().lock(), out, &c)?;
+    print(&mut std::io::stdout().lock(), out, &c)?;
     crate::timing("classify: output", t);
     if let Some(wr) = &c.written
         && !g.quiet

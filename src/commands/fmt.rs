@@ -262,21 +262,17 @@ pub struct Args {
 }
 
 /// `dangan fmt` from the command line: the options, the run and its listing
-pub fn main(
-    a: Args,
-    cx: &crate::commands::flags::Context,
-) -> anyhow::Result<std::process::ExitCode> {
+pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process::ExitCode> {
     use anyhow::anyhow;
     use std::io::Write;
     use std::process::ExitCode;
     let (archive, out, chatty) = (&cx.archive, cx.out, cx.chatty);
-    use crate::commands::fmt;
-    let opts = fmt::FmtOptions {
+    let opts = FmtOptions {
         check: a.check,
         lock_wait: std::time::Duration::from_secs(a.wait),
     };
-    let f = fmt::run(archive, &opts)?;
-    fmt::print(&mut std::io::stdout().lock(), out, &f, a.no_mask)?;
+    let f = run(archive, &opts)?;
+    print(&mut std::io::stdout().lock(), out, &f, a.no_mask)?;
     if chatty && let Some(b) = &f.backup {
         writeln!(std::io::stderr(), "previous files kept in {}", b.display())?;
     }

@@ -1,12 +1,11 @@
 //! One file (or folder) per subcommand: its flags (`Args`), its `main` from
 //! the command line, its run and its printing. The flags they share are in
-//! `flags`. `src/bin/dangan.rs` only parses and dispatches.
+//! `crate::flags`. `src/bin/dangan.rs` only parses and dispatches.
 
 #[cfg(feature = "analytics")]
 pub mod analyze;
 #[cfg(feature = "analytics")]
 pub mod classify;
-pub mod flags;
 pub mod fmt;
 pub mod import;
 #[cfg(feature = "analytics")]

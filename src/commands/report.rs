@@ -168,16 +168,16 @@ pub fn build(archive_dir: &std::path::Path, o: &ReportOptions) -> Result<Documen
 #[derive(clap::Args)]
 pub struct Args {
     /// month, quarter, year (the last full one before the as-of date), or 2026-10, 2026Q3, 2026 [default: month]
-    #[arg(long, value_parser = crate::commands::report::ReportPeriod::parse, conflicts_with_all = ["from", "to"])]
-    pub period: Option<crate::commands::report::ReportPeriod>,
+    #[arg(long, value_parser = ReportPeriod::parse, conflicts_with_all = ["from", "to"])]
+    pub period: Option<ReportPeriod>,
     /// First day of the period (inclusive)
-    #[arg(long, value_parser = crate::commands::flags::parse_date, value_name = "DATE")]
+    #[arg(long, value_parser = crate::flags::parse_date, value_name = "DATE")]
     pub from: Option<chrono::NaiveDate>,
     /// Last day of the period (inclusive)
-    #[arg(long, value_parser = crate::commands::flags::parse_date, value_name = "DATE")]
+    #[arg(long, value_parser = crate::flags::parse_date, value_name = "DATE")]
     pub to: Option<chrono::NaiveDate>,
     /// Date the report is made at (recency, overdue, follow-ups, birthdays) [default: today]
-    #[arg(long, value_parser = crate::commands::flags::parse_date, value_name = "DATE")]
+    #[arg(long, value_parser = crate::flags::parse_date, value_name = "DATE")]
     pub as_of: Option<chrono::NaiveDate>,
     /// Write the report to FILE (atomically) instead of standard output; the format follows its extension
     #[arg(long, short, value_name = "FILE")]
@@ -191,17 +191,13 @@ pub struct Args {
 }
 
 /// `dangan report` from the command line: the options, the document and where it is written
-pub fn main(
-    a: Args,
-    cx: &crate::commands::flags::Context,
-) -> anyhow::Result<std::process::ExitCode> {
+pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process::ExitCode> {
     use crate::render::output::Format;
     use anyhow::anyhow;
     use std::io::Write;
     use std::process::ExitCode;
     let g = cx;
     let (archive, out) = (&cx.archive, cx.out);
-    use crate::commands::report;
     let format = match (g.format, &a.output) {
         (Some(f), _) => f,
         (None, Some(p)) => match p.extension().and_then(|e| e.to_str()) {
@@ -212,9 +208,9 @@ pub fn main(
         },
         (None, None) => Format::Text,
     };
-    let doc = report::build(
+    let doc = build(
         archive,
-        &report::ReportOptions {
+        &ReportOptions {
             period: a.period,
             from: a.from,
             to: a.to,

@@ -374,13 +374,13 @@ pub struct Args {
     #[arg(value_name = "FILE")]
     pub file: Option<String>,
     /// Table the file holds [default: recognised from the headers]
-    #[arg(long, value_parser = crate::commands::flags::parse_table)]
+    #[arg(long, value_parser = crate::flags::parse_table)]
     pub table: Option<crate::archive::schema::TableKind>,
     /// Exit 1 when a finding of this severity or worse exists
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
     /// Date for date-relative rules (stale, future dates) [default: today]
-    #[arg(long, value_parser = crate::commands::flags::parse_date, value_name = "DATE")]
+    #[arg(long, value_parser = crate::flags::parse_date, value_name = "DATE")]
     pub as_of: Option<chrono::NaiveDate>,
     /// Rules file (the shape of `validate:` in dangan.yaml), instead of dangan.yaml's
     #[arg(long, value_name = "FILE")]
@@ -389,7 +389,7 @@ pub struct Args {
     #[arg(long)]
     pub no_mask: bool,
     /// Text encoding of FILE [default: detected]
-    #[arg(long, value_parser = crate::commands::flags::parse_encoding)]
+    #[arg(long, value_parser = crate::flags::parse_encoding)]
     pub encoding: Option<&'static encoding_rs::Encoding>,
     /// Worksheet of a workbook FILE [default: the first]
     #[arg(long)]
@@ -404,15 +404,11 @@ pub enum FailOn {
 }
 
 /// `dangan validate` from the command line: the options, the run and its findings
-pub fn main(
-    a: Args,
-    cx: &crate::commands::flags::Context,
-) -> anyhow::Result<std::process::ExitCode> {
+pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process::ExitCode> {
     use anyhow::anyhow;
 
     use std::process::ExitCode;
     let (archive, out) = (&cx.archive, cx.out);
-    use crate::commands::validate;
     let opts = crate::check::engine::ValidateOptions {
         file: a.file,
         table: a.table,
@@ -424,7 +420,7 @@ pub fn main(
         as_of: a.as_of.unwrap_or_else(crate::values::dates::today),
         no_mask: a.no_mask,
     };
-    let report = validate::run_and_print(archive, &opts, &mut std::io::stdout().lock(), out)?;
+    let report = run_and_print(archive, &opts, &mut std::io::stdout().lock(), out)?;
     let level = match a.fail_on {
         FailOn::Error => Some(crate::check::rules::Severity::Error),
         FailOn::Warning => Some(crate::check::rules::Severity::Warning),

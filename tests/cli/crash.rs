@@ -98,6 +98,41 @@ fn settle_with_a_reader(dir: &Path) {
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
 }
 
+/// Run the writer `cmd` on a copy of `clean` killed at each step of its
+/// commit (`DANGAN_TEST_CRASH_AT`): after a reader settles the archive, what
+/// `view` sees is the old state before the journal is in place and the new
+/// one after, nothing is left behind, and a re-run gives the new state.
+fn crash_at_every_point<T: PartialEq + std::fmt::Debug>(
+    root: &Path,
+    clean: &Path,
+    cmd: impl Fn(&Path) -> Command,
+    view: impl Fn(&Path) -> T,
+    old: &T,
+    new: &T,
+) {
+    for point in dangan::archive::commit::CRASH_POINTS {
+        let dir = root.join(format!("crash-{point}"));
+        copy_dir(clean, &dir);
+        let out = cmd(&dir)
+            .env("DANGAN_TEST_CRASH_AT", point)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), None, "{point}: the run was not killed");
+        settle_with_a_reader(&dir);
+        let seen = view(&dir);
+        assert!(&seen == old || &seen == new, "{point}: neither old nor new");
+        assert_eq!(
+            &seen == new,
+            !["staged", "backup", "journal-written"].contains(point),
+            "{point}"
+        );
+        assert!(leftovers(&dir).is_empty(), "{point}: {:?}", leftovers(&dir));
+        let out = cmd(&dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{point}: {}", stderr_of(&out));
+        assert!(view(&dir) == *new, "{point}: the re-run differs");
+    }
+}
+
 /// An archive (the hand-made sales archive) and files that change two of its
 /// tables, so a commit renames more than one file.
 fn sales_archive_and_inputs(root: &Path) -> (PathBuf, PathBuf, PathBuf) {
@@ -218,31 +253,8 @@ fn classify_write_killed_at_every_step_of_its_commit_leaves_old_or_new() {
             .unwrap()
             .ends_with(",tier,segment,classified_at")
     );
-    for point in dangan::archive::commit::CRASH_POINTS {
-        let dir = tmp.path().join(format!("crash-{point}"));
-        copy_dir(&clean, &dir);
-        let out = write(&dir)
-            .env("DANGAN_TEST_CRASH_AT", point)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), None, "{point}: the run was not killed");
-        settle_with_a_reader(&dir);
-        let seen = std::fs::read(dir.join("customers.csv")).unwrap();
-        assert!(seen == old || seen == new, "{point}: neither old nor new");
-        assert_eq!(
-            seen == new,
-            !["staged", "backup", "journal-written"].contains(point),
-            "{point}"
-        );
-        assert!(leftovers(&dir).is_empty(), "{point}: {:?}", leftovers(&dir));
-        let out = write(&dir).output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{point}: {}", stderr_of(&out));
-        assert_eq!(
-            std::fs::read(dir.join("customers.csv")).unwrap(),
-            new,
-            "{point}"
-        );
-    }
+    let customers = |dir: &Path| std::fs::read(dir.join("customers.csv")).unwrap();
+    crash_at_every_point(tmp.path(), &clean, write, customers, &old, &new);
 }
 
 /// A customer export and a transactions export of `n` and `5n` rows, the
@@ -596,25 +608,5 @@ fn fmt_killed_at_every_step_of_its_commit_leaves_old_or_new() {
         );
         assert_eq!(new[t].as_ref(), demo.ok().as_ref(), "{t}");
     }
-    for point in dangan::archive::commit::CRASH_POINTS {
-        let dir = tmp.path().join(format!("crash-{point}"));
-        copy_dir(&clean, &dir);
-        let out = fmt(&dir)
-            .env("DANGAN_TEST_CRASH_AT", point)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), None, "{point}: the run was not killed");
-        settle_with_a_reader(&dir);
-        let seen = tables(&dir);
-        assert!(seen == old || seen == new, "{point}: neither old nor new");
-        assert_eq!(
-            seen == new,
-            !["staged", "backup", "journal-written"].contains(point),
-            "{point}"
-        );
-        assert!(leftovers(&dir).is_empty(), "{point}: {:?}", leftovers(&dir));
-        let out = fmt(&dir).output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{point}: {}", stderr_of(&out));
-        assert!(tables(&dir) == new, "{point}: the re-run differs");
-    }
+    crash_at_every_point(tmp.path(), &clean, fmt, tables, &old, &new);
 }

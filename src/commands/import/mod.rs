@@ -471,10 +471,10 @@ pub struct Args {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
     /// Table the files hold [default: recognised from the headers]
-    #[arg(long, value_parser = crate::commands::flags::parse_table)]
+    #[arg(long, value_parser = crate::flags::parse_table)]
     pub table: Option<crate::archive::schema::TableKind>,
     /// Text encoding, e.g. gbk, gb18030, utf-8, utf-16le [default: detected]
-    #[arg(long, value_parser = crate::commands::flags::parse_encoding)]
+    #[arg(long, value_parser = crate::flags::parse_encoding)]
     pub encoding: Option<&'static encoding_rs::Encoding>,
     /// Worksheet of a workbook [default: the first]
     #[arg(long)]
@@ -495,7 +495,7 @@ pub struct Args {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<String>,
     /// Date recorded as created/updated for new and changed records [default: today]
-    #[arg(long, value_parser = crate::commands::flags::parse_date, value_name = "DATE")]
+    #[arg(long, value_parser = crate::flags::parse_date, value_name = "DATE")]
     pub as_of: Option<chrono::NaiveDate>,
     /// When another dangan holds the archive's lock, wait up to this many seconds for it [default: 0, fail at once]
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
@@ -503,11 +503,8 @@ pub struct Args {
 }
 
 /// `dangan import` from the command line: its options, the run, and the summary and warnings it prints
-pub fn main(
-    a: Args,
-    cx: &crate::commands::flags::Context,
-) -> anyhow::Result<std::process::ExitCode> {
-    use crate::commands::flags::print_capped;
+pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process::ExitCode> {
+    use crate::flags::print_capped;
     use crate::render::output::{Cell, Format, Label, Out};
     use anyhow::anyhow;
     use std::io::Write;
