@@ -79,3 +79,16 @@ pub fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String>
 pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     crate::values::dates::parse_date(s).ok_or_else(|| format!("not a date: {s:?} (use YYYY-MM-DD)"))
 }
+
+/// A run with `--no-mask` is registered in the archive's `access.csv`
+/// (查阅登记) before it shows anything: `time, user, command line`.
+pub fn register_no_mask(cx: &Context, no_mask: bool) -> Result<()> {
+    let is_archive = ["customers.csv", "customers.yaml", "customers.yml"]
+        .iter()
+        .any(|f| cx.archive.join(f).is_file());
+    if !no_mask || !is_archive {
+        return Ok(());
+    }
+    let line: Vec<String> = std::env::args().skip(1).collect();
+    crate::archive::changes::register_access(&cx.archive, &format!("dangan {}", line.join(" ")))
+}

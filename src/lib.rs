@@ -22,6 +22,7 @@ pub mod check;
 pub mod commands;
 pub mod flags;
 pub mod fuzz;
+pub mod lookup;
 pub mod read;
 pub mod render;
 pub mod values;

@@ -38,6 +38,8 @@ pub struct Graded {
     pub region: String,
     pub owner: String,
     pub net_sales: i64,
+    /// net sales of the previous period (what the decline rule compares)
+    pub prev_net_sales: i64,
     pub share: Option<i64>,
     pub cumulative_share: Option<i64>,
     pub tier: Tier,
@@ -366,6 +368,7 @@ fn grade(mut fig: Figures, rules: &Rules, as_of: NaiveDate) -> Vec<Graded> {
             region: std::mem::take(&mut region[i]),
             owner: std::mem::take(&mut owner[i]),
             net_sales: fig.net[i],
+            prev_net_sales: fig.prev_net[i],
             share: shares.get(rank).copied(),
             cumulative_share: cumulative.get(rank).copied(),
             tier: tiers[i],

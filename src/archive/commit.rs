@@ -127,12 +127,26 @@ fn recover(dir: &Path) -> Result<()> {
     if let Ok(text) = std::fs::read_to_string(&journal) {
         // The journal is written only once every temp file is complete and synced.
         for line in text.lines() {
-            if let Some((tmp, fin)) = line.split_once('\t') {
-                let tmp = dir.join(tmp);
-                if tmp.exists() {
-                    std::fs::rename(&tmp, dir.join(fin))
-                        .with_context(|| format!("recovering {}", tmp.display()))?;
+            let parts: Vec<&str> = line.split('\t').collect();
+            match parts[..] {
+                ["append", tmp, fin, len] => {
+                    // the log's rows: appended again at the length it had
+                    let tmp = dir.join(tmp);
+                    let len: u64 = len
+                        .parse()
+                        .with_context(|| format!("{}: damaged journal", journal.display()))?;
+                    if tmp.exists() {
+                        super::changes::apply_append(&tmp, &dir.join(fin), len)?;
+                    }
                 }
+                [tmp, fin] => {
+                    let tmp = dir.join(tmp);
+                    if tmp.exists() {
+                        std::fs::rename(&tmp, dir.join(fin))
+                            .with_context(|| format!("recovering {}", tmp.display()))?;
+                    }
+                }
+                _ => {}
             }
         }
         sync_dir(dir);
@@ -203,14 +217,21 @@ fn default_permissions() -> std::fs::Permissions {
     p
 }
 
-/// Replace the targets of the staged files in one step: fsync each, back up the
-/// current files into `.backup/<time>/` (last [`BACKUPS_KEPT`] kept), write the
-/// journal, rename, remove the journal.
-pub fn commit(dir: &Path, staged: Vec<Staged>) -> Result<Option<PathBuf>> {
+/// Replace the targets of the staged files in one step and append their rows
+/// to `changes.csv`: fsync each, back up the current files into
+/// `.backup/<time>/` (last [`BACKUPS_KEPT`] kept), write the journal (which
+/// names the log's length before the append), rename, append, remove the
+/// journal. Nothing staged: nothing written, the log's rows dropped.
+pub fn commit(
+    dir: &Path,
+    staged: Vec<Staged>,
+    log: super::changes::ChangeLog,
+) -> Result<Option<PathBuf>> {
     if staged.is_empty() {
         return Ok(None);
     }
     checkpoint()?;
+    let log = log.seal()?;
     for s in &staged {
         s.tmp.as_file().sync_all().context("fsync")?;
     }
@@ -240,6 +261,22 @@ pub fn commit(dir: &Path, staged: Vec<Staged>) -> Result<Option<PathBuf>> {
             .map_err(|e| anyhow!("cannot keep temp file: {e}"))?;
         kept.push((path, s.target));
     }
+    let log = match log {
+        Some((rows, base_len)) => {
+            let tmp = rows
+                .tmp
+                .into_temp_path()
+                .keep()
+                .map_err(|e| anyhow!("cannot keep temp file: {e}"))?;
+            let tmp_name = tmp.file_name().unwrap_or_default().to_string_lossy();
+            journal.push_str(&format!(
+                "append\t{tmp_name}\t{}\t{base_len}\n",
+                super::changes::CHANGES_FILE
+            ));
+            Some((tmp, base_len))
+        }
+        None => None,
+    };
     crash_point("backup");
     // the journal appears whole or not at all: written beside, then renamed
     let jpath = dir.join(JOURNAL_FILE);
@@ -263,7 +300,15 @@ pub fn commit(dir: &Path, staged: Vec<Staged>) -> Result<Option<PathBuf>> {
     }
     sync_dir(dir);
     crash_point("renamed");
+    if let Some((tmp, base_len)) = &log {
+        super::changes::apply_append(tmp, &dir.join(super::changes::CHANGES_FILE), *base_len)?;
+        crash_point("appended");
+    }
     std::fs::remove_file(&jpath).ok();
+    sync_dir(dir);
+    if let Some((tmp, _)) = &log {
+        std::fs::remove_file(tmp).ok();
+    }
     sync_dir(dir);
     Ok(backup)
 }
@@ -278,6 +323,7 @@ pub const CRASH_POINTS: &[&str] = &[
     "journal",
     "first-rename",
     "renamed",
+    "appended",
 ];
 
 fn crash_point(name: &str) {

@@ -2,6 +2,7 @@
 //! as CSV or YAML, and `dangan.yaml`. Reading keeps unknown columns after the
 //! canonical ones; writing uses the stable canonical column order.
 
+pub mod changes;
 pub mod commit;
 pub mod keys;
 pub mod schema;
@@ -198,9 +199,11 @@ impl Archive {
             bail!("archive {}: not a directory", dir.display());
         }
         crate::archive::commit::settle(dir)?;
+        let settings = Settings::load(dir)?;
+        crate::values::text::add_confidential(&settings.confidential);
         Ok(Archive {
             dir: dir.to_path_buf(),
-            settings: Settings::load(dir)?,
+            settings,
         })
     }
 

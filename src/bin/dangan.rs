@@ -74,6 +74,21 @@ enum Command {
         after_help = "Examples:\n  dangan fmt --archive ./archive --check   # list what is not canonical, exit 1 if anything\n  dangan fmt --archive ./archive           # rewrite it (old files kept in .backup/)\n\nExit codes: 0 canonical (or rewritten); 1 with --check, something is not canonical; 2 a cell cannot be read."
     )]
     Fmt(dangan::commands::fmt::Args),
+    /// One customer's whole file (一户一档): every field, grade, sales, credit, transactions, follow-ups, revisions
+    #[command(
+        after_help = "KEY: an archive number, a mobile, a credit code, an ID number or an exact name.\n\nExamples:\n  dangan show C000123 --as-of 2026-10-31\n  dangan show 13800138000 --lang zh\n  dangan show 深圳市鸿达贸易有限公司 --format json\n\nExit codes: 0 shown; 1 the KEY names several customers (listed); 2 no customer has it."
+    )]
+    Show(dangan::commands::show::Args),
+    /// Look customers up by any part of a name (or its pinyin), contact, address, phone digits or number
+    #[command(
+        after_help = "Examples:\n  dangan find 鸿达\n  dangan find hongda        # pinyin; hd works too\n  dangan find 8000 --owner 王芳\n  dangan find 贸易 --where region=广东省 --where kind!=individual\n\nNo match is an empty list and exit 0."
+    )]
+    Find(dangan::commands::find::Args),
+    /// The revisions (修订记录) of one customer or of the whole archive, from changes.csv; --access for 查阅登记
+    #[command(
+        after_help = "Examples:\n  dangan history C000123\n  dangan history --since 2026-11-01\n  dangan history 13800138000 --field mobile\n  dangan history --field segment --command classify --since 2026-10-01\n  dangan history --access"
+    )]
+    History(dangan::commands::history::Args),
 }
 
 fn main() -> ExitCode {
@@ -134,5 +149,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Analyze(a) => analyze::main(a, &cx),
         Command::Report(a) => report::main(a, &cx),
         Command::Fmt(a) => fmt::main(a, &cx),
+        Command::Show(a) => show::main(a, &cx),
+        Command::Find(a) => find::main(a, &cx),
+        Command::History(a) => history::main(a, &cx),
     }
 }

@@ -31,6 +31,7 @@
 use crate::analytics::grading::{Graded, Overrides, grade_archive, rules};
 use crate::analytics::period::{Period, PeriodArgs};
 use crate::analytics::tiers::{Method, Segment, Tier};
+use crate::archive::changes::ChangeLog;
 use crate::archive::commit::{self, ArchiveLock, Staged};
 use crate::archive::schema::TableKind;
 use crate::archive::{Archive, Record, TableWriter};
@@ -120,6 +121,10 @@ fn write_grades(archive: &Archive, rows: &[Graded], as_of: NaiveDate) -> Result<
         rows.iter().rev().map(|g| (g.id.as_str(), g)).collect();
     let stamp = iso(as_of);
     let width = table.columns.len();
+    // tier and segment changes go to changes.csv (`classified_at` is the
+    // log row's source, not a row of its own)
+    let mut log = ChangeLog::begin(&archive.dir, "classify --write")?;
+    let source = format!("classify --write as-of {stamp}");
     let mut changed = 0;
     let mut new_rows: Vec<Record> = Vec::with_capacity(table.rows.len());
     for r in &table.rows {
@@ -133,6 +138,19 @@ fn write_grades(archive: &Archive, rows: &[Graded], as_of: NaiveDate) -> Result<
             continue;
         }
         changed += 1;
+        for (&c, val) in cols.iter().zip(values).take(2) {
+            if r.get(c) != val {
+                let field = &table.columns[c];
+                log.push(
+                    TableKind::Customers,
+                    r.get(id_col),
+                    field,
+                    r.get(c),
+                    val,
+                    &source,
+                )?;
+            }
+        }
         let mut v = r.to_vec();
         v.resize(width, String::new());
         for (&c, val) in cols.iter().zip(values) {
@@ -159,7 +177,7 @@ fn write_grades(archive: &Archive, rows: &[Graded], as_of: NaiveDate) -> Result<
         tw.finish()?;
         w.flush()?;
     }
-    let backup = commit::commit(&archive.dir, vec![staged])?;
+    let backup = commit::commit(&archive.dir, vec![staged], log)?;
     Ok(Written {
         path,
         changed,

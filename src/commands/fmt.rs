@@ -14,6 +14,7 @@
 //! nothing is written. The rewrite is one journalled commit under the lock,
 //! with the old files in `.backup/` (`commit::commit`).
 
+use crate::archive::changes::ChangeLog;
 use crate::archive::commit::{self, ArchiveLock, Staged};
 use crate::archive::schema::TableKind;
 use crate::archive::{Archive, ArchiveReader, TableWriter};
@@ -33,6 +34,8 @@ pub struct FmtOptions {
 pub struct Rewrite {
     pub file: String,
     pub line: u64,
+    /// the record's archive number (a follow-up's: its customer's)
+    pub id: String,
     pub column: String,
     pub old: String,
     pub new: String,
@@ -72,11 +75,18 @@ pub fn canonical(archive: &Archive, kind: TableKind) -> Result<Option<(FileResul
     let name = r.name().to_string();
     let columns = r.columns.clone();
     let canon = kind.columns();
+    let id_name = if kind == TableKind::Followups {
+        "customer_id"
+    } else {
+        "id"
+    };
+    let c_id = columns.iter().position(|c| c == id_name);
     let mut cells = Vec::new();
     let mut buf = Vec::with_capacity(old.len());
     {
         let mut w = TableWriter::new(&mut buf, format, &columns, archive.settings.archive.bom)?;
         while let Some(mut row) = r.next_row()? {
+            let id = c_id.map(|c| row[c].clone()).unwrap_or_default();
             for (i, c) in canon.iter().enumerate() {
                 let v = &mut row[i];
                 match crate::read::cells::read_at(&name, r.last_line, c, v) {
@@ -84,6 +94,7 @@ pub fn canonical(archive: &Archive, kind: TableKind) -> Result<Option<(FileResul
                         cells.push(Rewrite {
                             file: name.clone(),
                             line: r.last_line,
+                            id: id.clone(),
                             column: c.name.to_string(),
                             old: std::mem::take(v),
                             new: new.clone(),
@@ -148,6 +159,12 @@ pub fn run(archive_dir: &std::path::Path, opts: &FmtOptions) -> Result<Formatted
     } else {
         Some(ArchiveLock::acquire(&archive.dir, opts.lock_wait)?)
     };
+    // a damaged revision log stops the rewrite before anything is read
+    let log = if opts.check {
+        None
+    } else {
+        Some(ChangeLog::begin(&archive.dir, "fmt")?)
+    };
     let mut files = Vec::new();
     let mut staged = Vec::new();
     for kind in TableKind::ALL {
@@ -159,9 +176,21 @@ pub fn run(archive_dir: &std::path::Path, opts: &FmtOptions) -> Result<Formatted
             s.file().write_all(&bytes)?;
             staged.push(s);
         }
-        files.push(res);
+        files.push((res, kind));
     }
-    let backup = commit::commit(&archive.dir, staged)?;
+    let backup = match log {
+        Some(mut log) if !staged.is_empty() => {
+            for (f, kind) in files.iter().filter(|(f, _)| f.changed) {
+                for c in &f.cells {
+                    let source = format!("fmt {}:{}", c.file, c.line);
+                    log.push(*kind, &c.id, &c.column, &c.old, &c.new, &source)?;
+                }
+            }
+            commit::commit(&archive.dir, staged, log)?
+        }
+        _ => None,
+    };
+    let files = files.into_iter().map(|(f, _)| f).collect();
     Ok(Formatted { files, backup })
 }
 
@@ -263,6 +292,7 @@ pub struct Args {
 
 /// `dangan fmt` from the command line: the options, the run and its listing
 pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process::ExitCode> {
+    crate::flags::register_no_mask(cx, a.no_mask)?;
     use anyhow::anyhow;
     use std::io::Write;
     use std::process::ExitCode;

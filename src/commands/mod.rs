@@ -6,8 +6,12 @@
 pub mod analyze;
 #[cfg(feature = "analytics")]
 pub mod classify;
+pub mod find;
 pub mod fmt;
+pub mod history;
 pub mod import;
 #[cfg(feature = "analytics")]
 pub mod report;
+#[cfg(feature = "analytics")]
+pub mod show;
 pub mod validate;

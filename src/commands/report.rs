@@ -192,6 +192,7 @@ pub struct Args {
 
 /// `dangan report` from the command line: the options, the document and where it is written
 pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process::ExitCode> {
+    crate::flags::register_no_mask(cx, a.no_mask)?;
     use crate::render::output::Format;
     use anyhow::anyhow;
     use std::io::Write;

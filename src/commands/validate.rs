@@ -405,6 +405,7 @@ pub enum FailOn {
 
 /// `dangan validate` from the command line: the options, the run and its findings
 pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process::ExitCode> {
+    crate::flags::register_no_mask(cx, a.no_mask)?;
     use anyhow::anyhow;
 
     use std::process::ExitCode;

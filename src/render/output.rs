@@ -88,7 +88,7 @@ impl Label {
         }
     }
 
-    fn text(&self, lang: Lang) -> &str {
+    pub fn text(&self, lang: Lang) -> &str {
         lang.pick(&self.zh, &self.en)
     }
 }

@@ -136,9 +136,25 @@ pub fn mask_lookalike(s: &str) -> String {
     s.to_string()
 }
 
-/// Is this one of the confidential columns that are masked in human output?
+/// Columns an archive's `dangan.yaml` adds to the confidential set
+/// (`confidential: [健康状况, 配偶情况]`), set once when the archive is opened.
+static EXTRA_CONFIDENTIAL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Add columns to the confidential set for this run (the first call wins:
+/// one run reads one archive).
+pub fn add_confidential(columns: &[String]) {
+    if !columns.is_empty() {
+        let _ = EXTRA_CONFIDENTIAL.set(columns.to_vec());
+    }
+}
+
+/// Is this one of the confidential columns that are masked in human output:
+/// the four built-in ones, or one that `confidential:` in `dangan.yaml` names?
 pub fn is_confidential(column: &str) -> bool {
     matches!(column, "id_number" | "mobile" | "phone" | "email")
+        || EXTRA_CONFIDENTIAL
+            .get()
+            .is_some_and(|cols| cols.iter().any(|c| c == column))
 }
 
 /// A stable 64-bit FNV-1a hash (used for derived transaction ids; unlike std's

@@ -17,9 +17,13 @@ pub fn dangan() -> Command {
     let mut c = Command::cargo_bin("dangan").expect("binary");
     c.env("DANGAN_TODAY", "2024-06-30")
         .env("DANGAN_LANG", "en")
+        .env("DANGAN_NOW", FIXED_NOW)
         .env_remove("DANGAN_ARCHIVE");
     c
 }
+
+/// The time every test run writes into `changes.csv` and `access.csv`.
+pub const FIXED_NOW: &str = "2024-06-30T12:00:00+08:00";
 
 pub fn read(p: impl AsRef<Path>) -> String {
     std::fs::read_to_string(p.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", p.as_ref().display()))

@@ -10,7 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const TABLES: [&str; 3] = ["customers.csv", "transactions.csv", "followups.csv"];
+/// What a reader sees: the tables and the revision log, which must agree.
+const TABLES: [&str; 4] = [
+    "customers.csv",
+    "transactions.csv",
+    "followups.csv",
+    "changes.csv",
+];
 
 type Tables = BTreeMap<&'static str, Option<Vec<u8>>>;
 
@@ -72,6 +78,7 @@ fn raw_command(args: &[&str]) -> Command {
     c.args(args)
         .env("DANGAN_TODAY", "2024-06-30")
         .env("DANGAN_LANG", "en")
+        .env("DANGAN_NOW", FIXED_NOW)
         .env_remove("DANGAN_ARCHIVE")
         .env_remove("DANGAN_TEST_CRASH_AT")
         .stdin(Stdio::null())
@@ -188,6 +195,7 @@ fn import_killed_at_every_step_of_its_commit_leaves_old_or_new() {
         ("journal", "new"),
         ("first-rename", "new"),
         ("renamed", "new"),
+        ("appended", "new"),
     ];
     assert_eq!(
         expected.iter().map(|e| e.0).collect::<Vec<_>>(),
@@ -253,8 +261,21 @@ fn classify_write_killed_at_every_step_of_its_commit_leaves_old_or_new() {
             .unwrap()
             .ends_with(",tier,segment,classified_at")
     );
-    let customers = |dir: &Path| std::fs::read(dir.join("customers.csv")).unwrap();
-    crash_at_every_point(tmp.path(), &clean, write, customers, &old, &new);
+    let log = read(done.join("changes.csv"));
+    assert!(
+        log.contains(
+            ",classify --write,customers,C001,tier,,A,classify --write as-of 2024-06-30\n"
+        ),
+        "{log}"
+    );
+    let view = |dir: &Path| {
+        (
+            std::fs::read(dir.join("customers.csv")).unwrap(),
+            std::fs::read(dir.join("changes.csv")).ok(),
+        )
+    };
+    let new = view(&done);
+    crash_at_every_point(tmp.path(), &clean, write, view, &(old, None), &new);
 }
 
 /// A customer export and a transactions export of `n` and `5n` rows, the

@@ -21,4 +21,5 @@ mod people_outputs;
 mod properties;
 mod reading;
 mod report;
+mod revisions;
 mod validate;

@@ -185,6 +185,11 @@ pub(super) fn import_customers(
     // archive rows this import merged into: their original and, per row that
     // matched them, whether it changed them
     let mut touched: HashMap<usize, (Record, Vec<bool>)> = HashMap::default();
+    // for `changes.csv`: the line that created each new row, and per (row,
+    // column) changed by a merge, its value before the first merge and the
+    // line of the last one
+    let mut created_at: Vec<String> = Vec::new();
+    let mut field_log: HashMap<(u32, u32), (String, String)> = HashMap::default();
     let mut dup_errors = Vec::new();
     let mut done_bytes = 0;
     let label = |i: usize, t: &Table| {
@@ -237,6 +242,7 @@ pub(super) fn import_customers(
                     }
                 }
                 table.rows.push(rec);
+                created_at.push(format!("{}:{}", input.name, n.line));
                 index.insert(&kc, &table.rows, &keys, table.rows.len() - 1);
                 ctx.summary.added += 1;
                 changed_any = true;
@@ -276,6 +282,16 @@ pub(super) fn import_customers(
             if let Some(mut rec) = merged {
                 if n.values.get(c_updated).is_empty() {
                     rec = rec.with(c_updated, &today);
+                }
+                let before = &table.rows[target];
+                for c in 0..rec.len().max(before.len()) {
+                    if rec.get(c) != before.get(c) {
+                        let src = format!("{}:{}", input.name, n.line);
+                        field_log
+                            .entry((target as u32, c as u32))
+                            .and_modify(|e| e.1 = src.clone())
+                            .or_insert_with(|| (before.get(c).to_string(), src));
+                    }
                 }
                 table.rows[target] = rec;
                 let new_keys = row_keys(&kc, &table.rows[target]);
@@ -318,6 +334,17 @@ pub(super) fn import_customers(
             ctx.summary.updated += n;
             ctx.summary.unchanged += flags.len() as u64 - n;
             let id = row.get(c_id).to_string();
+            for c in 0..row.len().max(original.len()) {
+                let (old, new) = (original.get(c), row.get(c));
+                if c == c_updated || old == new {
+                    continue;
+                }
+                let src = field_log
+                    .get(&(i as u32, c as u32))
+                    .map(|e| e.1.as_str())
+                    .unwrap_or_default();
+                ctx.log_field(TableKind::Customers, &id, &table.columns[c], old, new, src)?;
+            }
             let fields = fields.join(", ");
             ctx.change(|| format!("update customers {id}: {fields}"));
         }
@@ -348,7 +375,28 @@ pub(super) fn import_customers(
             }
         }
     }
-    for r in &table.rows[archived..] {
+    for (k, r) in table.rows[archived..].iter().enumerate() {
+        let id = r.get(c_id);
+        ctx.log_created(TableKind::Customers, id, &created_at[k])?;
+        // what later rows of this import merged into the new record
+        let i = (archived + k) as u32;
+        for c in 0..r.len() {
+            if c == c_updated {
+                continue;
+            }
+            if let Some((old, src)) = field_log.get(&(i, c as u32))
+                && old != r.get(c)
+            {
+                ctx.log_field(
+                    TableKind::Customers,
+                    id,
+                    &table.columns[c],
+                    old,
+                    r.get(c),
+                    src,
+                )?;
+            }
+        }
         ctx.change(|| format!("add customers {} {}", r.get(c_id), r.get(c_name)));
     }
     Ok(changed_any)

@@ -10,6 +10,7 @@
 //! Customers are merged in memory; transactions stream through a spill file,
 //! so memory grows only with the id sets.
 
+use crate::archive::changes::ChangeLog;
 use crate::archive::commit::{self, ArchiveLock, Staged};
 use crate::archive::schema::{TableKind, ValueKind};
 use crate::archive::settings::{OnDuplicate, Settings, StoreFormat};
@@ -106,6 +107,8 @@ struct Ctx {
     changes: Vec<String>,
     changes_total: u64,
     rejects: Rejects,
+    /// the rows for `changes.csv` (None: nothing is written to the archive)
+    log: Option<ChangeLog>,
 }
 
 impl Ctx {
@@ -113,6 +116,30 @@ impl Ctx {
         self.warnings_total += 1;
         if self.warnings.len() < NOTE_CAP {
             self.warnings.push(msg);
+        }
+    }
+
+    /// Log a new record of `table` (when the archive is written).
+    fn log_created(&mut self, table: TableKind, id: &str, source: &str) -> Result<()> {
+        match &mut self.log {
+            Some(log) => log.created(table, id, source),
+            None => Ok(()),
+        }
+    }
+
+    /// Log one changed field (when the archive is written).
+    fn log_field(
+        &mut self,
+        table: TableKind,
+        id: &str,
+        field: &str,
+        old: &str,
+        new: &str,
+        source: &str,
+    ) -> Result<()> {
+        match &mut self.log {
+            Some(log) => log.push(table, id, field, old, new, source),
+            None => Ok(()),
         }
     }
 
@@ -281,7 +308,14 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     let total_bytes: u64 = inputs.iter().filter_map(|i| i.src.size).sum();
     let progress = Progress::new(opts.progress, total_bytes);
 
-    let mut ctx = Ctx::default();
+    let mut ctx = Ctx {
+        log: if writes_archive {
+            Some(ChangeLog::begin(&archive.dir, "import")?)
+        } else {
+            None
+        },
+        ..Ctx::default()
+    };
     let mut staged: Vec<Staged> = Vec::new();
     let by_table = |t: TableKind, inputs: &mut Vec<Input>| -> Vec<Input> {
         let (mine, rest): (Vec<Input>, Vec<Input>) = std::mem::take(inputs)
@@ -376,7 +410,8 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
                 persist(s)?;
             }
         } else {
-            backup = commit::commit(&archive.dir, staged)?;
+            let log = ctx.log.take().context("the revision log")?;
+            backup = commit::commit(&archive.dir, staged, log)?;
         }
         if !ctx.rejects.rows.is_empty() {
             let path = opts

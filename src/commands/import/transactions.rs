@@ -252,7 +252,8 @@ pub(super) fn import_transactions(
         _ => Staged::new(&std::env::temp_dir().join("dangan-spill"))?,
     };
     let mut new_ids: HashSet<Box<str>> = HashSet::default();
-    let mut updates: HashMap<Box<str>, Vec<Record>> = HashMap::default();
+    // id → the rows that update it, each with its `file:line`
+    let mut updates: HashMap<Box<str>, Vec<(Record, String)>> = HashMap::default();
     let mut derived: HashMap<u64, u32> = HashMap::default();
     {
         let mut buf = BufWriter::with_capacity(1 << 20, spill.file());
@@ -330,11 +331,13 @@ pub(super) fn import_transactions(
                     ctx.summary.unchanged += 1;
                     continue;
                 }
+                let src = format!("{}:{}", input.name, n.line);
                 if archived.contains_key(id) || new_ids.contains(id) {
-                    updates.entry(id.into()).or_default().push(t);
+                    updates.entry(id.into()).or_default().push((t, src));
                     continue;
                 }
                 new_ids.insert(id.into());
+                ctx.log_created(kind, id, &src)?;
                 ctx.summary.added += 1;
                 ctx.change(|| format!("add transactions {}", t.get(c_id)));
                 if output_mode {
@@ -370,10 +373,38 @@ pub(super) fn import_transactions(
         return Ok((!opts.dry_run).then_some(spill));
     }
     let mut changed = ctx.summary.added > 0;
-    let mut apply = |row: &mut Vec<String>, ctx: &mut Ctx| {
+    let columns_for_log = columns.clone();
+    let mut apply = |row: &mut Vec<String>, ctx: &mut Ctx| -> Result<()> {
         if let Some(ups) = updates.remove(row.cell(c_id)) {
             let original = row.clone();
-            let flags: Vec<bool> = ups.iter().map(|u| merge_into(row, u)).collect();
+            // the line that last changed each column
+            let mut last: Vec<Option<&str>> = vec![None; width];
+            let mut flags = Vec::with_capacity(ups.len());
+            for (u, src) in &ups {
+                let before = row.clone();
+                flags.push(merge_into(row, u));
+                for (c, slot) in last.iter_mut().enumerate() {
+                    if before.get(c) != row.get(c) {
+                        *slot = Some(src);
+                    }
+                }
+            }
+            if *row != original {
+                let id = row.cell(c_id).to_string();
+                for (c, src) in last.iter().enumerate() {
+                    let (old, new) = (original.cell(c), row.cell(c));
+                    if old != new {
+                        ctx.log_field(
+                            kind,
+                            &id,
+                            &columns_for_log[c],
+                            old,
+                            new,
+                            src.unwrap_or_default(),
+                        )?;
+                    }
+                }
+            }
             if *row == original {
                 ctx.summary.unchanged += flags.len() as u64;
             } else {
@@ -385,6 +416,7 @@ pub(super) fn import_transactions(
                 ctx.change(|| format!("update transactions {id}"));
             }
         }
+        Ok(())
     };
     let mut body: WriteBody = Box::new(|w: &mut dyn Write, ctx: &mut Ctx| {
         let mut tw = TableWriter::new(w, format, &columns, bom)?.for_people(output_mode);
@@ -396,7 +428,7 @@ pub(super) fn import_transactions(
             let mut r = crate::archive::ArchiveReader::open(&path, kind)?;
             while let Some(mut row) = r.next_row()? {
                 row.resize(width, String::new());
-                apply(&mut row, ctx);
+                apply(&mut row, ctx)?;
                 tw.write(row.iter().map(String::as_str))?;
             }
         }
@@ -406,7 +438,7 @@ pub(super) fn import_transactions(
         let mut rec = csv::StringRecord::new();
         while sr.read_record(&mut rec)? {
             let mut row: Vec<String> = rec.iter().map(str::to_string).collect();
-            apply(&mut row, ctx);
+            apply(&mut row, ctx)?;
             tw.write(row.iter().map(String::as_str))?;
         }
         tw.finish()?;
@@ -497,6 +529,8 @@ pub(super) fn import_followups(
             ctx.summary.added += 1;
             added += 1;
             let (cust, date) = (r.get(c_cust).to_string(), r.get(c_date).to_string());
+            // a follow-up has no number of its own: it is logged under its customer
+            ctx.log_created(kind, &cust, &format!("{}:{}", input.name, n.line))?;
             ctx.change(|| format!("add followups {cust} {date}"));
             table.rows.push(r);
         }

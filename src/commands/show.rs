@@ -1,0 +1,545 @@
+//! `dangan show KEY [--as-of DATE | --period P | --from D --to D] [--last N] [--no-mask]`
+//!
+//! One customer's whole file (一户一档). KEY is an archive number, a mobile,
+//! a credit code, an ID number or an exact name (`lookup::resolve`). Several
+//! customers under one KEY: a short list and exit 1; none: exit 2.
+//!
+//! The file: every field (canonical and extra, labelled in `--lang`, masked),
+//! the grade `classify` gives at the as-of date (the same engine, so the two
+//! never disagree), net sales of the period and the previous one, orders and
+//! the last sale, outstanding, overdue and its ageing against the credit
+//! limit, the last N transactions, follow-ups and when the next is due, and
+//! the last N revisions from `changes.csv`.
+//!
+//! JSON keys: `customer`, `grade`, `sales`, `credit`, `transactions`,
+//! `followups`, `changes`; money as yuan strings with two decimals.
+
+use crate::analytics::composition::Key;
+use crate::analytics::grading::{Graded, Overrides, grade_archive, rules};
+use crate::analytics::ledger;
+use crate::analytics::receivables::{BUCKETS, CreditRow, ageing};
+use crate::archive::changes::{Change, read_log};
+use crate::archive::schema::TableKind;
+use crate::archive::{Archive, Table};
+use crate::render::output::{Cell, Format, Label, Out, write_rows};
+use crate::render::records::{change_cells, change_labels, customer_labels, customer_rows, shown};
+use crate::values::dates::{iso, parse_iso};
+use crate::values::money::{format_quantity, format_yuan};
+use anyhow::{Result, anyhow};
+use chrono::{Days, NaiveDate};
+use polars::prelude::{SortMultipleOptions, col, lit};
+use serde_json::{Value, json};
+use std::io::Write;
+
+/// The flags of `dangan show`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Archive number, mobile, credit code, ID number or exact name
+    #[arg(value_name = "KEY")]
+    pub key: String,
+    #[command(flatten)]
+    pub period: crate::flags::PeriodFlags,
+    /// How many transactions, follow-ups and revisions to list
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub last: usize,
+    /// Show confidential values in full (the run is registered in access.csv)
+    #[arg(long)]
+    pub no_mask: bool,
+}
+
+/// One transaction as listed.
+pub struct Tx {
+    pub id: String,
+    pub date: String,
+    pub kind: String,
+    pub product: String,
+    pub quantity: Option<i64>,
+    pub amount: i64,
+    pub paid: Option<i64>,
+}
+
+/// One customer's whole file.
+pub struct File {
+    pub as_of: NaiveDate,
+    pub period: crate::analytics::period::Period,
+    /// column → value as read (not yet masked)
+    pub fields: Vec<(String, String)>,
+    pub grade: Graded,
+    pub credit: CreditRow,
+    pub credit_limit: Option<i64>,
+    pub transactions: Vec<Tx>,
+    /// date, channel, owner, note, next_date; newest first
+    pub followups: Vec<[String; 5]>,
+    pub next_followup: Option<NaiveDate>,
+    pub changes: Vec<Change>,
+}
+
+/// What a KEY gave: one customer's file, or the customers it names.
+pub enum Shown {
+    One(Box<File>),
+    Several(Table, Vec<usize>),
+}
+
+/// Build the file of the customer `key` names.
+pub fn run(
+    archive: &Archive,
+    key: &str,
+    period: &crate::flags::PeriodFlags,
+    last: usize,
+) -> Result<Shown> {
+    let customers = archive.read_canonical(TableKind::Customers)?;
+    let (rows, _) = crate::lookup::resolve(&customers, key);
+    match rows.len() {
+        0 => {
+            return Err(anyhow!(
+                "no customer has the archive number, mobile, credit code, ID number or name {:?}; try `dangan find {}`",
+                crate::values::text::mask_lookalike(key),
+                crate::values::text::mask_lookalike(key)
+            ));
+        }
+        1 => {}
+        _ => return Ok(Shown::Several(customers, rows)),
+    }
+    let row = &customers.rows[rows[0]];
+    let fields: Vec<(String, String)> = customers
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.clone(), row.get(i).to_string()))
+        .collect();
+    let field = |n: &str| customers.col(n).map(|i| row.get(i)).unwrap_or_default();
+    let id = field("id").to_string();
+
+    let rules = rules(archive, &Overrides::default())?;
+    let pargs = period
+        .args()
+        .or_setting(archive.settings.classify.period.as_deref())?;
+    let (as_of, period) = pargs.resolve(crate::values::dates::today())?;
+    let grade = grade_archive(archive, &rules, as_of, &period)?
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or_else(|| anyhow!("customer {id}: not graded (no archive number?)"))?;
+    let credit = ageing(archive, &[Key::Customer], as_of, None, None)?
+        .rows
+        .into_iter()
+        .find(|r| r.keys.first().is_some_and(|k| *k == id))
+        .unwrap_or(CreditRow {
+            keys: vec![id.clone()],
+            customers: 0,
+            outstanding: 0,
+            buckets: [0; 5],
+            overdue: 0,
+            credits: 0,
+            credit_limit: 0,
+            over_limit: 0,
+            share: None,
+        });
+    let credit_limit = crate::values::money::cell_fen(field("credit_limit"))
+        .ok()
+        .flatten();
+    let transactions = last_transactions(archive, &id, last)?;
+
+    let fu = archive.read_canonical(TableKind::Followups)?;
+    let fc = |n: &str| fu.col(n);
+    let mut followups: Vec<[String; 5]> = match fc("customer_id") {
+        Some(c_cust) => fu
+            .rows
+            .iter()
+            .filter(|r| r.get(c_cust) == id)
+            .map(|r| {
+                ["date", "channel", "owner", "note", "next_date"]
+                    .map(|n| fc(n).map(|i| r.get(i).to_string()).unwrap_or_default())
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    followups.sort_by(|a, b| b[0].cmp(&a[0]));
+    // the next follow-up: the date the last one set, else the last contact
+    // (follow-up, else sale, else the record's creation) and the tier's
+    // interval (report.followup_days), as the report's follow-up list counts
+    let interval = archive
+        .settings
+        .report
+        .followup_days
+        .get(&grade.tier)
+        .copied()
+        .unwrap_or(90);
+    let next_followup = followups
+        .first()
+        .and_then(|f| parse_iso(&f[4]))
+        .or_else(|| {
+            let last_contact = followups
+                .first()
+                .and_then(|f| parse_iso(&f[0]))
+                .or_else(|| grade.last_date.as_deref().and_then(parse_iso))
+                .or_else(|| parse_iso(field("created")))?;
+            last_contact.checked_add_days(Days::new(interval.max(0) as u64))
+        });
+    followups.truncate(last);
+
+    let mut changes: Vec<Change> = read_log(&archive.dir)?
+        .into_iter()
+        .map(|(_, c)| c)
+        .filter(|c| c.id == id && c.table != TableKind::Transactions.name())
+        .collect();
+    let skip = changes.len().saturating_sub(last);
+    changes.drain(..skip);
+    changes.reverse();
+    Ok(Shown::One(Box::new(File {
+        as_of,
+        period,
+        fields,
+        grade,
+        credit,
+        credit_limit,
+        transactions,
+        followups,
+        next_followup,
+        changes,
+    })))
+}
+
+/// The customer's last `n` transactions up to any date, newest first (from
+/// the binary copy when there is one).
+fn last_transactions(archive: &Archive, id: &str, n: usize) -> Result<Vec<Tx>> {
+    let cols = [
+        "id",
+        "customer_id",
+        "date",
+        "kind",
+        "product",
+        "quantity",
+        "amount",
+        "paid",
+    ];
+    let Some(frame) = ledger::scan(archive, TableKind::Transactions, &cols)? else {
+        return Ok(Vec::new());
+    };
+    let lf = frame
+        .lf
+        .filter(col("customer_id").eq(lit(id.to_string())))
+        .sort_by_exprs(
+            [col("date"), col("id")],
+            SortMultipleOptions::default().with_order_descending(true),
+        )
+        .limit(n as u32);
+    let df = ledger::collect(lf, &[frame.path.as_path()])?;
+    let text = |c: &str| ledger::text_column(&df, c);
+    let opt_int = |c: &str| -> Result<Vec<Option<i64>>> {
+        Ok(df
+            .column(c)?
+            .cast(&polars::prelude::DataType::Int64)?
+            .i64()?
+            .iter()
+            .collect())
+    };
+    let (ids, dates, kinds, products) =
+        (text("id")?, text("date")?, text("kind")?, text("product")?);
+    let (qty, amount, paid) = (opt_int("quantity")?, opt_int("amount")?, opt_int("paid")?);
+    Ok((0..df.height())
+        .map(|i| Tx {
+            id: ids[i].clone(),
+            date: dates[i].clone(),
+            kind: kinds[i].clone(),
+            product: products[i].clone(),
+            quantity: qty[i],
+            amount: amount[i].unwrap_or(0),
+            paid: paid[i],
+        })
+        .collect())
+}
+
+fn label_of(column: &str) -> Label {
+    let zh = TableKind::Customers.column(column).map_or(column, |c| c.zh);
+    Label::new(column, zh, column)
+}
+
+/// The grade, sales and credit lines, in order (key, 中文, English, value).
+fn summary(f: &File) -> Vec<(Label, Cell)> {
+    let g = &f.grade;
+    let rfm = format!("{}{}{}", g.r, g.f, g.m);
+    let mut v = vec![
+        (
+            Label::new("tier", "等级", "tier"),
+            Cell::Text(g.tier.name().into()),
+        ),
+        (
+            Label::new("segment", "类别", "segment"),
+            Cell::Text(g.segment.name().into()),
+        ),
+        (
+            Label::new("reasons", "原因", "reasons"),
+            Cell::Text(crate::analytics::tiers::Reason::join(&g.reasons)),
+        ),
+        (Label::new("rfm", "RFM", "RFM"), Cell::Text(rfm)),
+        (
+            Label::new("period", "统计期间", "period"),
+            Cell::Text(f.period.label()),
+        ),
+        (
+            Label::new("net_sales", "本期净销售额", "net sales"),
+            Cell::Fen(g.net_sales),
+        ),
+        (
+            Label::new("prev_net_sales", "上期净销售额", "previous period"),
+            Cell::Fen(g.prev_net_sales),
+        ),
+        (
+            Label::new("orders", "订单数", "orders"),
+            Cell::Int(g.orders),
+        ),
+        (
+            Label::new("last_date", "最近交易", "last sale"),
+            Cell::Text(g.last_date.clone().unwrap_or_default()),
+        ),
+        (
+            Label::new("credit_limit", "信用额度", "credit limit"),
+            f.credit_limit.map_or(Cell::Null, Cell::Fen),
+        ),
+        (
+            Label::new("outstanding", "应收余额", "outstanding"),
+            Cell::Fen(f.credit.outstanding),
+        ),
+        (
+            Label::new("overdue", "逾期", "overdue"),
+            Cell::Fen(f.credit.overdue),
+        ),
+    ];
+    let zh = [
+        "未到期",
+        "逾期1-30天",
+        "逾期31-90天",
+        "逾期91-180天",
+        "逾期180天以上",
+    ];
+    for (i, b) in BUCKETS.iter().enumerate() {
+        v.push((Label::new(b, zh[i], b), Cell::Fen(f.credit.buckets[i])));
+    }
+    v.push((
+        Label::new("next_followup", "下次回访", "next follow-up"),
+        Cell::Text(f.next_followup.map(iso).unwrap_or_default()),
+    ));
+    v
+}
+
+/// The JSON of a file.
+pub fn to_json(f: &File, no_mask: bool) -> Value {
+    let g = &f.grade;
+    let customer: serde_json::Map<String, Value> = f
+        .fields
+        .iter()
+        .map(|(c, v)| (c.clone(), Value::String(shown(c, v, no_mask))))
+        .collect();
+    let mut buckets = serde_json::Map::new();
+    for (i, b) in BUCKETS.iter().enumerate() {
+        buckets.insert(
+            b.to_string(),
+            Value::String(format_yuan(f.credit.buckets[i])),
+        );
+    }
+    let change_json = |c: &Change| {
+        json!({
+            "time": c.time, "command": c.command, "table": c.table, "id": c.id,
+            "field": c.field, "old": shown(&c.field, &c.old, no_mask),
+            "new": shown(&c.field, &c.new, no_mask), "source": c.source,
+        })
+    };
+    json!({
+        "customer": customer,
+        "grade": {
+            "as_of": iso(f.as_of),
+            "tier": g.tier.name(),
+            "segment": g.segment.name(),
+            "reasons": g.reasons.iter().map(|r| r.name()).collect::<Vec<_>>(),
+            "r": g.r, "f": g.f, "m": g.m,
+            "rfm": format!("{}{}{}", g.r, g.f, g.m),
+        },
+        "sales": {
+            "from": iso(f.period.from),
+            "to": iso(f.period.to),
+            "net_sales": format_yuan(g.net_sales),
+            "prev_net_sales": format_yuan(g.prev_net_sales),
+            "orders": g.orders,
+            "last_date": g.last_date,
+        },
+        "credit": {
+            "credit_limit": f.credit_limit.map(format_yuan),
+            "outstanding": format_yuan(f.credit.outstanding),
+            "overdue": format_yuan(f.credit.overdue),
+            "ageing": buckets,
+        },
+        "transactions": f.transactions.iter().map(|t| json!({
+            "id": t.id, "date": t.date, "kind": t.kind, "product": t.product,
+            "quantity": t.quantity.map(format_quantity),
+            "amount": format_yuan(t.amount),
+            "paid": t.paid.map(format_yuan),
+        })).collect::<Vec<_>>(),
+        "followups": {
+            "next_due": f.next_followup.map(iso),
+            "last": f.followups.iter().map(|r| json!({
+                "date": r[0], "channel": r[1], "owner": r[2], "note": r[3], "next_date": r[4],
+            })).collect::<Vec<_>>(),
+        },
+        "changes": f.changes.iter().map(change_json).collect::<Vec<_>>(),
+    })
+}
+
+/// Print a file for people (table, markdown) or as JSON/YAML.
+pub fn print(w: &mut dyn Write, out: Out, f: &File, no_mask: bool) -> Result<()> {
+    let lang = out.lang;
+    match out.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *w, &to_json(f, no_mask))?;
+            writeln!(w)?;
+            return Ok(());
+        }
+        Format::Yaml => {
+            serde_yaml::to_writer(&mut *w, &to_json(f, no_mask))?;
+            return Ok(());
+        }
+        _ => {}
+    }
+    // csv: the customer's record alone, one row (a file is several tables)
+    if out.format == Format::Csv {
+        let labels: Vec<Label> = f.fields.iter().map(|(c, _)| label_of(c)).collect();
+        let row: Vec<Cell> = f
+            .fields
+            .iter()
+            .map(|(c, v)| Cell::Text(shown(c, v, no_mask)))
+            .collect();
+        return write_rows(w, out, &labels, &[row]);
+    }
+    let heading = |w: &mut dyn Write, zh: &str, en: &str| -> Result<()> {
+        if out.format == Format::Markdown {
+            writeln!(w, "\n## {}\n", lang.pick(zh, en))?;
+        } else {
+            writeln!(w, "\n{}", lang.pick(zh, en))?;
+        }
+        Ok(())
+    };
+    let two = [
+        Label::new("field", "项目", "field"),
+        Label::new("value", "内容", "value"),
+    ];
+    let name = f
+        .fields
+        .iter()
+        .find(|(c, _)| c == "name")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let id = f
+        .fields
+        .iter()
+        .find(|(c, _)| c == "id")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if out.format == Format::Markdown {
+        writeln!(
+            w,
+            "# {} {id} {name}",
+            lang.pick("客户档案", "Customer file")
+        )?;
+    } else {
+        writeln!(w, "{} {id} {name}", lang.pick("客户档案", "Customer file"))?;
+    }
+    heading(w, "基本资料", "Record")?;
+    let rows: Vec<Vec<Cell>> = f
+        .fields
+        .iter()
+        .map(|(c, v)| {
+            vec![
+                Cell::Text(label_of(c).text(lang).to_string()),
+                Cell::Text(shown(c, v, no_mask)),
+            ]
+        })
+        .collect();
+    write_rows(w, out, &two, &rows)?;
+    heading(
+        w,
+        &format!("分级与销售(截至 {})", iso(f.as_of)),
+        &format!("Grade and sales (as of {})", iso(f.as_of)),
+    )?;
+    let rows: Vec<Vec<Cell>> = summary(f)
+        .into_iter()
+        .map(|(l, c)| vec![Cell::Text(l.text(lang).to_string()), c])
+        .collect();
+    write_rows(w, out, &two, &rows)?;
+    heading(w, "最近交易", "Last transactions")?;
+    let tl = [
+        Label::new("id", "单号", "id"),
+        Label::new("date", "日期", "date"),
+        Label::new("kind", "类型", "kind"),
+        Label::new("product", "商品", "product"),
+        Label::new("quantity", "数量", "quantity"),
+        Label::new("amount", "金额", "amount"),
+        Label::new("paid", "已付", "paid"),
+    ];
+    let rows: Vec<Vec<Cell>> = f
+        .transactions
+        .iter()
+        .map(|t| {
+            vec![
+                Cell::Text(t.id.clone()),
+                Cell::Text(t.date.clone()),
+                Cell::Text(t.kind.clone()),
+                Cell::Text(t.product.clone()),
+                t.quantity.map_or(Cell::Null, Cell::Qty),
+                Cell::Fen(t.amount),
+                t.paid.map_or(Cell::Null, Cell::Fen),
+            ]
+        })
+        .collect();
+    write_rows(w, out, &tl, &rows)?;
+    heading(w, "回访记录", "Follow-ups")?;
+    let fl = [
+        Label::new("date", "日期", "date"),
+        Label::new("channel", "方式", "channel"),
+        Label::new("owner", "负责人", "owner"),
+        Label::new("note", "内容", "note"),
+        Label::new("next_date", "下次回访", "next"),
+    ];
+    let rows: Vec<Vec<Cell>> = f
+        .followups
+        .iter()
+        .map(|r| r.iter().map(|v| Cell::Text(v.clone())).collect())
+        .collect();
+    write_rows(w, out, &fl, &rows)?;
+    heading(w, "修订记录", "Revisions")?;
+    let rows: Vec<Vec<Cell>> = f.changes.iter().map(|c| change_cells(c, no_mask)).collect();
+    write_rows(w, out, &change_labels(), &rows)?;
+    Ok(())
+}
+
+/// `dangan show` from the command line.
+pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCode> {
+    let archive = Archive::open(&cx.archive)?;
+    crate::flags::register_no_mask(cx, a.no_mask)?;
+    let t = std::time::Instant::now();
+    let shown = run(&archive, &a.key, &a.period, a.last)?;
+    crate::timing("show: the file", t);
+    let mut w = std::io::stdout().lock();
+    match shown {
+        Shown::One(f) => {
+            print(&mut w, cx.out, &f, a.no_mask)?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Shown::Several(table, rows) => {
+            let hits: Vec<crate::lookup::find::Hit> = rows
+                .iter()
+                .map(|&row| crate::lookup::find::Hit {
+                    row,
+                    matched: "key",
+                    score: 100,
+                })
+                .collect();
+            let cells = customer_rows(&table, &hits, a.no_mask);
+            write_rows(&mut w, cx.out, &customer_labels(), &cells)?;
+            Err(crate::Findings(format!(
+                "{} customers match {:?}: show one of them by its archive number",
+                rows.len(),
+                crate::values::text::mask_lookalike(&a.key)
+            ))
+            .into())
+        }
+    }
+}
