@@ -302,8 +302,8 @@ pub fn commit(
     crash_point("renamed");
     if let Some((tmp, base_len)) = &log {
         super::changes::apply_append(tmp, &dir.join(super::changes::CHANGES_FILE), *base_len)?;
-        crash_point("appended");
     }
+    crash_point("appended");
     std::fs::remove_file(&jpath).ok();
     sync_dir(dir);
     if let Some((tmp, _)) = &log {

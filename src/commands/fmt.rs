@@ -181,8 +181,10 @@ pub fn run(archive_dir: &std::path::Path, opts: &FmtOptions) -> Result<Formatted
     let backup = match log {
         Some(mut log) if !staged.is_empty() => {
             for (f, kind) in files.iter().filter(|(f, _)| f.changed) {
+                // the file by its name in the archive (the archive may move)
+                let name = f.path.file_name().unwrap_or_default().to_string_lossy();
                 for c in &f.cells {
-                    let source = format!("fmt {}:{}", c.file, c.line);
+                    let source = format!("fmt {name}:{}", c.line);
                     log.push(*kind, &c.id, &c.column, &c.old, &c.new, &source)?;
                 }
             }

@@ -18,7 +18,8 @@
 //! | 40 | the initials of the name hold TEXT |
 //! | 35 | the address holds TEXT |
 //!
-//! Ties are broken by name, then archive number. Text is compared in its
+//! Ties are broken by the pinyin of the name (the order of a Chinese list),
+//! then the name, then the archive number. Text is compared in its
 //! [`name_key`] form (half-width, no spaces, lower case); pinyin only for a
 //! TEXT of ASCII letters, digits only for a TEXT of at least four digits (and
 //! spaces, dashes, `+`).
@@ -135,7 +136,7 @@ pub fn find(table: &Table, text: &str, filter: &Filter, limit: usize) -> Vec<Hit
         }
         best
     };
-    let mut hits: Vec<Hit> = (0..table.rows.len())
+    let hits: Vec<Hit> = (0..table.rows.len())
         .filter(|&i| filter.keeps(table, i))
         .filter_map(|i| {
             score_row(i).map(|(score, matched)| Hit {
@@ -151,14 +152,23 @@ pub fn find(table: &Table, text: &str, filter: &Filter, limit: usize) -> Vec<Hit
             .map(|c| table.rows[h.row].get(c))
             .unwrap_or_default()
     };
-    hits.sort_by(|a, b| {
+    // ties in the order of a Chinese list: by the pinyin of the name
+    let mut keyed: Vec<(Hit, String)> = hits
+        .into_iter()
+        .map(|h| {
+            let p = names::pinyin(name_of(&h)).0;
+            (h, p)
+        })
+        .collect();
+    keyed.sort_by(|(a, pa), (b, pb)| {
         b.score
             .cmp(&a.score)
+            .then_with(|| pa.cmp(pb))
             .then_with(|| name_of(a).cmp(name_of(b)))
             .then_with(|| id_of(a).cmp(id_of(b)))
     });
-    hits.truncate(limit);
-    hits
+    keyed.truncate(limit);
+    keyed.into_iter().map(|(h, _)| h).collect()
 }
 
 /// Keep the better of the best match so far and a new one.

@@ -46,7 +46,8 @@ pub fn core(name: &str) -> String {
         for (short, full) in PROVINCES {
             for p in [*full, *short] {
                 if let Some(rest) = s.strip_prefix(p)
-                    && rest.chars().count() >= 4
+                    && rest.chars().count() >= 2
+                    && !SUFFIXES.contains(&rest)
                 {
                     s = rest.to_string();
                     break;

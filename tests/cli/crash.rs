@@ -595,8 +595,12 @@ fn wps_saved_demo(dir: &Path) {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo"),
         dir,
     );
-    for t in TABLES {
-        let text = read(dir.join(t)).replace('\n', "\r\n");
+    for t in &TABLES[..3] {
+        let mut text = read(dir.join(t)).replace('\n', "\r\n");
+        if *t == "customers.csv" {
+            // and a person wrote one region short: fmt logs its rewrite
+            text = text.replacen(",广东省,", ",广东,", 1);
+        }
         let (gbk, _, bad) = encoding_rs::GBK.encode(&text);
         assert!(!bad);
         std::fs::write(dir.join(t), gbk).unwrap();
@@ -619,8 +623,22 @@ fn fmt_killed_at_every_step_of_its_commit_leaves_old_or_new() {
     let out = fmt(&done).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let new = tables(&done);
-    // every table rewritten: UTF-8 and LF, the demo's own bytes
-    for t in TABLES {
+    // every table rewritten: UTF-8 and LF, the demo's own bytes; the one
+    // cell rewritten is logged
+    let log = String::from_utf8(new["changes.csv"].clone().unwrap()).unwrap();
+    assert_eq!(log.lines().count(), 2, "{log}");
+    assert!(
+        log.lines().nth(1).unwrap().contains(",fmt,customers,"),
+        "{log}"
+    );
+    assert!(
+        log.lines()
+            .nth(1)
+            .unwrap()
+            .contains(",region,广东,广东省,fmt "),
+        "{log}"
+    );
+    for t in &TABLES[..3] {
         assert_ne!(old[t], new[t], "{t}");
         let demo = std::fs::read(
             Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -22,4 +22,5 @@ mod properties;
 mod reading;
 mod report;
 mod revisions;
+mod show;
 mod validate;

@@ -243,7 +243,25 @@ fn confidential_values_are_masked() {
             assert!(!s.contains(secret.as_str()), "{format} shows {secret}");
         }
     }
-    let open = ok(&["--format", "json", "--no-mask"]);
+    // --no-mask is registered in access.csv: on a copy, not the shipped demo
+    let copy = tempfile::tempdir().unwrap();
+    copy_dir(&demo(), copy.path());
+    let out = dangan()
+        .args([
+            "report",
+            "--as-of",
+            "2026-11-01",
+            "--format",
+            "json",
+            "--no-mask",
+            "--archive",
+        ])
+        .arg(copy.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let open = stdout_of(&out);
+    assert!(read(copy.path().join("access.csv")).contains(",dangan report --as-of 2026-11-01"));
     let v: serde_json::Value = serde_json::from_str(&open).unwrap();
     let b = v["birthdays"]["birthdays"].as_array().unwrap();
     assert!(

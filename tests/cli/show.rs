@@ -1,0 +1,390 @@
+//! `dangan show` (one customer's whole file) and `dangan find` (look-up and
+//! ranking), on the hand-made sales archive whose figures `analyze.rs` and
+//! `classify.rs` work out by hand.
+
+use crate::common::*;
+use std::path::Path;
+
+fn sales() -> String {
+    testdata("sales")
+}
+
+fn run(args: &[&str], dir: &str) -> std::process::Output {
+    dangan()
+        .args(args)
+        .args(["--archive", dir])
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str], dir: &str) -> String {
+    let out = run(args, dir);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
+    stdout_of(&out)
+}
+
+#[test]
+fn show_json_is_the_whole_file_of_one_customer() {
+    let json = ok(
+        &["show", "C001", "--as-of", "2024-06-30", "--format", "json"],
+        &sales(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "customer",
+            "grade",
+            "sales",
+            "credit",
+            "transactions",
+            "followups",
+            "changes"
+        ]
+    );
+    let c = &v["customer"];
+    // every column of the file, canonical and extra, in the file's order
+    assert_eq!(c.as_object().unwrap().len(), 23);
+    assert_eq!(c["id"], "C001");
+    assert_eq!(c["name"], "华南建材有限公司");
+    assert_eq!(c["kind"], "enterprise");
+    assert_eq!(c["region"], "广东省");
+    assert_eq!(c["mobile"], "138****8001");
+    assert_eq!(c["credit_limit"], "10000.00");
+    assert_eq!(c["credit_rating"], "AA");
+    assert_eq!(c["notes"], "大客户");
+    assert_eq!(c["wechat"], "hnjc");
+    // the grade classify gives: A by its 50% share, risk for being over its
+    // credit limit (owes 20,000.00 against 10,000.00)
+    let g = &v["grade"];
+    assert_eq!(g["as_of"], "2024-06-30");
+    assert_eq!(g["tier"], "A");
+    assert_eq!(g["segment"], "risk");
+    assert_eq!(g["reasons"], serde_json::json!(["over_credit_limit"]));
+    assert_eq!(g["rfm"], "455");
+    let s = &v["sales"];
+    assert_eq!(s["from"], "2023-07-01");
+    assert_eq!(s["to"], "2024-06-30");
+    assert_eq!(s["net_sales"], "50000.00");
+    assert_eq!(s["prev_net_sales"], "0.00");
+    assert_eq!(s["orders"], 1);
+    assert_eq!(s["last_date"], "2024-05-10");
+    let cr = &v["credit"];
+    assert_eq!(cr["credit_limit"], "10000.00");
+    assert_eq!(cr["outstanding"], "20000.00");
+    assert_eq!(cr["overdue"], "0.00");
+    // due 2024-07-10: not yet due at the end of June
+    assert_eq!(cr["ageing"]["not_due"], "20000.00");
+    assert_eq!(cr["ageing"]["days_1_30"], "0.00");
+    assert_eq!(
+        v["transactions"],
+        serde_json::json!([{
+            "id": "T001", "date": "2024-05-10", "kind": "sale", "product": "水泥",
+            "quantity": "1000", "amount": "50000.00", "paid": "30000.00"
+        }])
+    );
+    // no follow-up: the last sale and tier A's 30 days
+    assert_eq!(v["followups"]["next_due"], "2024-06-09");
+    assert_eq!(v["followups"]["last"], serde_json::json!([]));
+    assert_eq!(v["changes"], serde_json::json!([]));
+}
+
+#[test]
+fn show_agrees_with_classify_for_every_customer() {
+    let csv = ok(
+        &["classify", "--as-of", "2024-06-30", "--format", "csv"],
+        &sales(),
+    );
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let mut n = 0;
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let json = ok(
+            &["show", &rec[0], "--as-of", "2024-06-30", "--format", "json"],
+            &sales(),
+        );
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["sales"]["net_sales"], rec[4], "{}", &rec[0]);
+        assert_eq!(v["grade"]["tier"], rec[7], "{}", &rec[0]);
+        assert_eq!(v["grade"]["segment"], rec[8], "{}", &rec[0]);
+        assert_eq!(
+            v["grade"]["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(";"),
+            rec[9].to_string()
+        );
+        assert_eq!(v["grade"]["rfm"], rec[18], "{}", &rec[0]);
+        n += 1;
+    }
+    assert_eq!(n, 11);
+}
+
+#[test]
+fn show_in_a_chinese_table_labels_every_field_and_masks() {
+    let out = ok(
+        &[
+            "show",
+            "13800138004",
+            "--as-of",
+            "2024-06-30",
+            "--format",
+            "table",
+            "--lang",
+            "zh",
+        ],
+        &sales(),
+    );
+    let line = |label: &str| -> String {
+        out.lines()
+            .find(|l| l.contains(&format!("│ {label} ")))
+            .unwrap_or_else(|| panic!("no {label} in\n{out}"))
+            .split('┆')
+            .nth(1)
+            .unwrap()
+            .trim()
+            .trim_end_matches('│')
+            .trim()
+            .to_string()
+    };
+    assert!(out.starts_with("客户档案 C004 西南医药连锁\n"), "{out}");
+    assert_eq!(line("档案编号"), "C004");
+    assert_eq!(line("客户名称"), "西南医药连锁");
+    assert_eq!(line("手机"), "138****8004");
+    assert_eq!(line("负责人"), "王芳");
+    assert_eq!(line("信用等级"), "AAA");
+    assert_eq!(line("等级"), "A");
+    assert_eq!(line("类别"), "key");
+    // a sale of 20,000.00 and a discount of 1,000.00
+    assert_eq!(line("本期净销售额"), "19000.00");
+    assert_eq!(line("订单数"), "2");
+    assert_eq!(line("最近交易"), "2024-01-15");
+    assert_eq!(line("应收余额"), "0.00");
+    for heading in [
+        "基本资料",
+        "分级与销售(截至 2024-06-30)",
+        "最近交易",
+        "回访记录",
+        "修订记录",
+    ] {
+        assert!(out.lines().any(|l| l == heading), "{heading}");
+    }
+    assert!(!out.contains("13800138004"));
+    // the last transactions, newest first
+    let t2 = out.find("│ T002 ").unwrap();
+    let t3 = out.find("│ T003 ").unwrap();
+    assert!(t3 < t2, "{out}");
+}
+
+#[test]
+fn show_finds_a_customer_by_any_of_its_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(&sales()), tmp.path());
+    let dir = tmp.path().to_str().unwrap();
+    let f = tmp.path().join("keys.csv");
+    std::fs::write(
+        &f,
+        "客户编号,统一社会信用代码,身份证号\nC001,91440101MA5CXXXX1X,\nC005,,110105199003071238\n",
+    )
+    .unwrap();
+    ok(&["import", f.to_str().unwrap()], dir);
+    for (key, id) in [
+        ("c001", "C001"),
+        ("91440101MA5CXXXX1X", "C001"),
+        ("110105199003071238", "C005"),
+        ("138 0013 8005", "C005"),
+        ("+86 13800138005", "C005"),
+        ("华南建材有限公司", "C001"),
+        ("华南建材 有限公司", "C001"),
+    ] {
+        let json = ok(
+            &["show", key, "--as-of", "2024-06-30", "--format", "json"],
+            dir,
+        );
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["customer"]["id"], id, "{key}");
+    }
+    // the revision the import made is in the file
+    let json = ok(
+        &["show", "C005", "--as-of", "2024-06-30", "--format", "json"],
+        dir,
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["changes"][0]["field"], "id_number");
+    assert_eq!(v["changes"][0]["new"], "110***********1238");
+    assert_eq!(v["customer"]["id_number"], "110***********1238");
+}
+
+#[test]
+fn a_key_of_several_customers_lists_them_and_exits_1_an_unknown_key_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(&sales()), tmp.path());
+    let dir = tmp.path().to_str().unwrap();
+    let f = tmp.path().join("twins.csv");
+    // a second 陈小姐 with her own mobile: the name names two customers
+    std::fs::write(&f, "客户名称,手机\n陈小姐,13900000005\n").unwrap();
+    ok(&["import", f.to_str().unwrap()], dir);
+    let out = run(&["show", "陈小姐", "--format", "csv"], dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert_eq!(
+        stdout_of(&out),
+        "id,name,kind,region,city,owner,mobile,matched,score\n\
+         C005,陈小姐,individual,广东省,深圳市,李娜,138****8005,key,100\n\
+         C000012,陈小姐,,,,,139****0005,key,100\n"
+    );
+    assert_eq!(
+        stderr_of(&out),
+        "dangan: 2 customers match \"陈小姐\": show one of them by its archive number\n"
+    );
+    let out = run(&["show", "C404"], dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&out),
+        "dangan: error: no customer has the archive number, mobile, credit code, ID number or name \"C404\"; try `dangan find C404`\n"
+    );
+    // a mobile in an error message is masked
+    let out = run(&["show", "13912345678"], dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("\"139****5678\""),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = run(&["show"], dir);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// An archive of companies written in the ways people write them.
+fn names_archive(root: &Path) -> String {
+    let dir = root.join("names");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("customers.csv"),
+        "id,name,contact,mobile,phone,address,owner,region\n\
+         C001,深圳市鸿达贸易有限公司,张伟,13800138000,0755-86001234,深圳市南山区科技园,王芳,广东省\n\
+         C002,鸿达贸易(深圳)有限公司,李娜,13912348000,,广州市天河区,李强,广东省\n\
+         C003,宏大机械厂,赵鸿,13700001111,,佛山市顺德区,王芳,广东省\n\
+         C004,北京鸿达,钱七,13600002222,010-12348000,北京市朝阳区,李强,北京市\n\
+         C005,华达科技有限公司,孙八,13500003333,,上海市鸿达路8号,王芳,上海市\n",
+    )
+    .unwrap();
+    dir.display().to_string()
+}
+
+fn found(out: &str) -> Vec<(String, String, String)> {
+    out.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[7].to_string(), f[8].to_string())
+        })
+        .collect()
+}
+
+fn t(id: &str, matched: &str, score: &str) -> (String, String, String) {
+    (id.into(), matched.into(), score.into())
+}
+
+#[test]
+fn find_ranks_names_written_in_different_ways() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = names_archive(tmp.path());
+    // 北京鸿达's core is 鸿达 itself; both ways of writing 鸿达贸易 next, by
+    // their core (in pinyin order: hongda…, shenzhen…); then the address
+    assert_eq!(
+        found(&ok(&["find", "鸿达", "--format", "csv"], &dir)),
+        [
+            t("C004", "name", "90"),
+            t("C002", "name", "80"),
+            t("C001", "name", "80"),
+            t("C005", "address", "35"),
+        ]
+    );
+    assert_eq!(
+        found(&ok(&["find", "鸿达贸易", "--format", "csv"], &dir)),
+        [t("C002", "name", "90"), t("C001", "name", "90")]
+    );
+    // pinyin in full and as initials; 宏大 sounds the same (hongda)
+    assert_eq!(
+        found(&ok(&["find", "hongda", "--format", "csv"], &dir)),
+        [
+            t("C004", "pinyin", "65"),
+            t("C003", "pinyin", "65"),
+            t("C002", "pinyin", "65"),
+            t("C001", "pinyin", "65"),
+        ]
+    );
+    assert_eq!(
+        found(&ok(&["find", "HDMY", "--format", "csv"], &dir)),
+        [t("C002", "pinyin", "55"), t("C001", "pinyin", "55")]
+    );
+    // a contact
+    assert_eq!(
+        found(&ok(&["find", "赵鸿", "--format", "csv"], &dir)),
+        [t("C003", "contact", "45")]
+    );
+}
+
+#[test]
+fn find_by_digits_numbers_filters_and_no_match() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = names_archive(tmp.path());
+    // the last four digits of a mobile or a landline rank above digits inside one
+    assert_eq!(
+        found(&ok(&["find", "8000", "--format", "csv"], &dir)),
+        [
+            t("C004", "phone", "70"),
+            t("C002", "mobile", "70"),
+            t("C001", "mobile", "70"),
+        ]
+    );
+    assert_eq!(
+        found(&ok(&["find", "1380013", "--format", "csv"], &dir)),
+        [t("C001", "mobile", "60")]
+    );
+    assert_eq!(
+        found(&ok(&["find", "138-0013-8000", "--format", "csv"], &dir)),
+        [t("C001", "mobile", "100")]
+    );
+    // three digits are too few to be a phone
+    assert_eq!(found(&ok(&["find", "800", "--format", "csv"], &dir)), []);
+    assert_eq!(
+        found(&ok(&["find", "c003", "--format", "csv"], &dir)),
+        [t("C003", "id", "100")]
+    );
+    // --owner and --where narrow the list
+    assert_eq!(
+        found(&ok(
+            &["find", "鸿达", "--owner", "王芳", "--format", "csv"],
+            &dir
+        )),
+        [t("C001", "name", "80"), t("C005", "address", "35")]
+    );
+    assert_eq!(
+        found(&ok(
+            &["find", "鸿达", "--where", "地区=北京", "--format", "csv"],
+            &dir
+        )),
+        [t("C004", "name", "90")]
+    );
+    assert_eq!(
+        found(&ok(
+            &["find", "鸿达", "--where", "address~深圳", "--format", "csv"],
+            &dir
+        )),
+        [t("C001", "name", "80")]
+    );
+    // no match: the header alone, exit 0
+    let out = ok(&["find", "不存在的公司", "--format", "csv"], &dir);
+    assert_eq!(out, "id,name,kind,region,city,owner,mobile,matched,score\n");
+    // a column the customers lack is bad usage
+    let out = run(&["find", "鸿达", "--where", "colour=red"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("--where colour: the customers have no such column"));
+    let out = run(&["find", "鸿达", "--where", "region"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+}
