@@ -27,7 +27,7 @@ use polars_io::ipc::{IpcReader, IpcWriter};
 use std::path::{Path, PathBuf};
 
 /// The directory of the copies, inside the archive.
-pub const CACHE_DIR: &str = ".cache";
+pub use crate::archive::CACHE_DIR;
 
 /// The named columns of `csv` (all of them present in the file) from its
 /// binary copy, made first when there is none that matches the CSV. `None`:
@@ -92,31 +92,7 @@ fn copy_path(dir: &Path, csv: &Path, meta: &std::fs::Metadata) -> Option<PathBuf
     )
 }
 
-/// What changes whenever the file's contents may have changed.
-#[cfg(unix)]
-fn stamp(m: &std::fs::Metadata) -> String {
-    use std::os::unix::fs::MetadataExt;
-    format!(
-        "{:x}-{:x}.{:x}-{:x}.{:x}-{:x}",
-        m.len(),
-        m.mtime(),
-        m.mtime_nsec(),
-        m.ctime(),
-        m.ctime_nsec(),
-        m.ino()
-    )
-}
-
-#[cfg(not(unix))]
-fn stamp(m: &std::fs::Metadata) -> String {
-    let modified = m
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{:x}-{modified:x}", m.len())
-}
+use crate::archive::file_stamp as stamp;
 
 /// The columns of a copy, read (and checked) into memory: every other
 /// column on a second thread (the reader checks one column after another).

@@ -15,6 +15,38 @@ use anyhow::{Context, Result, anyhow, bail};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The archive's folder of derived files (binary copies, the search index):
+/// safe to delete at any time.
+pub const CACHE_DIR: &str = ".cache";
+
+/// What changes whenever a file's contents may have changed (size,
+/// modification and change times, inode): the name of a derived file
+/// carries it, so a stale one is never read.
+#[cfg(unix)]
+pub fn file_stamp(m: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "{:x}-{:x}.{:x}-{:x}.{:x}-{:x}",
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec(),
+        m.ino()
+    )
+}
+
+#[cfg(not(unix))]
+pub fn file_stamp(m: &std::fs::Metadata) -> String {
+    let modified = m
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{:x}-{modified:x}", m.len())
+}
+
 pub struct Archive {
     pub dir: PathBuf,
     pub settings: Settings,

@@ -11,11 +11,10 @@
 use crate::archive::Archive;
 use crate::archive::schema::TableKind;
 use crate::lookup::filter::{Condition, Filter};
-use crate::lookup::find::find;
-use crate::render::output::{Cell, Out, write_rows};
-use crate::render::records::{customer_labels, customer_rows};
+use crate::lookup::find::{Fields, OUT_COLUMNS, Query, find};
+use crate::render::output::{Cell, write_rows};
+use crate::render::records::{customer_labels, customer_row};
 use anyhow::Result;
-use std::io::Write;
 
 /// The flags of `dangan find`.
 #[derive(clap::Args)]
@@ -37,23 +36,60 @@ pub struct Args {
     pub no_mask: bool,
 }
 
-pub fn print(w: &mut dyn Write, out: Out, rows: &[Vec<Cell>]) -> Result<()> {
-    write_rows(w, out, &customer_labels(), rows)
-}
-
 /// `dangan find` from the command line.
 pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCode> {
     let archive = Archive::open(&cx.archive)?;
     crate::flags::register_no_mask(cx, a.no_mask)?;
+    let query = Query::new(&a.text);
+    // the index holds the listed columns: a --where on another one reads the file
+    let index_serves = a
+        .conditions
+        .iter()
+        .all(|c| OUT_COLUMNS.contains(&c.column.as_str()));
     let t = std::time::Instant::now();
-    let table = archive.read_canonical(TableKind::Customers)?;
-    crate::timing("find: read customers", t);
-    let filter = Filter::new(&table, a.owner.as_deref(), &a.conditions)?;
+    let (fields, columns, table) = match index_serves
+        .then(|| crate::lookup::index::load(&archive, &query.fields()))
+        .flatten()
+    {
+        Some(l) => (l.fields, l.columns, None),
+        None => {
+            let table = archive.read_canonical(TableKind::Customers)?;
+            (Fields::of_table(&table), table.columns.clone(), Some(table))
+        }
+    };
+    crate::timing("find: the customers' fields", t);
+    let filter = Filter::new(&columns, a.owner.as_deref(), &a.conditions)?;
+    let keep = |row: usize| -> bool {
+        if filter.is_empty() {
+            return true;
+        }
+        match &table {
+            Some(t) => filter.keeps_row(t, row),
+            None => {
+                let out = fields.out(row);
+                filter.keeps(&|c| {
+                    OUT_COLUMNS
+                        .iter()
+                        .position(|x| *x == c)
+                        .map(|i| out[i])
+                        .unwrap_or_default()
+                })
+            }
+        }
+    };
     let t = std::time::Instant::now();
-    let hits = find(&table, &a.text, &filter, a.limit);
+    let hits = find(&fields, &a.text, &keep, a.limit);
     crate::timing("find: search", t);
-    let rows = customer_rows(&table, &hits, a.no_mask);
-    print(&mut std::io::stdout().lock(), cx.out, &rows)?;
+    let rows: Vec<Vec<Cell>> = hits
+        .iter()
+        .map(|h| customer_row(&fields.out(h.row), h, a.no_mask))
+        .collect();
+    write_rows(
+        &mut std::io::stdout().lock(),
+        cx.out,
+        &customer_labels(),
+        &rows,
+    )?;
     if cx.chatty && hits.is_empty() {
         eprintln!(
             "{}",

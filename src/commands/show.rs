@@ -22,7 +22,7 @@ use crate::archive::changes::{Change, read_log};
 use crate::archive::schema::TableKind;
 use crate::archive::{Archive, Table};
 use crate::render::output::{Cell, Format, Label, Out, write_rows};
-use crate::render::records::{change_cells, change_labels, customer_labels, customer_rows, shown};
+use crate::render::records::{change_cells, change_labels, customer_labels, customer_row, shown};
 use crate::values::dates::{iso, parse_iso};
 use crate::values::money::{format_quantity, format_yuan};
 use anyhow::{Result, anyhow};
@@ -312,8 +312,15 @@ fn summary(f: &File) -> Vec<(Label, Cell)> {
         "逾期91-180天",
         "逾期180天以上",
     ];
+    let en = [
+        "not due",
+        "1-30 days overdue",
+        "31-90 days",
+        "91-180 days",
+        "over 180 days",
+    ];
     for (i, b) in BUCKETS.iter().enumerate() {
-        v.push((Label::new(b, zh[i], b), Cell::Fen(f.credit.buckets[i])));
+        v.push((Label::new(b, zh[i], en[i]), Cell::Fen(f.credit.buckets[i])));
     }
     v.push((
         Label::new("next_followup", "下次回访", "next follow-up"),
@@ -524,15 +531,22 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
             Ok(std::process::ExitCode::SUCCESS)
         }
         Shown::Several(table, rows) => {
-            let hits: Vec<crate::lookup::find::Hit> = rows
+            let cells: Vec<Vec<Cell>> = rows
                 .iter()
-                .map(|&row| crate::lookup::find::Hit {
-                    row,
-                    matched: "key",
-                    score: 100,
+                .map(|&row| {
+                    let r = &table.rows[row];
+                    let out: Vec<&str> = crate::lookup::find::OUT_COLUMNS
+                        .iter()
+                        .map(|c| table.col(c).map(|i| r.get(i)).unwrap_or_default())
+                        .collect();
+                    let hit = crate::lookup::find::Hit {
+                        row,
+                        matched: "key",
+                        score: 100,
+                    };
+                    customer_row(&out, &hit, a.no_mask)
                 })
                 .collect();
-            let cells = customer_rows(&table, &hits, a.no_mask);
             write_rows(&mut w, cx.out, &customer_labels(), &cells)?;
             Err(crate::Findings(format!(
                 "{} customers match {:?}: show one of them by its archive number",

@@ -55,34 +55,36 @@ impl Condition {
     }
 }
 
-/// Conditions bound to the columns of one table.
+/// Conditions checked against the columns of the customers.
 pub struct Filter {
-    checks: Vec<(usize, Condition)>,
+    checks: Vec<Condition>,
 }
 
 impl Filter {
     /// `owner` (`--owner`) and the `--where` conditions, checked against the
-    /// customers' columns: a column the table lacks is an error naming the
-    /// columns it has.
-    pub fn new(table: &Table, owner: Option<&str>, conditions: &[Condition]) -> Result<Filter> {
-        let mut all: Vec<Condition> = conditions.to_vec();
+    /// customers' columns: a column they lack is an error naming the columns
+    /// they have.
+    pub fn new(
+        columns: &[String],
+        owner: Option<&str>,
+        conditions: &[Condition],
+    ) -> Result<Filter> {
+        let mut checks: Vec<Condition> = conditions.to_vec();
         if let Some(o) = owner {
-            all.push(Condition {
+            checks.push(Condition {
                 column: "owner".into(),
                 op: Op::Equals,
                 value: o.trim().to_string(),
             });
         }
-        let mut checks = Vec::new();
-        for c in all {
-            let Some(i) = table.col(&c.column) else {
+        for c in &checks {
+            if !columns.contains(&c.column) {
                 bail!(
                     "--where {}: the customers have no such column (they have: {})",
                     c.column,
-                    table.columns.join(", ")
+                    columns.join(", ")
                 );
-            };
-            checks.push((i, c));
+            }
         }
         Ok(Filter { checks })
     }
@@ -91,17 +93,27 @@ impl Filter {
         self.checks.is_empty()
     }
 
-    /// Does row `row` of the table hold every condition?
-    pub fn keeps(&self, table: &Table, row: usize) -> bool {
-        let r = &table.rows[row];
-        self.checks.iter().all(|(i, c)| {
-            let v = r.get(*i);
+    /// The columns the conditions read.
+    pub fn columns(&self) -> impl Iterator<Item = &str> {
+        self.checks.iter().map(|c| c.column.as_str())
+    }
+
+    /// Does a customer hold every condition? `get` gives its value of a column.
+    pub fn keeps<'a>(&self, get: &dyn Fn(&str) -> &'a str) -> bool {
+        self.checks.iter().all(|c| {
+            let v = get(&c.column);
             match c.op {
                 Op::Equals => v == c.value,
                 Op::NotEquals => v != c.value,
                 Op::Contains => v.contains(c.value.as_str()),
             }
         })
+    }
+
+    /// Does row `row` of `table` hold every condition?
+    pub fn keeps_row(&self, table: &Table, row: usize) -> bool {
+        let r = &table.rows[row];
+        self.keeps(&|c| table.col(c).map(|i| r.get(i)).unwrap_or_default())
     }
 }
 

@@ -5,7 +5,7 @@
 //!
 //! | score | match |
 //! |---:|---|
-//! | 100 | the archive number, credit code, ID number or mobile exactly; the name exactly |
+//! | 100 | the archive number, credit code, ID number, mobile or landline exactly; the name exactly |
 //! | 90 | the name's core exactly (`鸿达贸易` for 深圳市鸿达贸易有限公司) |
 //! | 80 | the name's core starts with TEXT |
 //! | 75 | an archive number, credit code or ID number starts with TEXT |
@@ -23,11 +23,191 @@
 //! [`name_key`] form (half-width, no spaces, lower case); pinyin only for a
 //! TEXT of ASCII letters, digits only for a TEXT of at least four digits (and
 //! spaces, dashes, `+`).
+//!
+//! The search runs over [`Fields`]: per searchable field, every customer's
+//! value in one buffer, so a substring is found by one SIMD scan of the
+//! buffer (`memchr::memmem`) rather than a comparison per customer. The
+//! fields are made from the customers table, or read from the search index
+//! that `lookup::index` keeps in `.cache/` for a big customers file.
 
 use crate::archive::Table;
-use crate::lookup::filter::Filter;
 use crate::lookup::names;
 use crate::values::text::name_key;
+
+/// A searchable field: what the index holds for every customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Id,
+    CreditCode,
+    IdNumber,
+    /// the digits of the mobile
+    Mobile,
+    /// the digits of the landline
+    Phone,
+    /// the name, `name_key`
+    Name,
+    /// the name's core (`names::core`)
+    Core,
+    NamePinyin,
+    NameInitials,
+    CorePinyin,
+    CoreInitials,
+    Contact,
+    Address,
+    /// the output columns (`OUT_COLUMNS`), separated by U+001F
+    Out,
+}
+
+impl Field {
+    pub const ALL: [Field; 14] = [
+        Field::Id,
+        Field::CreditCode,
+        Field::IdNumber,
+        Field::Mobile,
+        Field::Phone,
+        Field::Name,
+        Field::Core,
+        Field::NamePinyin,
+        Field::NameInitials,
+        Field::CorePinyin,
+        Field::CoreInitials,
+        Field::Contact,
+        Field::Address,
+        Field::Out,
+    ];
+
+    /// What `matched` says when this field matched.
+    pub fn matched(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::CreditCode => "credit_code",
+            Field::IdNumber => "id_number",
+            Field::Mobile => "mobile",
+            Field::Phone => "phone",
+            Field::Name | Field::Core => "name",
+            Field::NamePinyin | Field::NameInitials | Field::CorePinyin | Field::CoreInitials => {
+                "pinyin"
+            }
+            Field::Contact => "contact",
+            Field::Address => "address",
+            Field::Out => "",
+        }
+    }
+}
+
+/// The columns a found customer is listed with.
+pub const OUT_COLUMNS: [&str; 7] = ["id", "name", "kind", "region", "city", "owner", "mobile"];
+
+/// The separator of the output columns in [`Field::Out`].
+pub const OUT_SEP: char = '\u{1f}';
+
+/// One field of every customer: the values one after another, each ended by
+/// `\n` (no value holds one), and where each starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Column {
+    pub data: Vec<u8>,
+    /// `starts[i]` is where customer i's value begins; one more at the end
+    pub starts: Vec<u32>,
+}
+
+impl Column {
+    pub fn get(&self, row: usize) -> &str {
+        let (a, b) = (self.starts[row] as usize, self.starts[row + 1] as usize - 1);
+        std::str::from_utf8(&self.data[a..b]).unwrap_or_default()
+    }
+
+    fn push(&mut self, v: &str) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        for b in v.bytes() {
+            self.data
+                .push(if b == b'\n' || b == b'\r' { b' ' } else { b });
+        }
+        self.data.push(b'\n');
+        self.starts.push(self.data.len() as u32);
+    }
+}
+
+/// The searchable fields of every customer (in the customers file's order).
+#[derive(Debug, Clone, Default)]
+pub struct Fields {
+    pub rows: usize,
+    pub columns: Vec<Option<Column>>,
+}
+
+impl Fields {
+    /// Every field of every customer of `table`.
+    pub fn of_table(table: &Table) -> Fields {
+        let mut columns: Vec<Column> = vec![Column::default(); Field::ALL.len()];
+        let col = |n: &str| table.col(n);
+        fn get(r: &crate::archive::Record, n: Option<usize>) -> &str {
+            n.map(|i| r.get(i)).unwrap_or_default()
+        }
+        let (c_id, c_credit, c_idno, c_mobile, c_phone, c_name, c_contact, c_address) = (
+            col("id"),
+            col("credit_code"),
+            col("id_number"),
+            col("mobile"),
+            col("phone"),
+            col("name"),
+            col("contact"),
+            col("address"),
+        );
+        let out_cols: Vec<Option<usize>> = OUT_COLUMNS.iter().map(|c| col(c)).collect();
+        let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
+        let mut out = String::new();
+        for r in &table.rows {
+            let name = get(r, c_name);
+            let core = names::core(name);
+            let key = name_key(name);
+            let (np, ni) = names::pinyin(&key);
+            let (cp, ci) = names::pinyin(&core);
+            out.clear();
+            for (k, c) in out_cols.iter().enumerate() {
+                if k > 0 {
+                    out.push(OUT_SEP);
+                }
+                out.push_str(get(r, *c));
+            }
+            let values: [&str; 14] = [
+                &get(r, c_id).to_ascii_lowercase(),
+                &get(r, c_credit).to_ascii_lowercase(),
+                &get(r, c_idno).to_ascii_lowercase(),
+                &digits(get(r, c_mobile)),
+                &digits(get(r, c_phone)),
+                &key,
+                &core,
+                &np,
+                &ni,
+                &cp,
+                &ci,
+                &name_key(get(r, c_contact)),
+                &name_key(get(r, c_address)),
+                &out,
+            ];
+            for (c, v) in columns.iter_mut().zip(values) {
+                c.push(v);
+            }
+        }
+        Fields {
+            rows: table.rows.len(),
+            columns: columns.into_iter().map(Some).collect(),
+        }
+    }
+
+    pub fn column(&self, f: Field) -> Option<&Column> {
+        self.columns.get(f as usize).and_then(Option::as_ref)
+    }
+
+    /// The output columns of customer `row`.
+    pub fn out(&self, row: usize) -> Vec<&str> {
+        match self.column(Field::Out) {
+            Some(c) => c.get(row).split(OUT_SEP).collect(),
+            None => vec![""; OUT_COLUMNS.len()],
+        }
+    }
+}
 
 /// One customer found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,141 +219,179 @@ pub struct Hit {
     pub score: u32,
 }
 
-/// The customers of `table` that `text` names, best first, at most `limit`.
-pub fn find(table: &Table, text: &str, filter: &Filter, limit: usize) -> Vec<Hit> {
-    let q = name_key(text);
-    if q.is_empty() {
+/// What TEXT is, and so which fields it is compared with.
+pub struct Query {
+    text: String,
+    digits: Option<String>,
+    pinyin: bool,
+}
+
+impl Query {
+    pub fn new(text: &str) -> Query {
+        let key = name_key(text);
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        let digit_query = digits.len() >= 4
+            && text
+                .trim()
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+'));
+        let pinyin = !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase());
+        Query {
+            text: key,
+            digits: digit_query.then_some(digits),
+            pinyin,
+        }
+    }
+
+    /// The fields this query reads (what `lookup::index` loads).
+    pub fn fields(&self) -> Vec<Field> {
+        let mut f = vec![
+            Field::Id,
+            Field::CreditCode,
+            Field::IdNumber,
+            Field::Name,
+            Field::Core,
+            Field::Contact,
+            Field::Address,
+            Field::Out,
+        ];
+        if self.digits.is_some() {
+            f.extend([Field::Mobile, Field::Phone]);
+        }
+        if self.pinyin {
+            f.extend([
+                Field::NamePinyin,
+                Field::NameInitials,
+                Field::CorePinyin,
+                Field::CoreInitials,
+            ]);
+        }
+        f
+    }
+}
+
+/// How a value holds the query.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Exact,
+    Prefix,
+    Suffix,
+    Inside,
+}
+
+/// Scores per field and place (0: that place does not count).
+fn score(f: Field, p: Place, qlen: usize) -> u8 {
+    use Field::*;
+    use Place::*;
+    match (f, p) {
+        (Id | CreditCode | IdNumber, Exact) => 100,
+        (Id | CreditCode | IdNumber, Prefix) => 75,
+        (Id | CreditCode | IdNumber, _) if qlen >= 4 => 60,
+        (Mobile | Phone, Exact) => 100,
+        (Mobile | Phone, Suffix) => 70,
+        (Mobile | Phone, _) => 60,
+        (Name, Exact) => 100,
+        (Name, _) => 70,
+        (Core, Exact) => 90,
+        (Core, Prefix) => 80,
+        (CorePinyin, Exact | Prefix) => 65,
+        (CoreInitials, Exact | Prefix) => 55,
+        (NamePinyin, _) => 50,
+        (NameInitials, _) => 40,
+        (Contact, _) => 45,
+        (Address, _) => 35,
+        _ => 0,
+    }
+}
+
+/// The customers that `text` names, best first, at most `limit`, among those
+/// `keep` accepts (given a customer's row).
+pub fn find(fields: &Fields, text: &str, keep: &dyn Fn(usize) -> bool, limit: usize) -> Vec<Hit> {
+    let q = Query::new(text);
+    if q.text.is_empty() {
         return Vec::new();
     }
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    let digit_query = digits.len() >= 4
-        && text
-            .trim()
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+'));
-    let pinyin_query = q.chars().all(|c| c.is_ascii_lowercase());
-    let col = |n: &str| table.col(n);
-    let (c_name, c_contact, c_address) = (col("name"), col("contact"), col("address"));
-    let codes: Vec<(usize, &'static str)> = [
-        ("id", "id"),
-        ("credit_code", "credit_code"),
-        ("id_number", "id_number"),
-    ]
-    .iter()
-    .filter_map(|(c, label)| col(c).map(|i| (i, *label)))
-    .collect();
-    let phones: Vec<(usize, &'static str)> = [("mobile", "mobile"), ("phone", "phone")]
-        .iter()
-        .filter_map(|(c, label)| col(c).map(|i| (i, *label)))
-        .collect();
-    let score_row = |i: usize| -> Option<(u32, &'static str)> {
-        let r = &table.rows[i];
-        let mut best: Option<(u32, &'static str)> = None;
-        for &(c, label) in &codes {
-            let v = r.get(c).to_ascii_lowercase();
-            if v.is_empty() {
+    let mut best = vec![(0u8, Field::Out); fields.rows];
+    let mut scan = |f: Field, needle: &str| {
+        let Some(col) = fields.column(f) else {
+            return;
+        };
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let mut last_row = usize::MAX;
+        for pos in finder.find_iter(&col.data) {
+            let row = col.starts.partition_point(|&s| s as usize <= pos) - 1;
+            if row == last_row {
                 continue;
             }
-            if v == q {
-                offer(&mut best, 100, label);
-            } else if v.starts_with(&q) {
-                offer(&mut best, 75, label);
-            } else if q.len() >= 4 && v.contains(&q) {
-                offer(&mut best, 60, label);
+            last_row = row;
+            let v = col.get(row);
+            let place = if v == needle {
+                Place::Exact
+            } else if v.starts_with(needle) {
+                Place::Prefix
+            } else if v.ends_with(needle) {
+                Place::Suffix
+            } else {
+                Place::Inside
+            };
+            let s = score(f, place, needle.len());
+            if s > best[row].0 {
+                best[row] = (s, f);
             }
         }
-        if digit_query {
-            for &(c, label) in &phones {
-                let v: String = r.get(c).chars().filter(char::is_ascii_digit).collect();
-                if v.is_empty() {
-                    continue;
-                }
-                if v == digits {
-                    offer(&mut best, 100, label);
-                } else if v.ends_with(&digits) {
-                    offer(&mut best, 70, label);
-                } else if v.contains(&digits) {
-                    offer(&mut best, 60, label);
-                }
-            }
-        }
-        if let Some(c) = c_name {
-            let name = r.get(c);
-            let key = name_key(name);
-            if !key.is_empty() {
-                let core = names::core(name);
-                if key == q {
-                    offer(&mut best, 100, "name");
-                } else if core == q {
-                    offer(&mut best, 90, "name");
-                } else if core.starts_with(&q) {
-                    offer(&mut best, 80, "name");
-                } else if key.contains(&q) {
-                    offer(&mut best, 70, "name");
-                }
-                if pinyin_query && best.is_none_or(|(b, _)| b < 65) {
-                    let (core_full, core_initials) = names::pinyin(&core);
-                    let (full, initials) = names::pinyin(&key);
-                    if core_full.starts_with(&q) {
-                        offer(&mut best, 65, "pinyin");
-                    } else if core_initials.starts_with(&q) {
-                        offer(&mut best, 55, "pinyin");
-                    } else if full.contains(&q) {
-                        offer(&mut best, 50, "pinyin");
-                    } else if initials.contains(&q) {
-                        offer(&mut best, 40, "pinyin");
-                    }
-                }
-            }
-        }
-        for (c, label, s) in [(c_contact, "contact", 45), (c_address, "address", 35)] {
-            if let Some(c) = c
-                && best.is_none_or(|(b, _)| b < s)
-                && name_key(r.get(c)).contains(&q)
-            {
-                offer(&mut best, s, label);
-            }
-        }
-        best
     };
-    let hits: Vec<Hit> = (0..table.rows.len())
-        .filter(|&i| filter.keeps(table, i))
-        .filter_map(|i| {
-            score_row(i).map(|(score, matched)| Hit {
-                row: i,
-                matched,
-                score,
-            })
-        })
-        .collect();
-    let name_of = |h: &Hit| c_name.map(|c| table.rows[h.row].get(c)).unwrap_or_default();
-    let id_of = |h: &Hit| {
-        col("id")
-            .map(|c| table.rows[h.row].get(c))
-            .unwrap_or_default()
-    };
+    for f in [
+        Field::Id,
+        Field::CreditCode,
+        Field::IdNumber,
+        Field::Name,
+        Field::Core,
+        Field::Contact,
+        Field::Address,
+    ] {
+        scan(f, &q.text);
+    }
+    if let Some(d) = &q.digits {
+        scan(Field::Mobile, d);
+        scan(Field::Phone, d);
+    }
+    if q.pinyin {
+        for f in [
+            Field::NamePinyin,
+            Field::NameInitials,
+            Field::CorePinyin,
+            Field::CoreInitials,
+        ] {
+            scan(f, &q.text);
+        }
+    }
     // ties in the order of a Chinese list: by the pinyin of the name
-    let mut keyed: Vec<(Hit, String)> = hits
-        .into_iter()
-        .map(|h| {
-            let p = names::pinyin(name_of(&h)).0;
-            (h, p)
+    let mut keyed: Vec<(Hit, String, Vec<&str>)> = best
+        .iter()
+        .enumerate()
+        .filter(|(_, (s, _))| *s > 0)
+        .filter(|(row, _)| keep(*row))
+        .map(|(row, &(s, f))| {
+            let out = fields.out(row);
+            let p = names::pinyin(out[1]).0;
+            (
+                Hit {
+                    row,
+                    matched: f.matched(),
+                    score: s as u32,
+                },
+                p,
+                out,
+            )
         })
         .collect();
-    keyed.sort_by(|(a, pa), (b, pb)| {
+    keyed.sort_by(|(a, pa, oa), (b, pb, ob)| {
         b.score
             .cmp(&a.score)
             .then_with(|| pa.cmp(pb))
-            .then_with(|| name_of(a).cmp(name_of(b)))
-            .then_with(|| id_of(a).cmp(id_of(b)))
+            .then_with(|| oa[1].cmp(ob[1]))
+            .then_with(|| oa[0].cmp(ob[0]))
     });
     keyed.truncate(limit);
-    keyed.into_iter().map(|(h, _)| h).collect()
-}
-
-/// Keep the better of the best match so far and a new one.
-fn offer(best: &mut Option<(u32, &'static str)>, score: u32, what: &'static str) {
-    if best.is_none_or(|(b, _)| score > b) {
-        *best = Some((score, what));
-    }
+    keyed.into_iter().map(|(h, _, _)| h).collect()
 }

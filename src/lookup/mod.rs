@@ -9,6 +9,7 @@
 
 pub mod filter;
 pub mod find;
+pub mod index;
 pub mod names;
 
 use crate::archive::Table;

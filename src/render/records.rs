@@ -18,10 +18,11 @@ pub fn shown(column: &str, value: &str, no_mask: bool) -> String {
     }
 }
 
-const COLUMNS: [&str; 7] = ["id", "name", "kind", "region", "city", "owner", "mobile"];
+use crate::lookup::find::OUT_COLUMNS;
 
+/// The columns of a list of customers.
 pub fn customer_labels() -> Vec<Label> {
-    let mut l: Vec<Label> = COLUMNS
+    let mut l: Vec<Label> = OUT_COLUMNS
         .iter()
         .map(|c| {
             let zh = TableKind::Customers.column(c).map_or(*c, |col| col.zh);
@@ -33,28 +34,17 @@ pub fn customer_labels() -> Vec<Label> {
     l
 }
 
-/// Customers found (`find`, or the several a `show KEY` names) as output rows (masked unless `no_mask`).
-pub fn customer_rows(table: &crate::archive::Table, hits: &[Hit], no_mask: bool) -> Vec<Vec<Cell>> {
-    hits.iter()
-        .map(|h| {
-            let r = &table.rows[h.row];
-            let mut cells: Vec<Cell> = COLUMNS
-                .iter()
-                .map(|c| {
-                    let v = table.col(c).map(|i| r.get(i)).unwrap_or_default();
-                    let v = if !no_mask && crate::values::text::is_confidential(c) {
-                        crate::values::text::mask(c, v)
-                    } else {
-                        v.to_string()
-                    };
-                    Cell::Text(v)
-                })
-                .collect();
-            cells.push(Cell::Text(h.matched.to_string()));
-            cells.push(Cell::Int(h.score as i64));
-            cells
-        })
-        .collect()
+/// A customer found (`find`, or one of the several a `show KEY` names) as
+/// an output row: its `OUT_COLUMNS` values, masked unless `no_mask`.
+pub fn customer_row(out: &[&str], hit: &Hit, no_mask: bool) -> Vec<Cell> {
+    let mut cells: Vec<Cell> = OUT_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Cell::Text(shown(c, out.get(i).copied().unwrap_or_default(), no_mask)))
+        .collect();
+    cells.push(Cell::Text(hit.matched.to_string()));
+    cells.push(Cell::Int(hit.score as i64));
+    cells
 }
 
 /// The columns of a listing of `changes.csv`.

@@ -388,3 +388,61 @@ fn find_by_digits_numbers_filters_and_no_match() {
     let out = run(&["find", "鸿达", "--where", "region"], &dir);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn find_through_the_search_index_gives_the_same_answers_and_follows_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = names_archive(tmp.path());
+    std::fs::write(
+        Path::new(&plain).join("dangan.yaml"),
+        "archive:\n  cache: false\n",
+    )
+    .unwrap();
+    let indexed = tmp.path().join("indexed");
+    copy_dir(Path::new(&plain), &indexed);
+    // every file gets an index, however small
+    std::fs::write(indexed.join("dangan.yaml"), "archive:\n  cache_min_mb: 0\n").unwrap();
+    let indexed = indexed.display().to_string();
+    let queries: [&[&str]; 8] = [
+        &["鸿达"],
+        &["鸿达贸易"],
+        &["hongda"],
+        &["hd"],
+        &["8000"],
+        &["c003"],
+        &["鸿达", "--owner", "王芳"],
+        &["鸿达", "--where", "region=北京"],
+    ];
+    for q in queries {
+        let args: Vec<&str> = [&["find"][..], q, &["--format", "csv"]].concat();
+        assert_eq!(ok(&args, &indexed), ok(&args, &plain), "{q:?}");
+    }
+    let idx = |dir: &str| -> Vec<String> {
+        std::fs::read_dir(Path::new(dir).join(".cache"))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with("find.") && n.ends_with(".idx"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(idx(&indexed).len(), 1);
+    assert!(idx(&plain).is_empty(), "cache: false made an index");
+    // an import changes the file: the next find sees the new customer, and
+    // the stale index is replaced
+    let old = idx(&indexed);
+    let f = tmp.path().join("new.csv");
+    std::fs::write(&f, "客户名称,手机\n鸿达五金店,13300001234\n").unwrap();
+    ok(&["import", f.to_str().unwrap()], &indexed);
+    let out = ok(&["find", "鸿达五金", "--format", "csv"], &indexed);
+    assert_eq!(found(&out), [t("C000006", "name", "90")]);
+    assert_eq!(idx(&indexed).len(), 1);
+    assert_ne!(idx(&indexed), old);
+    // a damaged index is not believed: removed, and the file is read
+    let path = Path::new(&indexed).join(".cache").join(&idx(&indexed)[0]);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let out = ok(&["find", "鸿达五金", "--format", "csv"], &indexed);
+    assert_eq!(found(&out), [t("C000006", "name", "90")]);
+}
