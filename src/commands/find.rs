@@ -71,7 +71,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
                     OUT_COLUMNS
                         .iter()
                         .position(|x| *x == c)
-                        .map(|i| out[i])
+                        .map(|i| out[i].as_str())
                         .unwrap_or_default()
                 })
             }
@@ -82,7 +82,11 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
     crate::timing("find: search", t);
     let rows: Vec<Vec<Cell>> = hits
         .iter()
-        .map(|h| customer_row(&fields.out(h.row), h, a.no_mask))
+        .map(|h| {
+            let out = fields.out(h.row);
+            let out: Vec<&str> = out.iter().map(String::as_str).collect();
+            customer_row(&out, h, a.no_mask)
+        })
         .collect();
     write_rows(
         &mut std::io::stdout().lock(),

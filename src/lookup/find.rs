@@ -130,10 +130,22 @@ impl Column {
 }
 
 /// The searchable fields of every customer (in the customers file's order).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Fields {
     pub rows: usize,
     pub columns: Vec<Option<Column>>,
+    /// the output columns read from the index when asked for (a few rows
+    /// are listed; reading every customer's would cost more than the search)
+    pub out_on_disk: Option<OutOnDisk>,
+}
+
+/// [`Field::Out`] of an index: where its values are in the file.
+#[derive(Debug)]
+pub struct OutOnDisk {
+    pub file: std::sync::Mutex<std::fs::File>,
+    /// where the field's values begin in the file
+    pub offset: u64,
+    pub starts: Vec<u32>,
 }
 
 impl Fields {
@@ -193,6 +205,7 @@ impl Fields {
         Fields {
             rows: table.rows.len(),
             columns: columns.into_iter().map(Some).collect(),
+            out_on_disk: None,
         }
     }
 
@@ -201,11 +214,24 @@ impl Fields {
     }
 
     /// The output columns of customer `row`.
-    pub fn out(&self, row: usize) -> Vec<&str> {
-        match self.column(Field::Out) {
-            Some(c) => c.get(row).split(OUT_SEP).collect(),
-            None => vec![""; OUT_COLUMNS.len()],
+    pub fn out(&self, row: usize) -> Vec<String> {
+        let split = |s: &str| -> Vec<String> { s.split(OUT_SEP).map(str::to_string).collect() };
+        if let Some(c) = self.column(Field::Out) {
+            return split(c.get(row));
         }
+        if let Some(d) = &self.out_on_disk {
+            use std::io::{Read, Seek, SeekFrom};
+            let (a, b) = (d.starts[row] as u64, d.starts[row + 1] as u64 - 1);
+            let mut buf = vec![0u8; (b - a) as usize];
+            if let Ok(mut f) = d.file.lock()
+                && f.seek(SeekFrom::Start(d.offset + a)).is_ok()
+                && f.read_exact(&mut buf).is_ok()
+                && let Ok(s) = std::str::from_utf8(&buf)
+            {
+                return split(s);
+            }
+        }
+        vec![String::new(); OUT_COLUMNS.len()]
     }
 }
 
@@ -254,17 +280,14 @@ impl Query {
             Field::Contact,
             Field::Address,
             Field::Out,
+            // the order of ties
+            Field::NamePinyin,
         ];
         if self.digits.is_some() {
             f.extend([Field::Mobile, Field::Phone]);
         }
         if self.pinyin {
-            f.extend([
-                Field::NamePinyin,
-                Field::NameInitials,
-                Field::CorePinyin,
-                Field::CoreInitials,
-            ]);
+            f.extend([Field::NameInitials, Field::CorePinyin, Field::CoreInitials]);
         }
         f
     }
@@ -365,33 +388,57 @@ pub fn find(fields: &Fields, text: &str, keep: &dyn Fn(usize) -> bool, limit: us
             scan(f, &q.text);
         }
     }
-    // ties in the order of a Chinese list: by the pinyin of the name
-    let mut keyed: Vec<(Hit, String, Vec<&str>)> = best
+    // the best scores first; only the rows that can still make the list
+    // (a score at least the limit-th best) are ordered further
+    let mut scored: Vec<(u8, usize, Field)> = best
         .iter()
         .enumerate()
         .filter(|(_, (s, _))| *s > 0)
-        .filter(|(row, _)| keep(*row))
-        .map(|(row, &(s, f))| {
-            let out = fields.out(row);
-            let p = names::pinyin(out[1]).0;
-            (
-                Hit {
-                    row,
-                    matched: f.matched(),
-                    score: s as u32,
-                },
-                p,
-                out,
-            )
-        })
+        .map(|(row, &(s, f))| (s, row, f))
         .collect();
-    keyed.sort_by(|(a, pa, oa), (b, pb, ob)| {
-        b.score
-            .cmp(&a.score)
-            .then_with(|| pa.cmp(pb))
-            .then_with(|| oa[1].cmp(ob[1]))
-            .then_with(|| oa[0].cmp(ob[0]))
-    });
-    keyed.truncate(limit);
-    keyed.into_iter().map(|(h, _, _)| h).collect()
+    scored.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let name = fields.column(Field::Name);
+    let pinyin = fields.column(Field::NamePinyin);
+    let mut out: Vec<Hit> = Vec::with_capacity(limit.min(scored.len()));
+    let mut i = 0;
+    while i < scored.len() && out.len() < limit {
+        // one score at a time: its rows kept, in the order of a Chinese
+        // list (the pinyin of the name), then the name, then the number
+        let s = scored[i].0;
+        let j = i + scored[i..].iter().take_while(|x| x.0 == s).count();
+        let key = |row: usize| {
+            let p = pinyin.map(|c| c.get(row)).unwrap_or_default();
+            let n = name.map(|c| c.get(row)).unwrap_or_default();
+            (p, n, fields_id(fields, row))
+        };
+        let mut group: Vec<(usize, Field)> = scored[i..j]
+            .iter()
+            .filter(|&&(_, row, _)| keep(row))
+            .map(|&(_, row, f)| (row, f))
+            .collect();
+        let room = limit - out.len();
+        if group.len() > room {
+            // only the first `room` of the group are listed: those, sorted
+            group.select_nth_unstable_by(room - 1, |a, b| key(a.0).cmp(&key(b.0)));
+            group.truncate(room);
+        }
+        group.sort_by(|a, b| key(a.0).cmp(&key(b.0)));
+        for (row, f) in group {
+            out.push(Hit {
+                row,
+                matched: f.matched(),
+                score: s as u32,
+            });
+        }
+        i = j;
+    }
+    out
+}
+
+/// The archive number of a row (lower case, as the index holds it).
+fn fields_id(fields: &Fields, row: usize) -> &str {
+    fields
+        .column(Field::Id)
+        .map(|c| c.get(row))
+        .unwrap_or_default()
 }

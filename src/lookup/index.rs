@@ -18,7 +18,7 @@
 
 use crate::archive::schema::TableKind;
 use crate::archive::{Archive, CACHE_DIR, file_stamp};
-use crate::lookup::find::{Column, Field, Fields};
+use crate::lookup::find::{Column, Field, Fields, OutOnDisk};
 use anyhow::{Context, Result, bail};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -158,6 +158,12 @@ fn u64_at(b: &[u8], at: usize) -> Result<u64> {
     Ok(u64::from_le_bytes(a))
 }
 
+fn le_u32s(raw: &[u8]) -> Vec<u32> {
+    raw.chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
 /// Read the `wanted` fields of an index, checking its layout.
 fn read(path: &Path, wanted: &[Field]) -> Result<Loaded> {
     let mut f = std::fs::File::open(path)?;
@@ -179,39 +185,60 @@ fn read(path: &Path, wanted: &[Field]) -> Result<Loaded> {
         at += 4 + n;
     }
     let mut out: Vec<Option<Column>> = vec![None; Field::ALL.len()];
+    let mut out_on_disk = None;
     for (i, field) in Field::ALL.iter().enumerate() {
         let offset = u64_at(&head, at + 16 * i)?;
         let len = u64_at(&head, at + 16 * i + 8)?;
-        if !wanted.contains(field) {
-            continue;
-        }
         let starts_len = 4 * (rows as u64 + 1);
         if len < starts_len || offset.saturating_add(len) > file_len {
             bail!("damaged (field {field:?})");
+        }
+        if *field == Field::Out {
+            // read row by row when listed: only where its values are
+            f.seek(SeekFrom::Start(offset + len - starts_len))?;
+            let mut raw = vec![0u8; starts_len as usize];
+            f.read_exact(&mut raw)?;
+            let starts = le_u32s(&raw);
+            if starts.first() != Some(&0)
+                || starts.last().is_none_or(|&e| e as u64 != len - starts_len)
+                || starts.windows(2).any(|w| w[0] >= w[1])
+            {
+                bail!("damaged (field {field:?})");
+            }
+            out_on_disk = Some(OutOnDisk {
+                file: std::sync::Mutex::new(std::fs::File::open(path)?),
+                offset,
+                starts,
+            });
+            continue;
+        }
+        if !wanted.contains(field) {
+            continue;
         }
         f.seek(SeekFrom::Start(offset))?;
         let mut data = vec![0u8; (len - starts_len) as usize];
         f.read_exact(&mut data)?;
         let mut raw = vec![0u8; starts_len as usize];
         f.read_exact(&mut raw)?;
-        let starts: Vec<u32> = raw
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let starts = le_u32s(&raw);
         // every value ends with its \n, and the starts rise to the end
         let ok = starts.first() == Some(&0)
             && starts.last().is_some_and(|&e| e as usize == data.len())
             && starts
                 .windows(2)
                 .all(|w| w[0] < w[1] && data[w[1] as usize - 1] == b'\n')
-            && std::str::from_utf8(&data).is_ok();
+            && simdutf8::basic::from_utf8(&data).is_ok();
         if !ok {
             bail!("damaged (field {field:?})");
         }
         out[i] = Some(Column { data, starts });
     }
     Ok(Loaded {
-        fields: Fields { rows, columns: out },
+        fields: Fields {
+            rows,
+            columns: out,
+            out_on_disk,
+        },
         columns,
     })
 }
