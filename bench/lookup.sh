@@ -47,14 +47,14 @@ cp "$A/customers.csv" "$A/customers.orig"
 for r in $(seq "$ROUNDS"); do
   printf '客户编号,备注\nC000002,bench-%s\n' "$r" > "$ONE"
   rm -f "$A/changes.csv"
-  measure "import one row, no log, round $r" "$BIN" import "$ONE" --archive "$A" --quiet
+  measure "import one row, no log, round $r" "$BIN" import "$ONE" --table customers --archive "$A" --quiet
 done
 "$PY" bench/lookup.py make-log "$A/changes.csv" 10000000
 for r in $(seq "$ROUNDS"); do
   printf '客户编号,备注\nC000002,big-%s\n' "$r" > "$ONE"
   before=$(stat -c %s "$A/changes.csv")
   head -c "$before" "$A/changes.csv" | md5sum > /tmp/log-before.md5
-  measure "import one row, log of $(( $(wc -l < "$A/changes.csv") - 1 )) rows, round $r" "$BIN" import "$ONE" --archive "$A" --quiet
+  measure "import one row, log of $(( $(wc -l < "$A/changes.csv") - 1 )) rows, round $r" "$BIN" import "$ONE" --table customers --archive "$A" --quiet
   after=$(stat -c %s "$A/changes.csv")
   head -c "$before" "$A/changes.csv" | md5sum | cmp -s - /tmp/log-before.md5 && same=yes || same=NO
   echo -e "  log: $before -> $after bytes (+$((after - before))), old bytes unchanged: $same"

@@ -196,8 +196,21 @@ fn check_log(path: &Path, header: &[&str]) -> Result<u64> {
 }
 
 /// Append the staged rows at `base_len` of `target` (truncating anything a
-/// crashed append left after it), fsync. Safe to repeat.
+/// crashed append left after it), fsync. Safe to repeat: a recovery whose
+/// staged file is gone finds the append done.
 pub(crate) fn apply_append(staged: &Path, target: &Path, base_len: u64) -> Result<()> {
+    if base_len == 0 {
+        // no log yet (or an empty one): the staged rows, header first, are
+        // the log; renamed into place rather than copied
+        std::fs::rename(staged, target)
+            .with_context(|| format!("{}: cannot write", target.display()))?;
+        if let Some(dir) = target.parent()
+            && let Ok(d) = File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        return Ok(());
+    }
     let mut out = std::fs::OpenOptions::new()
         .write(true)
         .create(true)

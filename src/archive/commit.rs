@@ -301,7 +301,9 @@ pub fn commit(
     sync_dir(dir);
     crash_point("renamed");
     if let Some((tmp, base_len)) = &log {
+        let t = Instant::now();
         super::changes::apply_append(tmp, &dir.join(super::changes::CHANGES_FILE), *base_len)?;
+        crate::timing("commit: changes.csv appended", t);
     }
     crash_point("appended");
     std::fs::remove_file(&jpath).ok();

@@ -649,3 +649,42 @@ fn fmt_killed_at_every_step_of_its_commit_leaves_old_or_new() {
     }
     crash_at_every_point(tmp.path(), &clean, fmt, tables, &old, &new);
 }
+
+#[test]
+fn an_import_appending_to_a_log_killed_at_every_step_leaves_old_or_new() {
+    // the archive has a log already: the commit appends to it (the first
+    // write of a log renames it into place, the tests above)
+    let tmp = tempfile::tempdir().unwrap();
+    let (clean, cust, tx) = sales_archive_and_inputs(tmp.path());
+    let out = raw_command(&[
+        "import",
+        "--archive",
+        clean.to_str().unwrap(),
+        cust.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let old = tables(&clean);
+    let first_log = old["changes.csv"].clone().unwrap();
+    let import = |dir: &Path| {
+        let mut c = raw_command(&["import", "--archive"]);
+        c.arg(dir).arg(&tx);
+        c
+    };
+    let done = tmp.path().join("done");
+    copy_dir(&clean, &done);
+    let out = import(&done).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let new = tables(&done);
+    let log = new["changes.csv"].clone().unwrap();
+    assert!(log.starts_with(&first_log) && log.len() > first_log.len());
+    assert_eq!(
+        String::from_utf8_lossy(&log[first_log.len()..])
+            .lines()
+            .count(),
+        2,
+        "two transactions created"
+    );
+    crash_at_every_point(tmp.path(), &clean, import, tables, &old, &new);
+}
