@@ -525,9 +525,15 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
     let shown = run(&archive, &a.key, &a.period, a.last)?;
     crate::timing("show: the file", t);
     let mut w = std::io::stdout().lock();
+    // a file is for reading: a table even into a pipe (`| less`), unless
+    // --format says otherwise
+    let out = Out {
+        format: cx.format.unwrap_or(Format::Table),
+        lang: cx.out.lang,
+    };
     match shown {
         Shown::One(f) => {
-            print(&mut w, cx.out, &f, a.no_mask)?;
+            print(&mut w, out, &f, a.no_mask)?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         Shown::Several(table, rows) => {
