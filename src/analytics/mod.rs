@@ -8,6 +8,7 @@
 //! - `composition`: composition tables (sales by tier, region, product, ...)
 //! - `sections`: the sections of the periodic report
 //! - `receivables`: outstanding and overdue amounts in ageing buckets
+//! - `standing`: one customer's grade and ageing (`show`), kept per as-of date in `.cache/`
 //!
 //! `period`, `shares` and `tiers` need no polars and are there without the
 //! `analytics` feature.
@@ -26,4 +27,6 @@ pub mod receivables;
 #[cfg(feature = "analytics")]
 pub mod sections;
 pub mod shares;
+#[cfg(feature = "analytics")]
+pub mod standing;
 pub mod tiers;

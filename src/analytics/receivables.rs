@@ -47,6 +47,23 @@ pub struct CreditRow {
     pub share: Option<i64>,
 }
 
+impl CreditRow {
+    /// A row of nothing owed, for `keys`.
+    pub fn empty(keys: Vec<String>) -> CreditRow {
+        CreditRow {
+            keys,
+            customers: 0,
+            outstanding: 0,
+            buckets: [0; 5],
+            overdue: 0,
+            credits: 0,
+            credit_limit: 0,
+            over_limit: 0,
+            share: None,
+        }
+    }
+}
+
 pub struct Ageing {
     pub keys: Vec<Key>,
     pub rows: Vec<CreditRow>,
@@ -254,17 +271,7 @@ fn extract(df: &DataFrame, names: &[&str]) -> Result<Vec<CreditRow>> {
 }
 
 fn sum_rows(rows: &[CreditRow], label: &str, width: usize) -> CreditRow {
-    let mut t = CreditRow {
-        keys: vec![label.to_string(); width],
-        customers: 0,
-        outstanding: 0,
-        buckets: [0; 5],
-        overdue: 0,
-        credits: 0,
-        credit_limit: 0,
-        over_limit: 0,
-        share: None,
-    };
+    let mut t = CreditRow::empty(vec![label.to_string(); width]);
     for r in rows {
         t.customers += r.customers;
         t.outstanding += r.outstanding;

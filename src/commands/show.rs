@@ -14,10 +14,9 @@
 //! JSON keys: `customer`, `grade`, `sales`, `credit`, `transactions`,
 //! `followups`, `changes`; money as yuan strings with two decimals.
 
-use crate::analytics::composition::Key;
-use crate::analytics::grading::{Graded, Overrides, grade_archive, rules};
+use crate::analytics::grading::{Graded, Overrides, rules};
 use crate::analytics::ledger;
-use crate::analytics::receivables::{BUCKETS, CreditRow, ageing};
+use crate::analytics::receivables::{BUCKETS, CreditRow};
 use crate::archive::changes::{Change, read_log};
 use crate::archive::schema::TableKind;
 use crate::archive::{Archive, Table};
@@ -115,44 +114,14 @@ pub fn run(
         .args()
         .or_setting(archive.settings.classify.period.as_deref())?;
     let (as_of, period) = pargs.resolve(crate::values::dates::today())?;
-    let grade = grade_archive(archive, &rules, as_of, &period)?
-        .into_iter()
-        .find(|g| g.id == id)
-        .ok_or_else(|| anyhow!("customer {id}: not graded (no archive number?)"))?;
-    let credit = ageing(archive, &[Key::Customer], as_of, None, None)?
-        .rows
-        .into_iter()
-        .find(|r| r.keys.first().is_some_and(|k| *k == id))
-        .unwrap_or(CreditRow {
-            keys: vec![id.clone()],
-            customers: 0,
-            outstanding: 0,
-            buckets: [0; 5],
-            overdue: 0,
-            credits: 0,
-            credit_limit: 0,
-            over_limit: 0,
-            share: None,
-        });
+    let (grade, credit) =
+        crate::analytics::standing::of_customer(archive, &rules, as_of, &period, &id)?;
     let credit_limit = crate::values::money::cell_fen(field("credit_limit"))
         .ok()
         .flatten();
     let transactions = last_transactions(archive, &id, last)?;
 
-    let fu = archive.read_canonical(TableKind::Followups)?;
-    let fc = |n: &str| fu.col(n);
-    let mut followups: Vec<[String; 5]> = match fc("customer_id") {
-        Some(c_cust) => fu
-            .rows
-            .iter()
-            .filter(|r| r.get(c_cust) == id)
-            .map(|r| {
-                ["date", "channel", "owner", "note", "next_date"]
-                    .map(|n| fc(n).map(|i| r.get(i).to_string()).unwrap_or_default())
-            })
-            .collect(),
-        None => Vec::new(),
-    };
+    let mut followups = customer_followups(archive, &id)?;
     followups.sort_by(|a, b| b[0].cmp(&a[0]));
     // the next follow-up: the date the last one set, else the last contact
     // (follow-up, else sale, else the record's creation) and the tier's
@@ -197,6 +166,26 @@ pub fn run(
         next_followup,
         changes,
     })))
+}
+
+/// The customer's follow-ups (date, channel, owner, note, next_date), read
+/// as every command reads them (from the binary copy when there is one).
+fn customer_followups(archive: &Archive, id: &str) -> Result<Vec<[String; 5]>> {
+    const COLS: [&str; 5] = ["date", "channel", "owner", "note", "next_date"];
+    let mut cols = vec!["customer_id"];
+    cols.extend(COLS);
+    let Some(frame) = ledger::scan(archive, TableKind::Followups, &cols)? else {
+        return Ok(Vec::new());
+    };
+    let lf = frame.lf.filter(col("customer_id").eq(lit(id.to_string())));
+    let df = ledger::collect(lf, &[frame.path.as_path()])?;
+    let columns: Vec<Vec<String>> = COLS
+        .iter()
+        .map(|c| ledger::text_column(&df, c))
+        .collect::<Result<_>>()?;
+    Ok((0..df.height())
+        .map(|i| std::array::from_fn(|k| columns[k][i].clone()))
+        .collect())
 }
 
 /// The customer's last `n` transactions up to any date, newest first (from

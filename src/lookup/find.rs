@@ -271,18 +271,12 @@ impl Query {
 
     /// The fields this query reads (what `lookup::index` loads).
     pub fn fields(&self) -> Vec<Field> {
-        let mut f = vec![
-            Field::Id,
-            Field::CreditCode,
-            Field::IdNumber,
-            Field::Name,
-            Field::Core,
-            Field::Contact,
-            Field::Address,
+        let mut f = TEXT_FIELDS.to_vec();
+        f.extend([
             Field::Out,
             // the order of ties
             Field::NamePinyin,
-        ];
+        ]);
         if self.digits.is_some() {
             f.extend([Field::Mobile, Field::Phone]);
         }
@@ -292,6 +286,17 @@ impl Query {
         f
     }
 }
+
+/// The fields every TEXT is compared with.
+const TEXT_FIELDS: [Field; 7] = [
+    Field::Id,
+    Field::CreditCode,
+    Field::IdNumber,
+    Field::Name,
+    Field::Core,
+    Field::Contact,
+    Field::Address,
+];
 
 /// How a value holds the query.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -363,15 +368,7 @@ pub fn find(fields: &Fields, text: &str, keep: &dyn Fn(usize) -> bool, limit: us
             }
         }
     };
-    for f in [
-        Field::Id,
-        Field::CreditCode,
-        Field::IdNumber,
-        Field::Name,
-        Field::Core,
-        Field::Contact,
-        Field::Address,
-    ] {
+    for f in TEXT_FIELDS {
         scan(f, &q.text);
     }
     if let Some(d) = &q.digits {

@@ -446,3 +446,70 @@ fn find_through_the_search_index_gives_the_same_answers_and_follows_changes() {
     let out = ok(&["find", "鸿达五金", "--format", "csv"], &indexed);
     assert_eq!(found(&out), [t("C000006", "name", "90")]);
 }
+
+#[test]
+fn show_keeps_the_standing_of_a_date_and_gives_the_same_file_from_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = tmp.path().join("plain");
+    let kept = tmp.path().join("kept");
+    copy_dir(Path::new(&sales()), &plain);
+    copy_dir(Path::new(&sales()), &kept);
+    std::fs::write(plain.join("dangan.yaml"), "archive:\n  cache: false\n").unwrap();
+    // every file counts as big: the standing is kept however small the archive
+    std::fs::write(kept.join("dangan.yaml"), "archive:\n  cache_min_mb: 0\n").unwrap();
+    let (plain, kept) = (plain.display().to_string(), kept.display().to_string());
+    let standings = |dir: &str| -> Vec<String> {
+        std::fs::read_dir(Path::new(dir).join(".cache"))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with("standing."))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let show = |id: &str, dir: &str, as_of: &str| {
+        ok(&["show", id, "--as-of", as_of, "--format", "json"], dir)
+    };
+    for id in [
+        "C001", "C002", "C003", "C004", "C005", "C006", "C007", "C008", "C009", "C010", "C011",
+    ] {
+        // the first computes and keeps it, the ones after read it
+        assert_eq!(
+            show(id, &kept, "2024-06-30"),
+            show(id, &plain, "2024-06-30"),
+            "{id}"
+        );
+        assert_eq!(standings(&kept).len(), 1);
+    }
+    assert!(standings(&plain).is_empty(), "cache: false kept a standing");
+    // a new sale: another standing, the same answers as without one
+    let before = standings(&kept);
+    let f = tmp.path().join("tx.csv");
+    std::fs::write(
+        &f,
+        "单号,客户编号,日期,金额,类型\nT950,C005,2024-06-25,90000.00,销售\n",
+    )
+    .unwrap();
+    ok(&["import", f.to_str().unwrap()], &kept);
+    ok(&["import", f.to_str().unwrap()], &plain);
+    let json = show("C005", &kept, "2024-06-30");
+    assert_eq!(json, show("C005", &plain, "2024-06-30"));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["sales"]["net_sales"], "93000.00");
+    assert_eq!(v["grade"]["tier"], "A");
+    assert_ne!(standings(&kept), before);
+    // another date: another standing, one kept
+    assert_eq!(
+        show("C001", &kept, "2024-12-31"),
+        show("C001", &plain, "2024-12-31")
+    );
+    assert_eq!(standings(&kept).len(), 1);
+    // a damaged standing is not believed
+    let p = Path::new(&kept).join(".cache").join(&standings(&kept)[0]);
+    std::fs::write(&p, "id,name\nC001,x\n").unwrap();
+    assert_eq!(
+        show("C001", &kept, "2024-12-31"),
+        show("C001", &plain, "2024-12-31")
+    );
+}

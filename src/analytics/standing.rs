@@ -1,0 +1,313 @@
+//! One customer's standing at an as-of date: its grade (`grading`) and its
+//! receivables ageing (`receivables`), for `dangan show`.
+//!
+//! Both are whole-archive computations (the pareto cut ranks every
+//! customer), seconds on a big archive. So the standing of every customer is
+//! kept in `.cache/standing.<key>.csv` after it is computed, where the key is
+//! a hash of the customers' and transactions' stamps, the as-of date, the
+//! period and the grading rules: the next `show` of any customer at the same
+//! date and settings finds its row there by one scan of the file for its
+//! number. Any change to either file, to `dangan.yaml` or to the date gives
+//! another key, so a stale standing is never read; older files are removed.
+//! Like the binary copies it is made only for CSV tables from
+//! `archive.cache_min_mb` on, never when `cache: false`, and a file that
+//! cannot be read is removed and the standing computed again.
+
+use crate::analytics::composition::Key;
+use crate::analytics::grading::{Graded, grade_archive};
+use crate::analytics::period::Period;
+use crate::analytics::receivables::{CreditRow, ageing};
+use crate::analytics::tiers::{KEY_REASONS, RISK_RULES, Reason, Rules, Segment, Tier};
+use crate::archive::schema::TableKind;
+use crate::archive::{Archive, CACHE_DIR, file_stamp};
+use crate::values::dates::iso;
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::NaiveDate;
+use std::path::{Path, PathBuf};
+
+const HEADER: [&str; 28] = [
+    "id",
+    "name",
+    "region",
+    "owner",
+    "net_sales",
+    "prev_net_sales",
+    "share",
+    "cumulative_share",
+    "tier",
+    "segment",
+    "reasons",
+    "orders",
+    "last_date",
+    "recency_days",
+    "frequency",
+    "outstanding",
+    "overdue",
+    "r",
+    "f",
+    "m",
+    "not_due",
+    "days_1_30",
+    "days_31_90",
+    "days_91_180",
+    "days_over_180",
+    "credits",
+    "credit_outstanding",
+    "credit_overdue",
+];
+
+/// The grade and the ageing of customer `id` (archive number, canonical).
+pub fn of_customer(
+    archive: &Archive,
+    rules: &Rules,
+    as_of: NaiveDate,
+    period: &Period,
+    id: &str,
+) -> Result<(Graded, CreditRow)> {
+    let path = kept_path(archive, rules, as_of, period);
+    if let Some(p) = &path
+        && p.is_file()
+    {
+        let t = std::time::Instant::now();
+        match find_row(p, id) {
+            Ok(Some(found)) => {
+                crate::timing("show: standing read", t);
+                return Ok(found);
+            }
+            Ok(None) => bail!("customer {id}: not graded (no archive number?)"),
+            Err(e) => {
+                trace(format_args!("{}: {e:#}; removed", p.display()));
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+    let graded = grade_archive(archive, rules, as_of, period)?;
+    let credit = ageing(archive, &[Key::Customer], as_of, None, None)?.rows;
+    let by_id: rustc_hash::FxHashMap<&str, &CreditRow> = credit
+        .iter()
+        .filter_map(|r| r.keys.first().map(|k| (k.as_str(), r)))
+        .collect();
+    if let Some(p) = &path {
+        let t = std::time::Instant::now();
+        match write(p, &graded, &by_id) {
+            Ok(()) => crate::timing("show: standing kept", t),
+            Err(e) => trace(format_args!("no standing kept: {e:#}")),
+        }
+    }
+    let g = graded
+        .iter()
+        .find(|g| g.id == id)
+        .cloned()
+        .ok_or_else(|| anyhow!("customer {id}: not graded (no archive number?)"))?;
+    let c = by_id
+        .get(id)
+        .map(|r| (*r).clone())
+        .unwrap_or_else(|| CreditRow::empty(vec![id.to_string()]));
+    Ok((g, c))
+}
+
+fn trace(msg: std::fmt::Arguments) {
+    if std::env::var_os("DANGAN_TIMING").is_some() {
+        eprintln!("standing: {msg}");
+    }
+}
+
+/// Where the standing at these settings is kept; `None` when it is not kept.
+fn kept_path(archive: &Archive, rules: &Rules, as_of: NaiveDate, p: &Period) -> Option<PathBuf> {
+    let s = &archive.settings.archive;
+    if !s.cache {
+        return None;
+    }
+    let mut stamps = Vec::new();
+    for kind in [TableKind::Customers, TableKind::Transactions] {
+        let (path, _) = archive.table_file(kind).ok()??;
+        if path.extension().is_none_or(|e| e != "csv") {
+            return None;
+        }
+        let m = std::fs::metadata(&path).ok()?;
+        stamps.push((file_stamp(&m), m.len()));
+    }
+    if stamps.iter().map(|s| s.1).sum::<u64>() < s.cache_min_mb.saturating_mul(1 << 20) {
+        return None;
+    }
+    let settings = std::fs::read(archive.dir.join("dangan.yaml")).unwrap_or_default();
+    let rules = format!("{rules:?}");
+    let parts = [
+        stamps[0].0.as_str(),
+        stamps[1].0.as_str(),
+        &iso(as_of),
+        &iso(p.from),
+        &iso(p.to),
+        &iso(p.prev_from),
+        &iso(p.prev_to),
+        &rules,
+        &String::from_utf8_lossy(&settings),
+    ];
+    let key = crate::values::text::fnv1a(&parts);
+    Some(
+        archive
+            .dir
+            .join(CACHE_DIR)
+            .join(format!("standing.{key:016x}.csv")),
+    )
+}
+
+fn write(
+    path: &Path,
+    graded: &[Graded],
+    credit: &rustc_hash::FxHashMap<&str, &CreditRow>,
+) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tmp-standing-")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
+    {
+        let mut w =
+            csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()));
+        w.write_record(HEADER)?;
+        let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+        for g in graded {
+            let empty = CreditRow::empty(Vec::new());
+            let c = credit.get(g.id.as_str()).copied().unwrap_or(&empty);
+            let mut rec: Vec<String> = vec![
+                g.id.clone(),
+                g.name.clone(),
+                g.region.clone(),
+                g.owner.clone(),
+                g.net_sales.to_string(),
+                g.prev_net_sales.to_string(),
+                opt(g.share),
+                opt(g.cumulative_share),
+                g.tier.name().into(),
+                g.segment.name().into(),
+                Reason::join(&g.reasons),
+                g.orders.to_string(),
+                g.last_date.clone().unwrap_or_default(),
+                opt(g.recency_days),
+                g.frequency.to_string(),
+                g.outstanding.to_string(),
+                g.overdue.to_string(),
+                g.r.to_string(),
+                g.f.to_string(),
+                g.m.to_string(),
+            ];
+            rec.extend(c.buckets.iter().map(i64::to_string));
+            rec.push(c.credits.to_string());
+            rec.push(c.outstanding.to_string());
+            rec.push(c.overdue.to_string());
+            w.write_record(&rec)?;
+        }
+        w.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .map_err(|e| anyhow!("{}: {}", path.display(), e.error))?;
+    // the standings of other dates and settings: one is kept
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with("standing.") && e.path() != path {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The row of `id` in a kept standing (a scan of the file for its number).
+fn find_row(path: &Path, id: &str) -> Result<Option<(Graded, CreditRow)>> {
+    let bytes = std::fs::read(path)?;
+    let want = HEADER.join(",");
+    if !bytes.starts_with(want.as_bytes()) {
+        bail!("not a standing file");
+    }
+    // an archive number needs no quoting: its line starts with it and a
+    // comma (a match inside a quoted value of another row does not parse
+    // to a row of this number, and the scan goes on)
+    let needle = format!("\n{id},");
+    let mut found = None;
+    for at in memchr::memmem::find_iter(&bytes, needle.as_bytes()) {
+        let start = at + 1;
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(&bytes[start..]);
+        if let Some(Ok(rec)) = r.records().next()
+            && rec.len() == HEADER.len()
+            && &rec[0] == id
+        {
+            found = Some(rec);
+            break;
+        }
+    }
+    let Some(rec) = found else {
+        return Ok(None);
+    };
+    let int = |i: usize| -> Result<i64> {
+        rec[i]
+            .parse::<i64>()
+            .with_context(|| format!("column {}", HEADER[i]))
+    };
+    let opt = |i: usize| -> Result<Option<i64>> {
+        if rec[i].is_empty() {
+            Ok(None)
+        } else {
+            int(i).map(Some)
+        }
+    };
+    let small = |i: usize| -> Result<u8> {
+        rec[i]
+            .parse::<u8>()
+            .with_context(|| format!("column {}", HEADER[i]))
+    };
+    let tier = [Tier::A, Tier::B, Tier::C]
+        .into_iter()
+        .find(|t| t.name() == &rec[8])
+        .context("tier")?;
+    let segment = Segment::ALL
+        .into_iter()
+        .find(|s| s.name() == &rec[9])
+        .context("segment")?;
+    let reasons = rec[10]
+        .split(';')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            RISK_RULES
+                .iter()
+                .chain(KEY_REASONS.iter())
+                .copied()
+                .find(|r| r.name() == s)
+                .context("reason")
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let g = Graded {
+        id: rec[0].to_string(),
+        name: rec[1].to_string(),
+        region: rec[2].to_string(),
+        owner: rec[3].to_string(),
+        net_sales: int(4)?,
+        prev_net_sales: int(5)?,
+        share: opt(6)?,
+        cumulative_share: opt(7)?,
+        tier,
+        segment,
+        reasons,
+        orders: int(11)?,
+        last_date: Some(rec[12].to_string()).filter(|s| !s.is_empty()),
+        recency_days: opt(13)?,
+        frequency: int(14)?,
+        outstanding: int(15)?,
+        overdue: int(16)?,
+        r: small(17)?,
+        f: small(18)?,
+        m: small(19)?,
+    };
+    let buckets = [int(20)?, int(21)?, int(22)?, int(23)?, int(24)?];
+    let mut c = CreditRow::empty(vec![g.id.clone()]);
+    c.buckets = buckets;
+    c.credits = int(25)?;
+    c.outstanding = int(26)?;
+    c.overdue = int(27)?;
+    Ok(Some((g, c)))
+}
