@@ -89,7 +89,14 @@ pub fn of_customer(
         .collect();
     if let Some(p) = &path {
         let t = std::time::Instant::now();
-        match write(p, &graded, &by_id) {
+        // readable by whoever may read the customers file (temp files start at 0600)
+        let perms = archive
+            .table_file(TableKind::Customers)
+            .ok()
+            .flatten()
+            .and_then(|(c, _)| std::fs::metadata(c).ok())
+            .map(|m| m.permissions());
+        match write(p, &graded, &by_id, perms) {
             Ok(()) => crate::timing("show: standing kept", t),
             Err(e) => trace(format_args!("no standing kept: {e:#}")),
         }
@@ -156,6 +163,7 @@ fn write(
     path: &Path,
     graded: &[Graded],
     credit: &rustc_hash::FxHashMap<&str, &CreditRow>,
+    perms: Option<std::fs::Permissions>,
 ) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;

@@ -86,8 +86,15 @@ pub fn run(
     period: &crate::flags::PeriodFlags,
     last: usize,
 ) -> Result<Shown> {
-    let customers = archive.read_canonical(TableKind::Customers)?;
-    let (rows, _) = crate::lookup::resolve(&customers, key);
+    // through the search index of a big customers file, else the table
+    let (customers, rows) = match crate::lookup::resolve_indexed(archive, key) {
+        Some(found) => found,
+        None => {
+            let customers = archive.read_canonical(TableKind::Customers)?;
+            let (rows, _) = crate::lookup::resolve(&customers, key);
+            (customers, rows)
+        }
+    };
     match rows.len() {
         0 => {
             return Err(anyhow!(

@@ -56,10 +56,13 @@ pub enum Field {
     Address,
     /// the output columns (`OUT_COLUMNS`), separated by U+001F
     Out,
+    /// every column of the record, separated by U+001F, line breaks kept
+    /// as U+001E / U+001D (`show` reads its customer from it)
+    Record,
 }
 
 impl Field {
-    pub const ALL: [Field; 14] = [
+    pub const ALL: [Field; 15] = [
         Field::Id,
         Field::CreditCode,
         Field::IdNumber,
@@ -74,6 +77,7 @@ impl Field {
         Field::Contact,
         Field::Address,
         Field::Out,
+        Field::Record,
     ];
 
     /// What `matched` says when this field matched.
@@ -90,7 +94,7 @@ impl Field {
             }
             Field::Contact => "contact",
             Field::Address => "address",
-            Field::Out => "",
+            Field::Out | Field::Record => "",
         }
     }
 }
@@ -134,14 +138,15 @@ impl Column {
 pub struct Fields {
     pub rows: usize,
     pub columns: Vec<Option<Column>>,
-    /// the output columns read from the index when asked for (a few rows
-    /// are listed; reading every customer's would cost more than the search)
-    pub out_on_disk: Option<OutOnDisk>,
+    /// fields read from the index row by row when asked for (the listed
+    /// columns, the record: a few rows are listed, and reading every
+    /// customer's would cost more than the search)
+    pub on_disk: Vec<(Field, OnDisk)>,
 }
 
-/// [`Field::Out`] of an index: where its values are in the file.
+/// A field of an index left on disk: where its values are in the file.
 #[derive(Debug)]
-pub struct OutOnDisk {
+pub struct OnDisk {
     pub file: std::sync::Mutex<std::fs::File>,
     /// where the field's values begin in the file
     pub offset: u64,
@@ -152,6 +157,7 @@ impl Fields {
     /// Every field of every customer of `table`.
     pub fn of_table(table: &Table) -> Fields {
         let mut columns: Vec<Column> = vec![Column::default(); Field::ALL.len()];
+        let mut record = String::new();
         let col = |n: &str| table.col(n);
         fn get(r: &crate::archive::Record, n: Option<usize>) -> &str {
             n.map(|i| r.get(i)).unwrap_or_default()
@@ -182,7 +188,18 @@ impl Fields {
                 }
                 out.push_str(get(r, *c));
             }
-            let values: [&str; 14] = [
+            record.clear();
+            for (k, v) in r.iter().enumerate() {
+                if k > 0 {
+                    record.push(OUT_SEP);
+                }
+                record.extend(v.chars().map(|c| match c {
+                    '\n' => '\u{1e}',
+                    '\r' => '\u{1d}',
+                    c => c,
+                }));
+            }
+            let values: [&str; 15] = [
                 &get(r, c_id).to_ascii_lowercase(),
                 &get(r, c_credit).to_ascii_lowercase(),
                 &get(r, c_idno).to_ascii_lowercase(),
@@ -197,6 +214,7 @@ impl Fields {
                 &name_key(get(r, c_contact)),
                 &name_key(get(r, c_address)),
                 &out,
+                &record,
             ];
             for (c, v) in columns.iter_mut().zip(values) {
                 c.push(v);
@@ -205,7 +223,7 @@ impl Fields {
         Fields {
             rows: table.rows.len(),
             columns: columns.into_iter().map(Some).collect(),
-            out_on_disk: None,
+            on_disk: Vec::new(),
         }
     }
 
@@ -214,24 +232,59 @@ impl Fields {
     }
 
     /// The output columns of customer `row`.
-    pub fn out(&self, row: usize) -> Vec<String> {
-        let split = |s: &str| -> Vec<String> { s.split(OUT_SEP).map(str::to_string).collect() };
-        if let Some(c) = self.column(Field::Out) {
-            return split(c.get(row));
+    /// The value of field `f` of customer `row`, in memory or from the index.
+    pub fn value(&self, f: Field, row: usize) -> Option<String> {
+        if let Some(c) = self.column(f) {
+            return Some(c.get(row).to_string());
         }
-        if let Some(d) = &self.out_on_disk {
-            use std::io::{Read, Seek, SeekFrom};
-            let (a, b) = (d.starts[row] as u64, d.starts[row + 1] as u64 - 1);
-            let mut buf = vec![0u8; (b - a) as usize];
-            if let Ok(mut f) = d.file.lock()
-                && f.seek(SeekFrom::Start(d.offset + a)).is_ok()
-                && f.read_exact(&mut buf).is_ok()
-                && let Ok(s) = std::str::from_utf8(&buf)
+        let (_, d) = self.on_disk.iter().find(|(g, _)| *g == f)?;
+        use std::io::{Read, Seek, SeekFrom};
+        let (a, b) = (
+            *d.starts.get(row)? as u64,
+            *d.starts.get(row + 1)? as u64 - 1,
+        );
+        let mut buf = vec![0u8; (b - a) as usize];
+        let mut file = d.file.lock().ok()?;
+        file.seek(SeekFrom::Start(d.offset + a)).ok()?;
+        file.read_exact(&mut buf).ok()?;
+        String::from_utf8(buf).ok()
+    }
+
+    /// The output columns of customer `row`.
+    pub fn out(&self, row: usize) -> Vec<String> {
+        match self.value(Field::Out, row) {
+            Some(s) => s.split(OUT_SEP).map(str::to_string).collect(),
+            None => vec![String::new(); OUT_COLUMNS.len()],
+        }
+    }
+
+    /// Every column of customer `row`'s record ([`Field::Record`]).
+    pub fn record(&self, row: usize) -> Option<Vec<String>> {
+        let s = self.value(Field::Record, row)?;
+        Some(
+            s.split(OUT_SEP)
+                .map(|v| v.replace('\u{1e}', "\n").replace('\u{1d}', "\r"))
+                .collect(),
+        )
+    }
+
+    /// The customers whose field `f` is exactly `value`.
+    pub fn rows_equal(&self, f: Field, value: &str) -> Vec<usize> {
+        let Some(col) = self.column(f) else {
+            return Vec::new();
+        };
+        if value.is_empty() {
+            return Vec::new();
+        }
+        let mut rows = Vec::new();
+        for pos in memchr::memmem::find_iter(&col.data, value.as_bytes()) {
+            let row = col.starts.partition_point(|&s| s as usize <= pos) - 1;
+            if col.starts[row] as usize == pos && col.get(row) == value && rows.last() != Some(&row)
             {
-                return split(s);
+                rows.push(row);
             }
         }
-        vec![String::new(); OUT_COLUMNS.len()]
+        rows
     }
 }
 

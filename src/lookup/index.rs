@@ -11,19 +11,19 @@
 //! damaged index is removed and the search reads the file. Small files (under
 //! `archive.cache_min_mb`), YAML files and `cache: false` get no index.
 //!
-//! Layout (little-endian): `DANGANFIND1\n`, rows (u32), columns of the
+//! Layout (little-endian): `DANGANFIND2\n`, rows (u32), columns of the
 //! customers file (u32) and each column's name (u32 length, bytes), then per
 //! field of [`Field::ALL`] its offset and byte length (u64, u64), then the
 //! fields: each its values (see [`Column`]) then its starts (rows + 1 u32).
 
 use crate::archive::schema::TableKind;
 use crate::archive::{Archive, CACHE_DIR, file_stamp};
-use crate::lookup::find::{Column, Field, Fields, OutOnDisk};
+use crate::lookup::find::{Column, Field, Fields, OnDisk};
 use anyhow::{Context, Result, bail};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8] = b"DANGANFIND1\n";
+const MAGIC: &[u8] = b"DANGANFIND2\n";
 
 /// The customers' fields a query needs, and the customers file's columns.
 pub struct Loaded {
@@ -185,7 +185,7 @@ fn read(path: &Path, wanted: &[Field]) -> Result<Loaded> {
         at += 4 + n;
     }
     let mut out: Vec<Option<Column>> = vec![None; Field::ALL.len()];
-    let mut out_on_disk = None;
+    let mut on_disk = Vec::new();
     for (i, field) in Field::ALL.iter().enumerate() {
         let offset = u64_at(&head, at + 16 * i)?;
         let len = u64_at(&head, at + 16 * i + 8)?;
@@ -193,7 +193,7 @@ fn read(path: &Path, wanted: &[Field]) -> Result<Loaded> {
         if len < starts_len || offset.saturating_add(len) > file_len {
             bail!("damaged (field {field:?})");
         }
-        if *field == Field::Out {
+        if matches!(field, Field::Out | Field::Record) {
             // read row by row when listed: only where its values are
             f.seek(SeekFrom::Start(offset + len - starts_len))?;
             let mut raw = vec![0u8; starts_len as usize];
@@ -205,11 +205,14 @@ fn read(path: &Path, wanted: &[Field]) -> Result<Loaded> {
             {
                 bail!("damaged (field {field:?})");
             }
-            out_on_disk = Some(OutOnDisk {
-                file: std::sync::Mutex::new(std::fs::File::open(path)?),
-                offset,
-                starts,
-            });
+            on_disk.push((
+                *field,
+                OnDisk {
+                    file: std::sync::Mutex::new(std::fs::File::open(path)?),
+                    offset,
+                    starts,
+                },
+            ));
             continue;
         }
         if !wanted.contains(field) {
@@ -237,7 +240,7 @@ fn read(path: &Path, wanted: &[Field]) -> Result<Loaded> {
         fields: Fields {
             rows,
             columns: out,
-            out_on_disk,
+            on_disk,
         },
         columns,
     })

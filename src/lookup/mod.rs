@@ -88,3 +88,55 @@ pub fn resolve(customers: &Table, key: &str) -> (Vec<usize>, Option<KeyKind>) {
     }
     (Vec::new(), None)
 }
+
+/// [`resolve`] through the search index of a big customers file: the
+/// customers any key kind could name are found in the index's fields, their
+/// records read from it, and [`resolve`] decides among them, so the answer
+/// is the one the whole table gives. `None` when the archive has no index
+/// (small, YAML, `cache: false`) or a record cannot be read from it: then
+/// the caller reads the table.
+pub fn resolve_indexed(
+    archive: &crate::archive::Archive,
+    key: &str,
+) -> Option<(Table, Vec<usize>)> {
+    use crate::lookup::find::Field;
+    let wanted = [
+        Field::Id,
+        Field::CreditCode,
+        Field::IdNumber,
+        Field::Mobile,
+        Field::Name,
+    ];
+    let loaded = crate::lookup::index::load(archive, &wanted)?;
+    let f = &loaded.fields;
+    let key = key.trim();
+    let lower = key.to_ascii_lowercase();
+    let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
+    let mut candidates: Vec<usize> = Vec::new();
+    for (field, vk) in [
+        (Field::Id, ValueKind::Code),
+        (Field::CreditCode, ValueKind::CreditCode),
+        (Field::IdNumber, ValueKind::IdNumber),
+    ] {
+        let canonical = normalise(vk, key, false).value.to_ascii_lowercase();
+        candidates.extend(f.rows_equal(field, &canonical));
+        candidates.extend(f.rows_equal(field, &lower));
+    }
+    let mobile = normalise(ValueKind::Mobile, key, false).value;
+    candidates.extend(f.rows_equal(Field::Mobile, &digits(&mobile)));
+    candidates.extend(f.rows_equal(Field::Mobile, &digits(key)));
+    candidates.extend(f.rows_equal(Field::Name, &name_key(key)));
+    candidates.sort_unstable();
+    candidates.dedup();
+    let mut table = Table::empty(crate::archive::schema::TableKind::Customers);
+    table.columns = loaded.columns.clone();
+    for &row in &candidates {
+        let values = f.record(row)?;
+        if values.len() != table.columns.len() {
+            return None;
+        }
+        table.rows.push(crate::archive::Record::new(&values));
+    }
+    let (rows, _) = resolve(&table, key);
+    Some((table, rows))
+}

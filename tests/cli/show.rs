@@ -483,6 +483,39 @@ fn show_keeps_the_standing_of_a_date_and_gives_the_same_file_from_it() {
         assert_eq!(standings(&kept).len(), 1);
     }
     assert!(standings(&plain).is_empty(), "cache: false kept a standing");
+    // a KEY resolved through the search index names the same customers
+    for key in [
+        "c004",
+        "13800138004",
+        "+86 138 0013 8004",
+        "西南医药连锁",
+        "西南医药 连锁",
+    ] {
+        assert_eq!(
+            show(key, &kept, "2024-06-30"),
+            show(key, &plain, "2024-06-30"),
+            "{key}"
+        );
+    }
+    let f = tmp.path().join("twin.csv");
+    std::fs::write(
+        &f,
+        "客户名称,手机
+陈小姐,13900000005
+",
+    )
+    .unwrap();
+    for dir in [&kept, &plain] {
+        ok(&["import", f.to_str().unwrap()], dir);
+    }
+    let several = |dir: &str| {
+        let out = run(&["show", "陈小姐", "--format", "csv"], dir);
+        (out.status.code(), stdout_of(&out), stderr_of(&out))
+    };
+    assert_eq!(several(&kept), several(&plain));
+    assert_eq!(several(&kept).0, Some(1));
+    let out = run(&["show", "C404"], &kept);
+    assert_eq!(out.status.code(), Some(2));
     // a new sale: another standing, the same answers as without one
     let before = standings(&kept);
     let f = tmp.path().join("tx.csv");
@@ -497,6 +530,15 @@ fn show_keeps_the_standing_of_a_date_and_gives_the_same_file_from_it() {
     assert_eq!(json, show("C005", &plain, "2024-06-30"));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["sales"]["net_sales"], "93000.00");
+    assert!(
+        Path::new(&kept)
+            .join(".cache")
+            .read_dir()
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("find.")),
+        "the index was not used"
+    );
     assert_eq!(v["grade"]["tier"], "A");
     assert_ne!(standings(&kept), before);
     // another date: another standing, one kept
