@@ -171,6 +171,9 @@ fn write(
         .prefix(".tmp-standing-")
         .tempfile_in(dir)
         .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
+    if let Some(p) = perms {
+        std::fs::set_permissions(tmp.path(), p).ok();
+    }
     {
         let mut w =
             csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()));
