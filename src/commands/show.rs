@@ -97,10 +97,15 @@ pub fn run(
     };
     match rows.len() {
         0 => {
+            let shown = crate::values::text::mask_lookalike(key);
+            // a masked value is no search text: the hint then names none
+            let hint = if shown == key.trim() {
+                format!("`dangan find {shown}`")
+            } else {
+                "`dangan find` with a part of it".to_string()
+            };
             return Err(anyhow!(
-                "no customer has the archive number, mobile, credit code, ID number or name {:?}; try `dangan find {}`",
-                crate::values::text::mask_lookalike(key),
-                crate::values::text::mask_lookalike(key)
+                "no customer has the archive number, mobile, credit code, ID number or name {shown:?}; try {hint}"
             ));
         }
         1 => {}
