@@ -412,3 +412,65 @@ fn confidential_columns_of_the_settings_are_masked_like_the_built_in_ones() {
     let out = ok(&["history", "C001", "--format", "csv"], &dir);
     assert!(out.contains(",健康状况,*****访,**复,"), "{out}");
 }
+
+#[test]
+fn a_damaged_access_log_stops_a_no_mask_run_before_it_shows_anything() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("archive");
+    copy_dir(Path::new(&testdata("sales")), &dir);
+    std::fs::write(
+        dir.join("access.csv"),
+        "time,user,command\n2024-06-30T12:00:00+08:00,li",
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "show",
+            "C001",
+            "--as-of",
+            "2024-06-30",
+            "--no-mask",
+            "--format",
+            "json",
+        ],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout_of(&out), "", "something was shown unregistered");
+    assert!(
+        stderr_of(&out).contains("access.csv:2: the last line is torn"),
+        "{}",
+        stderr_of(&out)
+    );
+    // masked runs need no registration and go on
+    ok(
+        &["show", "C001", "--as-of", "2024-06-30", "--format", "json"],
+        &dir,
+    );
+    // --since on the access log
+    std::fs::write(
+        dir.join("access.csv"),
+        "time,user,command\n2024-05-01T09:00:00+08:00,li,dangan report --no-mask\n",
+    )
+    .unwrap();
+    assert_eq!(
+        ok(
+            &[
+                "history",
+                "--access",
+                "--since",
+                "2024-06-01",
+                "--format",
+                "csv"
+            ],
+            &dir
+        ),
+        "time,user,command\n"
+    );
+    assert_eq!(
+        ok(&["history", "--access", "--format", "csv"], &dir)
+            .lines()
+            .count(),
+        2
+    );
+}
