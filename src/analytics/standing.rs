@@ -12,9 +12,16 @@
 //! Like the binary copies it is made only for CSV tables from
 //! `archive.cache_min_mb` on, never when `cache: false`, and a file that
 //! cannot be read is removed and the standing computed again.
+//!
+//! One customer's transactions (`transactions_of`) come the same way from
+//! `.cache/tx-by-customer.<stamp>.csv`: every transaction as the ledger reads
+//! it (canonical, money in fen), sorted by customer, newest first, made once
+//! per version of the transactions file; a customer's rows are one block
+//! found by a scan for its number. Without it, a query of the whole table.
 
 use crate::analytics::composition::Key;
 use crate::analytics::grading::{Graded, grade_archive};
+use crate::analytics::ledger;
 use crate::analytics::period::Period;
 use crate::analytics::receivables::{CreditRow, ageing};
 use crate::analytics::tiers::{KEY_REASONS, RISK_RULES, Reason, Rules, Segment, Tier};
@@ -23,6 +30,7 @@ use crate::archive::{Archive, CACHE_DIR, file_stamp};
 use crate::values::dates::iso;
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
+use polars::prelude::{SortMultipleOptions, col, lit};
 use std::path::{Path, PathBuf};
 
 const HEADER: [&str; 28] = [
@@ -321,4 +329,231 @@ fn find_row(path: &Path, id: &str) -> Result<Option<(Graded, CreditRow)>> {
     c.outstanding = int(26)?;
     c.overdue = int(27)?;
     Ok(Some((g, c)))
+}
+
+/// One transaction of a customer's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tx {
+    pub id: String,
+    pub date: String,
+    pub kind: String,
+    pub product: String,
+    pub quantity: Option<i64>,
+    pub amount: i64,
+    pub paid: Option<i64>,
+}
+
+const TX_COLUMNS: [&str; 8] = [
+    "customer_id",
+    "id",
+    "date",
+    "kind",
+    "product",
+    "quantity",
+    "amount",
+    "paid",
+];
+
+/// The customer's last `n` transactions up to any date, newest first (by
+/// date, then number).
+pub fn transactions_of(archive: &Archive, id: &str, n: usize) -> Result<Vec<Tx>> {
+    if let Some(path) = by_customer_path(archive) {
+        if !path.is_file() {
+            let t = std::time::Instant::now();
+            match build_by_customer(archive, &path) {
+                Ok(()) => crate::timing("show: transactions by customer kept", t),
+                Err(e) => trace(format_args!("no transactions by customer kept: {e:#}")),
+            }
+        }
+        if path.is_file() {
+            let t = std::time::Instant::now();
+            match read_block(&path, id, n) {
+                Ok(txs) => {
+                    crate::timing("show: transactions by customer read", t);
+                    return Ok(txs);
+                }
+                Err(e) => {
+                    trace(format_args!("{}: {e:#}; removed", path.display()));
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+        }
+    }
+    query_transactions(archive, id, n)
+}
+
+/// Where the transactions by customer are kept; `None` when they are not.
+fn by_customer_path(archive: &Archive) -> Option<PathBuf> {
+    let s = &archive.settings.archive;
+    let (path, _) = archive.table_file(TableKind::Transactions).ok()??;
+    if !s.cache || path.extension().is_none_or(|e| e != "csv") {
+        return None;
+    }
+    let m = std::fs::metadata(&path).ok()?;
+    if m.len() < s.cache_min_mb.saturating_mul(1 << 20) {
+        return None;
+    }
+    Some(
+        archive
+            .dir
+            .join(CACHE_DIR)
+            .join(format!("tx-by-customer.{}.csv", file_stamp(&m))),
+    )
+}
+
+fn build_by_customer(archive: &Archive, path: &Path) -> Result<()> {
+    let Some(frame) = ledger::scan(archive, TableKind::Transactions, &TX_COLUMNS)? else {
+        bail!("no transactions file");
+    };
+    let lf = frame.lf.sort_by_exprs(
+        [col("customer_id"), col("date"), col("id")],
+        SortMultipleOptions::default().with_order_descending_multi([false, true, true]),
+    );
+    let df = ledger::collect(lf, &[frame.path.as_path()])?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tmp-tx-by-customer-")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
+    if let Ok(m) = std::fs::metadata(&frame.path) {
+        std::fs::set_permissions(tmp.path(), m.permissions()).ok();
+    }
+    {
+        let mut w =
+            csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()));
+        w.write_record(TX_COLUMNS)?;
+        let text: Vec<_> = ["customer_id", "id", "date", "kind", "product"]
+            .iter()
+            .map(|c| df.column(c).and_then(|c| c.str().cloned()))
+            .collect::<Result<_, _>>()?;
+        let ints: Vec<_> = ["quantity", "amount", "paid"]
+            .iter()
+            .map(|c| {
+                df.column(c)
+                    .and_then(|c| c.cast(&polars::prelude::DataType::Int64))
+                    .and_then(|c| c.i64().cloned())
+            })
+            .collect::<Result<_, _>>()?;
+        let mut rec: Vec<String> = Vec::with_capacity(8);
+        for i in 0..df.height() {
+            rec.clear();
+            for t in &text {
+                rec.push(t.get(i).unwrap_or_default().to_string());
+            }
+            for n in &ints {
+                rec.push(n.get(i).map(|v| v.to_string()).unwrap_or_default());
+            }
+            w.write_record(&rec)?;
+        }
+        w.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .map_err(|e| anyhow!("{}: {}", path.display(), e.error))?;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with("tx-by-customer.") && e.path() != path {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first `n` rows of customer `id`'s block.
+fn read_block(path: &Path, id: &str, n: usize) -> Result<Vec<Tx>> {
+    let bytes = std::fs::read(path)?;
+    if !bytes.starts_with(TX_COLUMNS.join(",").as_bytes()) {
+        bail!("not a transactions-by-customer file");
+    }
+    let needle = format!("\n{id},");
+    for at in memchr::memmem::find_iter(&bytes, needle.as_bytes()) {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(&bytes[at + 1..]);
+        let mut out = Vec::new();
+        for rec in r.records() {
+            let rec = rec.context("a damaged row")?;
+            if rec.len() != TX_COLUMNS.len() {
+                bail!("a damaged row");
+            }
+            if &rec[0] != id || out.len() == n {
+                break;
+            }
+            let int = |i: usize| -> Result<Option<i64>> {
+                if rec[i].is_empty() {
+                    Ok(None)
+                } else {
+                    rec[i].parse().map(Some).context("a damaged number")
+                }
+            };
+            out.push(Tx {
+                id: rec[1].to_string(),
+                date: rec[2].to_string(),
+                kind: rec[3].to_string(),
+                product: rec[4].to_string(),
+                quantity: int(5)?,
+                amount: int(6)?.unwrap_or(0),
+                paid: int(7)?,
+            });
+        }
+        // a match inside another row's quoted value reads as another
+        // customer's row: the scan goes on
+        if !out.is_empty() || n == 0 {
+            return Ok(out);
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// The customer's last `n` transactions by a query of the whole table (from
+/// the binary copy when there is one).
+fn query_transactions(archive: &Archive, id: &str, n: usize) -> Result<Vec<Tx>> {
+    let cols = [
+        "id",
+        "customer_id",
+        "date",
+        "kind",
+        "product",
+        "quantity",
+        "amount",
+        "paid",
+    ];
+    let Some(frame) = ledger::scan(archive, TableKind::Transactions, &cols)? else {
+        return Ok(Vec::new());
+    };
+    let lf = frame
+        .lf
+        .filter(col("customer_id").eq(lit(id.to_string())))
+        .sort_by_exprs(
+            [col("date"), col("id")],
+            SortMultipleOptions::default().with_order_descending(true),
+        )
+        .limit(n as u32);
+    let df = ledger::collect(lf, &[frame.path.as_path()])?;
+    let text = |c: &str| ledger::text_column(&df, c);
+    let opt_int = |c: &str| -> Result<Vec<Option<i64>>> {
+        Ok(df
+            .column(c)?
+            .cast(&polars::prelude::DataType::Int64)?
+            .i64()?
+            .iter()
+            .collect())
+    };
+    let (ids, dates, kinds, products) =
+        (text("id")?, text("date")?, text("kind")?, text("product")?);
+    let (qty, amount, paid) = (opt_int("quantity")?, opt_int("amount")?, opt_int("paid")?);
+    Ok((0..df.height())
+        .map(|i| Tx {
+            id: ids[i].clone(),
+            date: dates[i].clone(),
+            kind: kinds[i].clone(),
+            product: products[i].clone(),
+            quantity: qty[i],
+            amount: amount[i].unwrap_or(0),
+            paid: paid[i],
+        })
+        .collect())
 }

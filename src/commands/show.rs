@@ -26,7 +26,7 @@ use crate::values::dates::{iso, parse_iso};
 use crate::values::money::{format_quantity, format_yuan};
 use anyhow::{Result, anyhow};
 use chrono::{Days, NaiveDate};
-use polars::prelude::{SortMultipleOptions, col, lit};
+use polars::prelude::{col, lit};
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -46,17 +46,6 @@ pub struct Args {
     pub no_mask: bool,
 }
 
-/// One transaction as listed.
-pub struct Tx {
-    pub id: String,
-    pub date: String,
-    pub kind: String,
-    pub product: String,
-    pub quantity: Option<i64>,
-    pub amount: i64,
-    pub paid: Option<i64>,
-}
-
 /// One customer's whole file.
 pub struct File {
     pub as_of: NaiveDate,
@@ -66,7 +55,7 @@ pub struct File {
     pub grade: Graded,
     pub credit: CreditRow,
     pub credit_limit: Option<i64>,
-    pub transactions: Vec<Tx>,
+    pub transactions: Vec<crate::analytics::standing::Tx>,
     /// date, channel, owner, note, next_date; newest first
     pub followups: Vec<[String; 5]>,
     pub next_followup: Option<NaiveDate>,
@@ -131,7 +120,7 @@ pub fn run(
     let credit_limit = crate::values::money::cell_fen(field("credit_limit"))
         .ok()
         .flatten();
-    let transactions = last_transactions(archive, &id, last)?;
+    let transactions = crate::analytics::standing::transactions_of(archive, &id, last)?;
 
     let mut followups = customer_followups(archive, &id)?;
     followups.sort_by(|a, b| b[0].cmp(&a[0]));
@@ -197,56 +186,6 @@ fn customer_followups(archive: &Archive, id: &str) -> Result<Vec<[String; 5]>> {
         .collect::<Result<_>>()?;
     Ok((0..df.height())
         .map(|i| std::array::from_fn(|k| columns[k][i].clone()))
-        .collect())
-}
-
-/// The customer's last `n` transactions up to any date, newest first (from
-/// the binary copy when there is one).
-fn last_transactions(archive: &Archive, id: &str, n: usize) -> Result<Vec<Tx>> {
-    let cols = [
-        "id",
-        "customer_id",
-        "date",
-        "kind",
-        "product",
-        "quantity",
-        "amount",
-        "paid",
-    ];
-    let Some(frame) = ledger::scan(archive, TableKind::Transactions, &cols)? else {
-        return Ok(Vec::new());
-    };
-    let lf = frame
-        .lf
-        .filter(col("customer_id").eq(lit(id.to_string())))
-        .sort_by_exprs(
-            [col("date"), col("id")],
-            SortMultipleOptions::default().with_order_descending(true),
-        )
-        .limit(n as u32);
-    let df = ledger::collect(lf, &[frame.path.as_path()])?;
-    let text = |c: &str| ledger::text_column(&df, c);
-    let opt_int = |c: &str| -> Result<Vec<Option<i64>>> {
-        Ok(df
-            .column(c)?
-            .cast(&polars::prelude::DataType::Int64)?
-            .i64()?
-            .iter()
-            .collect())
-    };
-    let (ids, dates, kinds, products) =
-        (text("id")?, text("date")?, text("kind")?, text("product")?);
-    let (qty, amount, paid) = (opt_int("quantity")?, opt_int("amount")?, opt_int("paid")?);
-    Ok((0..df.height())
-        .map(|i| Tx {
-            id: ids[i].clone(),
-            date: dates[i].clone(),
-            kind: kinds[i].clone(),
-            product: products[i].clone(),
-            quantity: qty[i],
-            amount: amount[i].unwrap_or(0),
-            paid: paid[i],
-        })
         .collect())
 }
 

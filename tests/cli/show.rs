@@ -483,6 +483,18 @@ fn show_keeps_the_standing_of_a_date_and_gives_the_same_file_from_it() {
         assert_eq!(standings(&kept).len(), 1);
     }
     assert!(standings(&plain).is_empty(), "cache: false kept a standing");
+    let kept_files = |dir: &str, prefix: &str| -> usize {
+        std::fs::read_dir(Path::new(dir).join(".cache"))
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    // the transactions came from the file of them by customer
+    assert_eq!(kept_files(&kept, "tx-by-customer."), 1);
+    assert_eq!(kept_files(&plain, "tx-by-customer."), 0);
     // a KEY resolved through the search index names the same customers
     for key in [
         "c004",
