@@ -17,7 +17,7 @@
 //! `.cache/tx-by-customer.<stamp>.csv`: every transaction as the ledger reads
 //! it (canonical, money in fen), sorted by customer, newest first, made once
 //! per version of the transactions file; a customer's rows are one block
-//! found by a scan for its number. Without it, a query of the whole table.
+//! found by a binary search of the file. Without it, a query of the whole table.
 
 use crate::analytics::composition::Key;
 use crate::analytics::grading::{Graded, grade_archive};
@@ -462,50 +462,87 @@ fn build_by_customer(archive: &Archive, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The first `n` rows of customer `id`'s block.
+/// The first `n` rows of customer `id`'s block: found by a binary search
+/// of the file (sorted by customer; a few small reads), then read forward.
 fn read_block(path: &Path, id: &str, n: usize) -> Result<Vec<Tx>> {
-    let bytes = std::fs::read(path)?;
-    if !bytes.starts_with(TX_COLUMNS.join(",").as_bytes()) {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let header = format!("{}\n", TX_COLUMNS.join(","));
+    let mut head = vec![0u8; header.len().min(len as usize)];
+    f.read_exact(&mut head)?;
+    if head != header.as_bytes() {
         bail!("not a transactions-by-customer file");
     }
-    let needle = format!("\n{id},");
-    for at in memchr::memmem::find_iter(&bytes, needle.as_bytes()) {
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(&bytes[at + 1..]);
-        let mut out = Vec::new();
-        for rec in r.records() {
-            let rec = rec.context("a damaged row")?;
-            if rec.len() != TX_COLUMNS.len() {
-                bail!("a damaged row");
-            }
-            if &rec[0] != id || out.len() == n {
-                break;
-            }
-            let int = |i: usize| -> Result<Option<i64>> {
-                if rec[i].is_empty() {
-                    Ok(None)
-                } else {
-                    rec[i].parse().map(Some).context("a damaged number")
-                }
-            };
-            out.push(Tx {
-                id: rec[1].to_string(),
-                date: rec[2].to_string(),
-                kind: rec[3].to_string(),
-                product: rec[4].to_string(),
-                quantity: int(5)?,
-                amount: int(6)?.unwrap_or(0),
-                paid: int(7)?,
-            });
+    // the customer of the first whole row starting after byte `at`, and
+    // where that row starts
+    let mut probe = |at: u64| -> Result<Option<(String, u64)>> {
+        let mut buf = vec![0u8; 64 * 1024];
+        f.seek(SeekFrom::Start(at))?;
+        let got = f.read(&mut buf)?;
+        buf.truncate(got);
+        let Some(nl) = memchr::memchr(b'\n', &buf) else {
+            return Ok(None);
+        };
+        let start = at + nl as u64 + 1;
+        if start >= len {
+            return Ok(None);
         }
-        // a match inside another row's quoted value reads as another
-        // customer's row: the scan goes on
-        if !out.is_empty() || n == 0 {
-            return Ok(out);
+        let rest = &buf[nl + 1..];
+        let end = memchr::memchr(b',', rest).context("a damaged row")?;
+        let cust = std::str::from_utf8(&rest[..end]).context("a damaged row")?;
+        Ok(Some((cust.trim_matches('"').to_string(), start)))
+    };
+    // the last row start whose customer sorts before `id`
+    let (mut lo, mut hi) = (header.len() as u64 - 1, len);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match probe(mid)? {
+            Some((cust, _)) if cust.as_str() < id => lo = mid,
+            _ => hi = mid,
         }
     }
-    Ok(Vec::new())
+    // from the first row after `lo` (a customer before `id`, or the first
+    // row of the file): skip rows of customers before `id`, read its
+    let Some((_, start)) = probe(lo)? else {
+        return Ok(Vec::new());
+    };
+    f.seek(SeekFrom::Start(start))?;
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(std::io::BufReader::new(&mut f));
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.context("a damaged row")?;
+        if rec.len() != TX_COLUMNS.len() {
+            bail!("a damaged row");
+        }
+        match rec[0].cmp(id) {
+            std::cmp::Ordering::Less => continue,
+            std::cmp::Ordering::Greater => break,
+            std::cmp::Ordering::Equal => {}
+        }
+        if out.len() == n {
+            break;
+        }
+        let int = |i: usize| -> Result<Option<i64>> {
+            if rec[i].is_empty() {
+                Ok(None)
+            } else {
+                rec[i].parse().map(Some).context("a damaged number")
+            }
+        };
+        out.push(Tx {
+            id: rec[1].to_string(),
+            date: rec[2].to_string(),
+            kind: rec[3].to_string(),
+            product: rec[4].to_string(),
+            quantity: int(5)?,
+            amount: int(6)?.unwrap_or(0),
+            paid: int(7)?,
+        });
+    }
+    Ok(out)
 }
 
 /// The customer's last `n` transactions by a query of the whole table (from
@@ -556,4 +593,52 @@ fn query_transactions(archive: &Archive, id: &str, n: usize) -> Result<Vec<Tx>> 
             paid: paid[i],
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kept file of 3,000 customers with 0 to 3 transactions each: every
+    /// customer's block found by the binary search, exactly.
+    #[test]
+    fn every_block_of_a_sorted_file_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tx-by-customer.x.csv");
+        let mut text = format!("{}\n", TX_COLUMNS.join(","));
+        let mut expected: Vec<(String, Vec<String>)> = Vec::new();
+        for c in 0..3000 {
+            let cust = format!("C{c:06}");
+            let rows: Vec<String> = (0..c % 4).map(|k| format!("T{c}-{k}")).collect();
+            for (k, t) in rows.iter().enumerate() {
+                text.push_str(&format!(
+                    "{cust},{t},2024-0{}-01,sale,\"螺丝, 大号\",,{}00,\n",
+                    9 - k,
+                    c + k
+                ));
+            }
+            expected.push((cust, rows));
+        }
+        std::fs::write(&path, text).unwrap();
+        for (cust, rows) in &expected {
+            let got = read_block(&path, cust, 10).unwrap();
+            let ids: Vec<&str> = got.iter().map(|t| t.id.as_str()).collect();
+            assert_eq!(
+                ids,
+                rows.iter().map(String::as_str).collect::<Vec<_>>(),
+                "{cust}"
+            );
+            if let Some(t) = got.first() {
+                assert_eq!(t.product, "螺丝, 大号");
+                assert_eq!(t.quantity, None);
+            }
+        }
+        // the limit, and customers before the first and after the last
+        assert_eq!(read_block(&path, "C000003", 2).unwrap().len(), 2);
+        assert!(read_block(&path, "A", 10).unwrap().is_empty());
+        assert!(read_block(&path, "Z", 10).unwrap().is_empty());
+        // not such a file: an error (the caller removes it and queries)
+        std::fs::write(&path, "id,name\nC1,x\n").unwrap();
+        assert!(read_block(&path, "C1", 10).is_err());
+    }
 }
