@@ -173,18 +173,7 @@ fn write(
     credit: &rustc_hash::FxHashMap<&str, &CreditRow>,
     perms: Option<std::fs::Permissions>,
 ) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".tmp-standing-")
-        .tempfile_in(dir)
-        .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
-    if let Some(p) = perms {
-        std::fs::set_permissions(tmp.path(), p).ok();
-    }
-    {
-        let mut w =
-            csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()));
+    write_kept(path, "standing.", perms, |w| {
         w.write_record(HEADER)?;
         let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
         for g in graded {
@@ -218,16 +207,41 @@ fn write(
             rec.push(c.overdue.to_string());
             w.write_record(&rec)?;
         }
+        Ok(())
+    })
+}
+
+/// Write a kept file of `.cache/` with `body`: a temp file beside it, with
+/// the permissions of the file it is made from, fsynced and renamed; then
+/// the other versions (other files named `prefix…`) removed.
+fn write_kept(
+    path: &Path,
+    prefix: &str,
+    perms: Option<std::fs::Permissions>,
+    body: impl FnOnce(&mut csv::Writer<std::io::BufWriter<&std::fs::File>>) -> Result<()>,
+) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".tmp-{prefix}"))
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
+    if let Some(p) = perms {
+        std::fs::set_permissions(tmp.path(), p).ok();
+    }
+    {
+        let mut w =
+            csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()));
+        body(&mut w)?;
         w.flush()?;
     }
     tmp.as_file().sync_all()?;
     tmp.persist(path)
         .map_err(|e| anyhow!("{}: {}", path.display(), e.error))?;
-    // the standings of other dates and settings: one is kept
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             let n = e.file_name().to_string_lossy().into_owned();
-            if n.starts_with("standing.") && e.path() != path {
+            if n.starts_with(prefix) && e.path() != path {
                 let _ = std::fs::remove_file(e.path());
             }
         }
@@ -410,18 +424,8 @@ fn build_by_customer(archive: &Archive, path: &Path) -> Result<()> {
         SortMultipleOptions::default().with_order_descending_multi([false, true, true]),
     );
     let df = ledger::collect(lf, &[frame.path.as_path()])?;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".tmp-tx-by-customer-")
-        .tempfile_in(dir)
-        .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
-    if let Ok(m) = std::fs::metadata(&frame.path) {
-        std::fs::set_permissions(tmp.path(), m.permissions()).ok();
-    }
-    {
-        let mut w =
-            csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()));
+    let perms = std::fs::metadata(&frame.path).ok().map(|m| m.permissions());
+    write_kept(path, "tx-by-customer.", perms, |w| {
         w.write_record(TX_COLUMNS)?;
         let text: Vec<_> = ["customer_id", "id", "date", "kind", "product"]
             .iter()
@@ -446,20 +450,8 @@ fn build_by_customer(archive: &Archive, path: &Path) -> Result<()> {
             }
             w.write_record(&rec)?;
         }
-        w.flush()?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .map_err(|e| anyhow!("{}: {}", path.display(), e.error))?;
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let n = e.file_name().to_string_lossy().into_owned();
-            if n.starts_with("tx-by-customer.") && e.path() != path {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// The first `n` rows of customer `id`'s block: found by a binary search
