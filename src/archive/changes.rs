@@ -262,9 +262,14 @@ pub fn os_user() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Read a log: its rows, each with its line. A damaged row is an error
-/// naming the file and line.
-pub fn read_log(dir: &Path) -> Result<Vec<(u64, Change)>> {
+/// Read the rows of the log that `keep` accepts (given the row's fields),
+/// each with its line; a damaged row is an error naming the file and line.
+/// the log is streamed, and only those rows are kept (a log of ten million
+/// rows is gigabytes of text).
+pub fn read_log_where(
+    dir: &Path,
+    keep: impl Fn(&csv::StringRecord) -> bool,
+) -> Result<Vec<(u64, Change)>> {
     let path = dir.join(CHANGES_FILE);
     if !path.exists() {
         return Ok(Vec::new());
@@ -293,6 +298,9 @@ pub fn read_log(dir: &Path) -> Result<Vec<(u64, Change)>> {
                 rec.len(),
                 HEADER.len()
             );
+        }
+        if !keep(&rec) {
+            continue;
         }
         let g = |i: usize| rec.get(i).unwrap_or_default().to_string();
         out.push((

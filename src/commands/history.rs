@@ -11,7 +11,7 @@
 //! unless `--no-mask`; `--format csv` gives the log's own columns.
 
 use crate::archive::Archive;
-use crate::archive::changes::{Change, read_access, read_log};
+use crate::archive::changes::{Change, read_access, read_log_where};
 use crate::archive::schema::TableKind;
 use crate::render::output::{Cell, Label, write_rows};
 use crate::render::records::{change_cells, change_labels};
@@ -50,28 +50,27 @@ pub struct Query {
     pub command: Option<String>,
 }
 
-/// The rows of the log that `q` asks for, oldest first.
+/// The rows of the log that `q` asks for, oldest first (the log streamed,
+/// only those rows kept).
 pub fn run(archive: &Archive, q: &Query) -> Result<Vec<Change>> {
     let since = q.since.map(crate::values::dates::iso);
-    Ok(read_log(&archive.dir)?
-        .into_iter()
-        .map(|(_, c)| c)
-        .filter(|c| q.ids.is_empty() || q.ids.contains(&c.id))
-        .filter(|c| {
-            since
+    Ok(read_log_where(&archive.dir, |r| {
+        let (time, command, id, field) = (&r[0], &r[1], &r[3], &r[4]);
+        (q.ids.is_empty() || q.ids.iter().any(|i| i == id))
+            && since
                 .as_deref()
-                .is_none_or(|s| c.time.get(..10).is_some_and(|d| d >= s))
-        })
-        .filter(|c| q.field.as_deref().is_none_or(|f| c.field == f))
-        .filter(|c| {
-            q.command.as_deref().is_none_or(|want| {
-                c.command == want
-                    || c.command
+                .is_none_or(|s| time.get(..10).is_some_and(|d| d >= s))
+            && q.field.as_deref().is_none_or(|f| field == f)
+            && q.command.as_deref().is_none_or(|want| {
+                command == want
+                    || command
                         .strip_prefix(want)
                         .is_some_and(|r| r.starts_with(' '))
             })
-        })
-        .collect())
+    })?
+    .into_iter()
+    .map(|(_, c)| c)
+    .collect())
 }
 
 /// `dangan history` from the command line.
@@ -110,7 +109,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
         if ids.is_empty() {
             // a number the log knows though no customer has it now
             let k = key.trim().to_uppercase();
-            if read_log(&archive.dir)?.iter().any(|(_, c)| c.id == k) {
+            if !read_log_where(&archive.dir, |r| r[3] == *k)?.is_empty() {
                 ids.push(k);
             } else {
                 bail!(

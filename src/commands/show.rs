@@ -17,7 +17,7 @@
 use crate::analytics::grading::{Graded, Overrides, rules};
 use crate::analytics::ledger;
 use crate::analytics::receivables::{BUCKETS, CreditRow};
-use crate::archive::changes::{Change, read_log};
+use crate::archive::changes::{Change, read_log_where};
 use crate::archive::schema::TableKind;
 use crate::archive::{Archive, Table};
 use crate::render::output::{Cell, Format, Label, Out, write_rows};
@@ -147,11 +147,12 @@ pub fn run(
         });
     followups.truncate(last);
 
-    let mut changes: Vec<Change> = read_log(&archive.dir)?
-        .into_iter()
-        .map(|(_, c)| c)
-        .filter(|c| c.id == id && c.table != TableKind::Transactions.name())
-        .collect();
+    let transactions_table = TableKind::Transactions.name();
+    let mut changes: Vec<Change> =
+        read_log_where(&archive.dir, |r| r[3] == *id && r[2] != *transactions_table)?
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
     let skip = changes.len().saturating_sub(last);
     changes.drain(..skip);
     changes.reverse();
