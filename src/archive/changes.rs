@@ -336,3 +336,123 @@ pub fn read_access(dir: &Path) -> Result<Vec<[String; 3]>> {
     }
     Ok(out)
 }
+
+/// The rows of the log about record `id` that `keep` accepts: the log is
+/// read in chunks and only the rows holding `,ID,` are parsed (a customer's
+/// few rows among ten million). A row whose first line holds the number but
+/// that ends past the chunk is read with the next one.
+pub fn read_log_of(
+    dir: &Path,
+    id: &str,
+    keep: impl Fn(&csv::StringRecord) -> bool,
+) -> Result<Vec<Change>> {
+    read_log_of_in(dir, id, keep, 16 << 20)
+}
+
+fn read_log_of_in(
+    dir: &Path,
+    id: &str,
+    keep: impl Fn(&csv::StringRecord) -> bool,
+    chunk_size: usize,
+) -> Result<Vec<Change>> {
+    let path = dir.join(CHANGES_FILE);
+    if !path.exists() || id.is_empty() {
+        return Ok(Vec::new());
+    }
+    check_log(&path, &HEADER)?;
+    let mut f = File::open(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let needle = format!(",{id},");
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
+    let mut out = Vec::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(chunk_size + 1024);
+    let mut chunk = vec![0u8; chunk_size];
+    let mut at_end = false;
+    while !at_end {
+        let got = f.read(&mut chunk)?;
+        at_end = got == 0;
+        buf.extend_from_slice(&chunk[..got]);
+        // whole lines only, unless the file is read to its end
+        let cut = if at_end {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(nl) => nl + 1,
+                None => continue,
+            }
+        };
+        let mut carry_from = cut;
+        let mut last_line = usize::MAX;
+        for hit in finder.find_iter(&buf[..cut]) {
+            let start = memchr::memrchr(b'\n', &buf[..hit]).map_or(0, |nl| nl + 1);
+            if start == last_line {
+                continue;
+            }
+            last_line = start;
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(&buf[start..]);
+            let mut rec = csv::StringRecord::new();
+            if !r.read_record(&mut rec).unwrap_or(false) {
+                continue;
+            }
+            let end = start + r.position().byte() as usize;
+            if end > cut && !at_end {
+                // the row goes on past these whole lines: read it next time
+                carry_from = carry_from.min(start);
+                break;
+            }
+            if rec.len() == HEADER.len() && &rec[3] == id && keep(&rec) {
+                let g = |i: usize| rec.get(i).unwrap_or_default().to_string();
+                out.push(Change {
+                    time: g(0),
+                    command: g(1),
+                    table: g(2),
+                    id: g(3),
+                    field: g(4),
+                    old: g(5),
+                    new: g(6),
+                    source: g(7),
+                });
+            }
+        }
+        buf.drain(..carry_from);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A customer's rows found among others, whatever the chunk size: rows
+    /// cut by a chunk's end, values with line breaks and commas, and the
+    /// number inside another row's value.
+    #[test]
+    fn the_rows_of_one_record_are_found_in_any_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = format!("{}\n", HEADER.join(","));
+        let mut want = Vec::new();
+        for i in 0..300 {
+            let id = format!("C{:03}", i % 7);
+            let new = if i % 5 == 0 {
+                format!("\"line one\nline ,C003, two {i}\"")
+            } else {
+                format!("v{i}")
+            };
+            text.push_str(&format!(
+                "2026-12-01T10:00:00+08:00,import,customers,{id},notes,,{new},in.csv:{i}\n"
+            ));
+            if id == "C003" {
+                want.push(format!("in.csv:{i}"));
+            }
+        }
+        std::fs::write(dir.path().join(CHANGES_FILE), &text).unwrap();
+        for chunk in [7, 64, 100, 1000, 1 << 20] {
+            let got = read_log_of_in(dir.path(), "C003", |_| true, chunk).unwrap();
+            let sources: Vec<&str> = got.iter().map(|c| c.source.as_str()).collect();
+            assert_eq!(sources, want, "chunk {chunk}");
+        }
+        let all = read_log_where(dir.path(), |r| &r[3] == "C003").unwrap();
+        assert_eq!(all.len(), want.len());
+    }
+}

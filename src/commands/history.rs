@@ -11,7 +11,7 @@
 //! unless `--no-mask`; `--format csv` gives the log's own columns.
 
 use crate::archive::Archive;
-use crate::archive::changes::{Change, read_access, read_log_where};
+use crate::archive::changes::{Change, read_access, read_log_of, read_log_where};
 use crate::archive::schema::TableKind;
 use crate::render::output::{Cell, Label, write_rows};
 use crate::render::records::{change_cells, change_labels};
@@ -54,7 +54,7 @@ pub struct Query {
 /// only those rows kept).
 pub fn run(archive: &Archive, q: &Query) -> Result<Vec<Change>> {
     let since = q.since.map(crate::values::dates::iso);
-    Ok(read_log_where(&archive.dir, |r| {
+    let keep = |r: &csv::StringRecord| {
         let (time, command, id, field) = (&r[0], &r[1], &r[3], &r[4]);
         (q.ids.is_empty() || q.ids.iter().any(|i| i == id))
             && since
@@ -67,10 +67,15 @@ pub fn run(archive: &Archive, q: &Query) -> Result<Vec<Change>> {
                         .strip_prefix(want)
                         .is_some_and(|r| r.starts_with(' '))
             })
-    })?
-    .into_iter()
-    .map(|(_, c)| c)
-    .collect())
+    };
+    // one customer: only its rows are parsed
+    if let [id] = q.ids.as_slice() {
+        return read_log_of(&archive.dir, id, keep);
+    }
+    Ok(read_log_where(&archive.dir, keep)?
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect())
 }
 
 /// `dangan history` from the command line.
@@ -109,7 +114,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
         if ids.is_empty() {
             // a number the log knows though no customer has it now
             let k = key.trim().to_uppercase();
-            if !read_log_where(&archive.dir, |r| r[3] == *k)?.is_empty() {
+            if !read_log_of(&archive.dir, &k, |_| true)?.is_empty() {
                 ids.push(k);
             } else {
                 bail!(

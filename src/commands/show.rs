@@ -17,7 +17,7 @@
 use crate::analytics::grading::{Graded, Overrides, rules};
 use crate::analytics::ledger;
 use crate::analytics::receivables::{BUCKETS, CreditRow};
-use crate::archive::changes::{Change, read_log_where};
+use crate::archive::changes::{Change, read_log_of};
 use crate::archive::schema::TableKind;
 use crate::archive::{Archive, Table};
 use crate::render::output::{Cell, Format, Label, Out, write_rows};
@@ -148,11 +148,7 @@ pub fn run(
     followups.truncate(last);
 
     let transactions_table = TableKind::Transactions.name();
-    let mut changes: Vec<Change> =
-        read_log_where(&archive.dir, |r| r[3] == *id && r[2] != *transactions_table)?
-            .into_iter()
-            .map(|(_, c)| c)
-            .collect();
+    let mut changes: Vec<Change> = read_log_of(&archive.dir, &id, |r| r[2] != *transactions_table)?;
     let skip = changes.len().saturating_sub(last);
     changes.drain(..skip);
     changes.reverse();
