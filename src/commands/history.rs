@@ -12,7 +12,6 @@
 
 use crate::archive::Archive;
 use crate::archive::changes::{Change, read_access, read_log_of, read_log_where};
-use crate::archive::schema::TableKind;
 use crate::render::output::{Cell, Label, write_rows};
 use crate::render::records::{change_cells, change_labels};
 use anyhow::{Result, bail};
@@ -104,8 +103,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
     }
     let mut ids = Vec::new();
     if let Some(key) = &a.key {
-        let customers = archive.read_canonical(TableKind::Customers)?;
-        let (rows, _) = crate::lookup::resolve(&customers, key);
+        let (customers, rows) = crate::lookup::resolve_in(&archive, key)?;
         let c_id = customers.col("id");
         ids = rows
             .iter()

@@ -75,15 +75,7 @@ pub fn run(
     period: &crate::flags::PeriodFlags,
     last: usize,
 ) -> Result<Shown> {
-    // through the search index of a big customers file, else the table
-    let (customers, rows) = match crate::lookup::resolve_indexed(archive, key) {
-        Some(found) => found,
-        None => {
-            let customers = archive.read_canonical(TableKind::Customers)?;
-            let (rows, _) = crate::lookup::resolve(&customers, key);
-            (customers, rows)
-        }
-    };
+    let (customers, rows) = crate::lookup::resolve_in(archive, key)?;
     match rows.len() {
         0 => {
             let shown = crate::values::text::mask_lookalike(key);

@@ -140,3 +140,18 @@ pub fn resolve_indexed(
     let (rows, _) = resolve(&table, key);
     Some((table, rows))
 }
+
+/// The customers `key` names in the archive, with the table they are rows
+/// of: through the search index of a big customers file
+/// ([`resolve_indexed`]), else by reading the whole table.
+pub fn resolve_in(
+    archive: &crate::archive::Archive,
+    key: &str,
+) -> anyhow::Result<(Table, Vec<usize>)> {
+    if let Some(found) = resolve_indexed(archive, key) {
+        return Ok(found);
+    }
+    let customers = archive.read_canonical(crate::archive::schema::TableKind::Customers)?;
+    let (rows, _) = resolve(&customers, key);
+    Ok((customers, rows))
+}
