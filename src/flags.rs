@@ -50,6 +50,29 @@ impl PeriodFlags {
     }
 }
 
+/// `--owner` and `--where`: which customers a reading command covers
+/// (engine: `lookup::filter`).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct FilterFlags {
+    /// Only the customers of this owner (负责人)
+    #[arg(long, value_name = "NAME")]
+    pub owner: Option<String>,
+    /// Only customers where COLUMN=VALUE, COLUMN!=VALUE or COLUMN~TEXT (contains), over any customer column and tier, segment; repeatable, all must hold
+    #[arg(long = "where", value_name = "COND", value_parser = crate::lookup::filter::Condition::parse)]
+    pub conditions: Vec<crate::lookup::filter::Condition>,
+}
+
+impl FilterFlags {
+    pub fn is_empty(&self) -> bool {
+        self.owner.is_none() && self.conditions.is_empty()
+    }
+
+    /// The filter, checked against the customers' columns.
+    pub fn filter(&self, columns: &[String]) -> Result<crate::lookup::filter::Filter> {
+        crate::lookup::filter::Filter::new(columns, self.owner.as_deref(), &self.conditions)
+    }
+}
+
 /// Lines with a prefix, and how many more there were beyond those shown.
 pub fn print_capped(
     w: &mut dyn Write,

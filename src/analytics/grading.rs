@@ -73,6 +73,15 @@ pub fn grade_archive(
     Ok(g)
 }
 
+/// Every graded customer's tier and segment by id (what `--where tier=A`
+/// and `--where segment=risk` read).
+pub fn grade_of(graded: &[Graded]) -> rustc_hash::FxHashMap<&str, (&'static str, &'static str)> {
+    graded
+        .iter()
+        .map(|g| (g.id.as_str(), (g.tier.name(), g.segment.name())))
+        .collect()
+}
+
 /// `dangan.yaml`'s settings with the flags over them.
 pub fn rules(archive: &Archive, o: &Overrides) -> Result<Rules> {
     let mut s = archive.settings.classify.clone();

@@ -103,6 +103,24 @@ pub fn join_tiers(lf: LazyFrame, on: &str, tiers: &[(String, &'static str)]) -> 
     ))
 }
 
+/// `lf` with only the rows whose column `on` is one of `ids` (the customers
+/// an `--owner`/`--where` filter keeps; an inner join on unique ids).
+pub fn keep_customers(
+    lf: LazyFrame,
+    on: &str,
+    ids: &rustc_hash::FxHashSet<String>,
+) -> Result<LazyFrame> {
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let df = DataFrame::new(ids.len(), vec![Series::new(on.into(), ids).into()])
+        .map_err(|e| anyhow!("filter: {e}"))?;
+    Ok(lf.join(
+        df.lazy(),
+        [col(on)],
+        [col(on)],
+        polars::prelude::JoinArgs::new(polars::prelude::JoinType::Inner),
+    ))
+}
+
 /// A collected column as integers (nulls as 0).
 pub fn int_column(df: &DataFrame, name: &str) -> Result<Vec<i64>> {
     Ok(df

@@ -8,9 +8,12 @@
 //! - `composition`: composition tables (sales by tier, region, product, ...)
 //! - `sections`: the sections of the periodic report
 //! - `receivables`: outstanding and overdue amounts in ageing buckets
+//! - `schedule`: the follow-up rules (回访 reasons, `due:` settings, yearly dates)
+//! - `due`: the follow-up to-do list (`dangan due`, the report's section)
+//! - `handover`: a book of customers spread over receivers (`dangan reassign`)
 //! - `standing`: one customer's grade and ageing (`show`), kept per as-of date in `.cache/`
 //!
-//! `period`, `shares` and `tiers` need no polars and are there without the
+//! `handover`, `period`, `schedule`, `shares` and `tiers` need no polars and are there without the
 //! `analytics` feature.
 
 #[cfg(feature = "analytics")]
@@ -18,12 +21,16 @@ pub mod cache;
 #[cfg(feature = "analytics")]
 pub mod composition;
 #[cfg(feature = "analytics")]
+pub mod due;
+#[cfg(feature = "analytics")]
 pub mod grading;
+pub mod handover;
 #[cfg(feature = "analytics")]
 pub mod ledger;
 pub mod period;
 #[cfg(feature = "analytics")]
 pub mod receivables;
+pub mod schedule;
 #[cfg(feature = "analytics")]
 pub mod sections;
 pub mod shares;

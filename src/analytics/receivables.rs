@@ -76,6 +76,7 @@ pub fn ageing(
     as_of: NaiveDate,
     top: Option<usize>,
     tiers: Option<&[(String, &'static str)]>,
+    only: Option<&rustc_hash::FxHashSet<String>>,
 ) -> Result<Ageing> {
     for k in keys {
         if matches!(k, Key::Category | Key::Product | Key::Month) {
@@ -121,6 +122,9 @@ pub fn ageing(
     }
     if let Some(t) = tiers {
         lf = ledger::join_tiers(lf, "id", t)?;
+    }
+    if let Some(ids) = only {
+        lf = ledger::keep_customers(lf, "id", ids)?;
     }
     let names: Vec<&str> = keys.iter().map(|k| k.name()).collect();
     let mut select: Vec<Expr> = keys

@@ -8,16 +8,15 @@
 use crate::analytics::composition::{self, Key};
 use crate::analytics::grading::Graded;
 use crate::analytics::period::{Period, PeriodArgs, PeriodSpec};
+use crate::analytics::schedule::{birth_date, next_yearly};
 use crate::analytics::tiers::{Segment, Tier};
 use crate::archive::Archive;
-use crate::archive::schema::TableKind;
-use crate::archive::settings::ReportSettings;
 use crate::check::engine as validate;
 use crate::render::document::{Block, Chart, Section, TableBlock};
 use crate::render::output::{Cell, Label};
 use crate::values::dates::{iso, parse_iso};
 use anyhow::Result;
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use std::collections::BTreeMap;
 
 pub(crate) fn l(key: &str, zh: &str, en: &str) -> Label {
@@ -77,7 +76,7 @@ pub(crate) fn overview(
                 .is_some_and(|d| p.contains(d))
         })
         .count() as i64;
-    let sales = composition::compose(archive, &[Key::Tier], p, None, Some(tiers))?;
+    let sales = composition::compose(archive, &[Key::Tier], p, None, Some(tiers), None)?;
     let t = &sales.total;
     let fields = vec![
         (
@@ -115,7 +114,7 @@ pub(crate) fn overview(
         ..Default::default()
     }
     .resolve(as_of)?;
-    let months = composition::compose(archive, &[Key::Month], &year, None, None)?;
+    let months = composition::compose(archive, &[Key::Month], &year, None, None, None)?;
     let trend: Vec<Vec<Cell>> = months
         .rows
         .iter()
@@ -247,7 +246,7 @@ pub(crate) fn compositions(
         ("region", Key::Region, "地区构成", "By region"),
         ("product", Key::Category, "商品构成", "By product category"),
     ] {
-        let c = composition::compose(archive, &[keys], p, Some(top), Some(tiers))?;
+        let c = composition::compose(archive, &[keys], p, Some(top), Some(tiers), None)?;
         let mut columns = vec![Label::new(keys.name(), keys.zh(), keys.name())];
         columns.extend(composition::figure_labels());
         let row = |r: &composition::Row| {
@@ -382,160 +381,84 @@ pub(crate) fn risk_customers(graded: &[Graded], top: usize) -> Section {
     }
 }
 
-pub(crate) fn followups_due(
-    archive: &Archive,
-    customers: &crate::archive::Table,
-    graded: &[Graded],
-    settings: &ReportSettings,
-    as_of: NaiveDate,
-    top: usize,
-) -> Result<Section> {
-    // the last follow-up of every customer up to the as-of date
-    let mut last_followup: BTreeMap<String, NaiveDate> = BTreeMap::new();
-    let follow = archive.read_canonical(TableKind::Followups)?;
-    if let (Some(c), Some(d)) = (follow.col("customer_id"), follow.col("date")) {
-        for r in &follow.rows {
-            if let Some(date) = parse_iso(r.get(d)).filter(|x| *x <= as_of) {
-                let e = last_followup.entry(r.get(c).to_string()).or_insert(date);
-                if date > *e {
-                    *e = date;
-                }
-            }
-        }
-    }
-    let created: BTreeMap<&str, NaiveDate> = match (customers.col("id"), customers.col("created")) {
-        (Some(i), Some(c)) => customers
-            .rows
-            .iter()
-            .filter_map(|r| parse_iso(r.get(c)).map(|d| (r.get(i), d)))
-            .collect(),
-        _ => BTreeMap::new(),
-    };
-    struct Due<'a> {
-        g: &'a Graded,
-        last: Option<NaiveDate>,
-        via: &'static str,
-        days: Option<i64>,
-        interval: i64,
-    }
-    let mut due: Vec<Due> = Vec::new();
-    for g in graded {
-        let interval = settings.followup_days.get(&g.tier).copied().unwrap_or(90);
-        let (last, via) = match (
-            last_followup.get(&g.id),
-            g.last_date.as_deref().and_then(parse_iso),
-            created.get(g.id.as_str()),
-        ) {
-            (Some(f), _, _) => (Some(*f), "followup"),
-            (None, Some(s), _) => (Some(s), "sale"),
-            (None, None, Some(c)) => (Some(*c), "created"),
-            _ => (None, "never"),
-        };
-        let days = last.map(|d| (as_of - d).num_days());
-        if days.is_none_or(|d| d > interval) {
-            due.push(Due {
-                g,
-                last,
-                via,
-                days,
-                interval,
-            });
-        }
-    }
-    due.sort_by(|a, b| {
-        a.g.owner
-            .cmp(&b.g.owner)
-            .then(b.days.unwrap_or(i64::MAX).cmp(&a.days.unwrap_or(i64::MAX)))
-            .then_with(|| a.g.id.cmp(&b.g.id))
-    });
-    let mut per_owner: BTreeMap<&str, i64> = BTreeMap::new();
-    for d in &due {
-        *per_owner.entry(d.g.owner.as_str()).or_default() += 1;
-    }
+/// The follow-ups due at the as-of date (`analytics::due`, the list of
+/// `dangan due`): open to-dos per owner, and each owner's `top` most late.
+pub(crate) fn followups_due(list: &[crate::analytics::due::Due], top: usize) -> Section {
+    let per_owner = crate::analytics::due::open_per_owner(list);
     let by_owner: Vec<Vec<Cell>> = per_owner
         .iter()
         .map(|(o, n)| vec![text(*o), Cell::Int(*n)])
         .collect();
-    // the longest-waiting customers of each owner
+    // the most late of each owner (no date at all first)
+    let mut late: Vec<&crate::analytics::due::Due> = list.iter().collect();
+    late.sort_by(|a, b| {
+        a.owner
+            .cmp(&b.owner)
+            .then(
+                b.days_late
+                    .unwrap_or(i64::MAX)
+                    .cmp(&a.days_late.unwrap_or(i64::MAX)),
+            )
+            .then_with(|| a.id.cmp(&b.id))
+            .then(a.reason.cmp(&b.reason))
+    });
     let mut shown: BTreeMap<&str, usize> = BTreeMap::new();
-    let rows: Vec<Vec<Cell>> = due
-        .iter()
+    let rows: Vec<Vec<Cell>> = late
+        .into_iter()
         .filter(|d| {
-            let n = shown.entry(d.g.owner.as_str()).or_default();
+            let n = shown.entry(d.owner.as_str()).or_default();
             *n += 1;
             *n <= top
         })
         .map(|d| {
             vec![
-                text(d.g.owner.clone()),
-                text(d.g.id.clone()),
-                text(d.g.name.clone()),
-                text(d.g.tier.name()),
-                d.last.map_or(Cell::Null, |x| text(iso(x))),
-                text(d.via),
-                d.days.map_or(Cell::Null, Cell::Int),
-                Cell::Int(d.interval),
+                text(d.owner.clone()),
+                text(d.id.clone()),
+                text(d.name.clone()),
+                text(d.tier),
+                text(d.reason.name()),
+                d.due_date.map_or(Cell::Null, |x| text(iso(x))),
+                d.days_late.map_or(Cell::Null, Cell::Int),
+                d.last_contact.map_or(Cell::Null, |x| text(iso(x))),
             ]
         })
         .collect();
-    Ok(Section {
+    Section {
         key: "followups_due",
         title: ("待回访客户", "Follow-ups due"),
         blocks: vec![
             Block::Note(
-                format!(
-                    "最近一次回访（没有回访则按最近一次购买）距今超过其等级的回访间隔（A {} 天，B {} 天，C {} 天）。",
-                    settings.followup_days.get(&Tier::A).unwrap_or(&30),
-                    settings.followup_days.get(&Tier::B).unwrap_or(&60),
-                    settings.followup_days.get(&Tier::C).unwrap_or(&90)
-                ),
-                format!(
-                    "Last follow-up (else last sale) older than the tier's interval (A {} days, B {}, C {}).",
-                    settings.followup_days.get(&Tier::A).unwrap_or(&30),
-                    settings.followup_days.get(&Tier::B).unwrap_or(&60),
-                    settings.followup_days.get(&Tier::C).unwrap_or(&90)
-                ),
+                "截至报告日应办的回访（与 dangan due 同一清单）：预约、建档回访、按等级的回访间隔、生日、纪念日、催收货款。".to_string(),
+                "What is due at the as-of date (the list of `dangan due`): appointments, the new-record schedule, the tier's interval, birthdays, anniversaries, payments to chase.".to_string(),
             ),
             table(
                 "by_owner",
                 Some(("按负责人", "By owner")),
                 vec![
                     l("owner", "负责人", "owner"),
-                    l("customers", "客户数", "customers"),
+                    l("due", "待办", "due"),
                 ],
                 by_owner,
                 Some(Chart::Bars { label: 0, value: 1 }),
             ),
             table(
                 "customers",
-                Some(("各负责人最久未联系的客户", "Longest waiting, per owner")),
+                Some(("各负责人最久未办的回访", "Most late, per owner")),
                 vec![
                     l("owner", "负责人", "owner"),
                     l("id", "档案编号", "id"),
                     l("name", "客户名称", "name"),
                     l("tier", "等级", "tier"),
+                    l("reason", "事由", "reason"),
+                    l("due_date", "应办日期", "due"),
+                    l("days_late", "逾期天数", "days late"),
                     l("last_contact", "最近联系", "last contact"),
-                    l("via", "依据", "via"),
-                    l("days", "距今天数", "days"),
-                    l("interval", "回访间隔", "interval"),
                 ],
                 rows,
                 None,
             ),
         ],
-    })
-}
-
-/// The next birthday on or after `from` (29 February → 28 February in other years).
-pub(crate) fn next_birthday(birth: NaiveDate, from: NaiveDate) -> Option<NaiveDate> {
-    for y in [from.year(), from.year() + 1] {
-        let d = NaiveDate::from_ymd_opt(y, birth.month(), birth.day())
-            .or_else(|| NaiveDate::from_ymd_opt(y, birth.month(), 28))?;
-        if d >= from {
-            return Some(d);
-        }
     }
-    None
 }
 
 pub(crate) fn birthdays(
@@ -562,15 +485,8 @@ pub(crate) fn birthdays(
     for r in &customers.rows {
         let individual = get(r, kind) == "individual";
         // the birthday column; for a person, else the birth date in the ID number
-        let birth = parse_iso(get(r, birthday)).or_else(|| {
-            let n = get(r, id_number);
-            // `get`: a value kept as it was may be 18 bytes of Chinese text
-            (individual && n.len() == 18)
-                .then(|| n.get(6..14))
-                .flatten()
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y%m%d").ok())
-        });
-        let Some(next) = birth.and_then(|b| next_birthday(b, as_of)) else {
+        let birth = birth_date(get(r, birthday), get(r, id_number), individual);
+        let Some(next) = birth.and_then(|b| next_yearly(b, as_of)) else {
             continue;
         };
         let until = (next - as_of).num_days();
@@ -647,6 +563,7 @@ pub(crate) fn health(archive_dir: &std::path::Path, as_of: NaiveDate) -> Result<
             rules: None,
             as_of,
             no_mask: false,
+            only: None,
         },
         &mut |_| Ok(()),
     )?;

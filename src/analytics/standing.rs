@@ -90,7 +90,7 @@ pub fn of_customer(
         }
     }
     let graded = grade_archive(archive, rules, as_of, period)?;
-    let credit = ageing(archive, &[Key::Customer], as_of, None, None)?.rows;
+    let credit = ageing(archive, &[Key::Customer], as_of, None, None, None)?.rows;
     let by_id: rustc_hash::FxHashMap<&str, &CreditRow> = credit
         .iter()
         .filter_map(|r| r.keys.first().map(|k| (k.as_str(), r)))

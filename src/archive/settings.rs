@@ -16,6 +16,9 @@
 //!   stale_days: 60
 //! classify:             # see src/analytics/tiers.rs
 //!   method: pareto
+//! due:                 # see src/analytics/schedule.rs
+//!   new_record: [3, 30, 60]
+//!   anniversaries: [结婚纪念日]
 //! confidential: [健康状况, 配偶情况]  # masked like id_number, mobile, phone, email
 //! report:               # see src/commands/report.rs
 //!   followup_days: { A: 30, B: 60, C: 90 }
@@ -37,6 +40,7 @@ pub struct Settings {
     pub validate: crate::check::rules::ValidateSettings,
     pub classify: crate::analytics::tiers::ClassifySettings,
     pub report: ReportSettings,
+    pub due: crate::analytics::schedule::DueSettings,
     /// columns masked besides id_number, mobile, phone and email (extra
     /// columns such as 健康状况); canonical names or the extra column's header
     pub confidential: Vec<String>,

@@ -89,6 +89,16 @@ enum Command {
         after_help = "Examples:\n  dangan history C000123\n  dangan history --since 2026-11-01\n  dangan history 13800138000 --field mobile\n  dangan history --field segment --command classify --since 2026-10-01\n  dangan history --access"
     )]
     History(dangan::commands::history::Args),
+    /// The follow-up to-do list (回访): appointments, schedules, tier intervals, birthdays, anniversaries, payments to chase
+    #[command(
+        after_help = "Reasons: appointment, new_record, interval, birthday, anniversary, payment (settings: due: in dangan.yaml).\n\nExamples:\n  dangan due --owner 李娜\n  dangan due --days 7 --as-of 2026-12-01\n  dangan due --reason payment --where tier=A\n  dangan due --format csv --no-mask > 今日回访.csv   # a mail-merge / SMS list"
+    )]
+    Due(dangan::commands::due::Args),
+    /// Hand a salesperson's customers over to others (客户移交): atomic, logged, balanced by net sales
+    #[command(
+        after_help = "Examples:\n  dangan reassign --from 王芳 --to 李娜 --dry-run\n  dangan reassign --from 王芳 --to 李娜,张伟 --keep-together 集团\n  dangan reassign --from 王芳 --to 公海 --unattended 180   # the public pool\n  dangan reassign --from 王芳 --to 李娜 --where region=广东省\n\nExit codes: 0 moved (or nothing to move); 2 an unknown --from, a --to equal to it, a bad --where."
+    )]
+    Reassign(dangan::commands::reassign::Args),
 }
 
 fn main() -> ExitCode {
@@ -152,5 +162,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Show(a) => show::main(a, &cx),
         Command::Find(a) => find::main(a, &cx),
         Command::History(a) => history::main(a, &cx),
+        Command::Due(a) => due::main(a, &cx),
+        Command::Reassign(a) => reassign::main(a, &cx),
     }
 }

@@ -17,6 +17,8 @@ pub(crate) struct RowCheck<'r> {
     pub(crate) table: TableKind,
     pub(crate) line: u64,
     pub(crate) id: &'r str,
+    /// the customer of the row (`Finding::customer`)
+    pub(crate) customer: &'r str,
     pub(crate) out: &'r mut Vec<Finding>,
 }
 
@@ -60,6 +62,7 @@ impl RowCheck<'_> {
             table: self.table.name(),
             row: self.line,
             id: self.id.to_string(),
+            customer: self.customer.to_string(),
             field: field.to_string(),
             rule,
             severity,
@@ -326,10 +329,16 @@ pub(crate) fn check_row(
     } else {
         at(named.id)
     };
+    let customer = if table == TableKind::Customers {
+        id
+    } else {
+        at(named.customer_id)
+    };
     let mut rc = RowCheck {
         table,
         line: row.line(),
         id,
+        customer,
         out: &mut part.findings,
     };
     if ctx.canonical.is_some() {

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! dangan analyze VIEW [--from DATE --to DATE | --period 12m|2024|2024-10|2024Q3] [--as-of DATE]
-//!                     [--by COL[,COL]] [--top N]
+//!                     [--by COL[,COL]] [--top N] [--owner NAME] [--where COND]...
 //! ```
 //!
 //! | view | groups by (default `--by`) | table |
@@ -82,6 +82,7 @@ pub struct AnalyzeOptions {
     pub period: PeriodArgs,
     pub by: Option<Vec<Key>>,
     pub top: Option<usize>,
+    pub filter: crate::flags::FilterFlags,
     pub today: Option<NaiveDate>,
 }
 
@@ -107,19 +108,33 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
     if keys.is_empty() {
         return Err(anyhow!("--by needs at least one column"));
     }
-    // the tier of every customer, graded as `classify` does for this period
-    let tiers = if keys.contains(&Key::Tier) {
-        let rules = grading::rules(&archive, &grading::Overrides::default())?;
-        let graded = grading::grade_archive(&archive, &rules, as_of, &period)?;
-        Some(
-            graded
-                .into_iter()
-                .map(|g| (g.id, g.tier.name()))
-                .collect::<Vec<_>>(),
-        )
-    } else {
+    // the customers of `--owner`/`--where`, read once the flags are checked
+    let customers = if opts.filter.is_empty() {
         None
+    } else {
+        let c = archive.read_canonical(crate::archive::schema::TableKind::Customers)?;
+        let f = opts.filter.filter(&c.columns)?;
+        Some((c, f))
     };
+    // the tier of every customer, graded as `classify` does for this period
+    let needs_grades =
+        keys.contains(&Key::Tier) || customers.as_ref().is_some_and(|(_, f)| f.needs_grades());
+    let graded = if needs_grades {
+        let rules = grading::rules(&archive, &grading::Overrides::default())?;
+        grading::grade_archive(&archive, &rules, as_of, &period)?
+    } else {
+        Vec::new()
+    };
+    let only = customers.map(|(c, f)| {
+        let grades = grading::grade_of(&graded);
+        f.kept_ids(&c, &|id| grades.get(id).copied())
+    });
+    let tiers = keys.contains(&Key::Tier).then(|| {
+        graded
+            .iter()
+            .map(|g| (g.id.clone(), g.tier.name()))
+            .collect::<Vec<_>>()
+    });
     let table = if opts.view == View::Credit {
         Table::Credit(receivables::ageing(
             &archive,
@@ -127,6 +142,7 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
             as_of,
             opts.top,
             tiers.as_deref(),
+            only.as_ref(),
         )?)
     } else {
         Table::Composition(composition::compose(
@@ -135,6 +151,7 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
             &period,
             opts.top,
             tiers.as_deref(),
+            only.as_ref(),
         )?)
     };
     Ok(Analysis {
@@ -301,6 +318,8 @@ pub struct Args {
     /// Keep the N largest rows and fold the rest into one (other) row
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub top: Option<u32>,
+    #[command(flatten)]
+    pub filter: crate::flags::FilterFlags,
 }
 
 /// `dangan analyze` from the command line: the options, the run and its table
@@ -312,6 +331,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
         period: a.period.args(),
         by: a.by,
         top: a.top.map(|n| n as usize),
+        filter: a.filter,
         today: None,
     };
     let r = run(archive, &opts)?;

@@ -53,6 +53,9 @@ pub struct ClassifyOptions {
     pub write: bool,
     /// how long `--write` waits for another dangan's lock (`--wait`)
     pub lock_wait: std::time::Duration,
+    /// `--owner`/`--where`: only these customers are listed (and written);
+    /// their shares and tiers are those of the whole archive
+    pub filter: crate::flags::FilterFlags,
     pub today: Option<NaiveDate>,
 }
 
@@ -86,7 +89,22 @@ pub fn run(archive_dir: &std::path::Path, opts: &ClassifyOptions) -> Result<Clas
         .or_setting(archive.settings.classify.period.as_deref())?;
     let today = opts.today.unwrap_or_else(crate::values::dates::today);
     let (as_of, period) = pargs.resolve(today)?;
-    let rows = grade_archive(&archive, &rules, as_of, &period)?;
+    // a bad --where stops the run before the grading
+    let customers = if opts.filter.is_empty() {
+        None
+    } else {
+        let c = archive.read_canonical(TableKind::Customers)?;
+        let f = opts.filter.filter(&c.columns)?;
+        Some((c, f))
+    };
+    let mut rows = grade_archive(&archive, &rules, as_of, &period)?;
+    if let Some((c, f)) = customers {
+        let kept = {
+            let grades = crate::analytics::grading::grade_of(&rows);
+            f.kept_ids(&c, &|id| grades.get(id).copied())
+        };
+        rows.retain(|g| kept.contains(&g.id));
+    }
     let written = if opts.write {
         Some(write_grades(&archive, &rows, as_of)?)
     } else {
@@ -405,6 +423,8 @@ fn method_name(m: Method) -> &'static str {
 pub struct Args {
     #[command(flatten)]
     pub period: crate::flags::PeriodFlags,
+    #[command(flatten)]
+    pub filter: crate::flags::FilterFlags,
     /// pareto: by share of net sales; threshold: by net sales amounts [default: pareto]
     #[arg(long, value_enum)]
     pub method: Option<crate::analytics::tiers::Method>,
@@ -457,6 +477,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
         },
         write: a.write,
         lock_wait: std::time::Duration::from_secs(a.wait),
+        filter: a.filter,
         today: None,
     };
     let c = run(archive, &opts)?;

@@ -10,7 +10,6 @@
 
 use crate::archive::Archive;
 use crate::archive::schema::TableKind;
-use crate::lookup::filter::{Condition, Filter};
 use crate::lookup::find::{Fields, OUT_COLUMNS, Query, find};
 use crate::render::output::{Cell, write_rows};
 use crate::render::records::{customer_labels, customer_row};
@@ -22,12 +21,8 @@ pub struct Args {
     /// What to look for: part of a name, pinyin (hongda, hd), a contact, an address, 4+ digits of a phone, a number
     #[arg(value_name = "TEXT")]
     pub text: String,
-    /// Only the customers of this owner (负责人)
-    #[arg(long, value_name = "NAME")]
-    pub owner: Option<String>,
-    /// Only customers where COLUMN=VALUE, COLUMN!=VALUE or COLUMN~TEXT (contains); repeatable, all must hold
-    #[arg(long = "where", value_name = "COND", value_parser = Condition::parse)]
-    pub conditions: Vec<Condition>,
+    #[command(flatten)]
+    pub filter: crate::flags::FilterFlags,
     /// At most this many customers
     #[arg(long, value_name = "N", default_value_t = 50)]
     pub limit: usize,
@@ -43,6 +38,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
     let query = Query::new(&a.text);
     // the index holds the listed columns: a --where on another one reads the file
     let index_serves = a
+        .filter
         .conditions
         .iter()
         .all(|c| OUT_COLUMNS.contains(&c.column.as_str()));
@@ -58,7 +54,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
         }
     };
     crate::timing("find: the customers' fields", t);
-    let filter = Filter::new(&columns, a.owner.as_deref(), &a.conditions)?;
+    let filter = a.filter.filter(&columns)?;
     let keep = |row: usize| -> bool {
         if filter.is_empty() {
             return true;

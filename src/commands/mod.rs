@@ -6,10 +6,14 @@
 pub mod analyze;
 #[cfg(feature = "analytics")]
 pub mod classify;
+#[cfg(feature = "analytics")]
+pub mod due;
 pub mod find;
 pub mod fmt;
 pub mod history;
 pub mod import;
+#[cfg(feature = "analytics")]
+pub mod reassign;
 #[cfg(feature = "analytics")]
 pub mod report;
 #[cfg(feature = "analytics")]

@@ -17,8 +17,8 @@
 //! 3. sales, region and product composition — `analyze` tables, top N
 //! 4. top N customers by net sales in the period
 //! 5. risk customers — the reasons, outstanding, overdue, owner
-//! 6. follow-ups due (回访) — last follow-up (else last sale, else the day the
-//!    record was made) older than the tier's interval (`report.followup_days`)
+//! 6. follow-ups due (回访) — the list of `dangan due` at the as-of date
+//!    (appointments, schedules, tier intervals, greetings, payments), per owner
 //! 7. birthdays in the next 14 days (生日祝福)
 //! 8. archive health — validation findings by rule, records due for revision,
 //!    field completeness
@@ -65,6 +65,9 @@ pub struct ReportOptions {
     pub as_of: Option<NaiveDate>,
     pub top: Option<usize>,
     pub no_mask: bool,
+    /// `--owner`/`--where`: the lists (top, risk, follow-ups, birthdays) are
+    /// these customers'; shares, tiers and compositions the whole archive's
+    pub filter: crate::flags::FilterFlags,
     pub today: Option<NaiveDate>,
 }
 
@@ -115,24 +118,56 @@ pub fn build(archive_dir: &std::path::Path, o: &ReportOptions) -> Result<Documen
         ..Default::default()
     }
     .resolve(today)?;
+    let customers = archive.read_canonical(TableKind::Customers)?;
+    let filter = o.filter.filter(&customers.columns)?;
     let graded = grading::grade_archive(&archive, &rules, as_of, &grade_period)?;
     let in_period = grading::grade_archive(&archive, &rules, as_of, &period)?;
     let tiers: Vec<(String, &'static str)> = graded
         .iter()
         .map(|g| (g.id.clone(), g.tier.name()))
         .collect();
-    let customers = archive.read_canonical(TableKind::Customers)?;
+    // the customers the lists are about (all without --owner/--where)
+    let grades = grading::grade_of(&graded);
+    let grade = |id: &str| grades.get(id).copied();
+    let kept: Vec<bool> = (0..customers.rows.len())
+        .map(|r| filter.keeps_graded(&customers, r, &grade))
+        .collect();
+    let ids = filter.kept_ids(&customers, &grade);
+    let mine = |g: &&grading::Graded| filter.is_empty() || ids.contains(&g.id);
+    let in_period_mine: Vec<grading::Graded> = in_period.iter().filter(mine).cloned().collect();
+    let graded_mine: Vec<grading::Graded> = graded.iter().filter(mine).cloned().collect();
+    let customers_mine = crate::archive::Table {
+        rows: customers
+            .rows
+            .iter()
+            .zip(&kept)
+            .filter(|(_, k)| **k)
+            .map(|(r, _)| r.clone())
+            .collect(),
+        ..customers.clone()
+    };
 
     let mut sections = vec![overview(&archive, &customers, &period, as_of, &tiers)?];
     sections.push(tiers_and_segments(&graded, &grade_period));
     sections.push(compositions(&archive, &period, top, &tiers)?);
-    sections.push(top_customers(&in_period, top));
-    sections.push(risk_customers(&graded, top));
-    sections.push(followups_due(
-        &archive, &customers, &graded, &settings, as_of, top,
-    )?);
+    sections.push(top_customers(&in_period_mine, top));
+    sections.push(risk_customers(&graded_mine, top));
+    let due = crate::analytics::due::list(
+        &crate::analytics::due::Inputs {
+            archive: &archive,
+            customers: &customers,
+            keep: &|r| kept[r],
+            graded: &graded,
+            as_of,
+            days: 0,
+            grace_days: rules.grace_days,
+        },
+        &archive.settings.due,
+        &settings.followup_days,
+    )?;
+    sections.push(followups_due(&due, top));
     sections.push(birthdays(
-        &customers,
+        &customers_mine,
         as_of,
         settings.birthday_days,
         o.no_mask,
@@ -159,7 +194,21 @@ pub fn build(archive_dir: &std::path::Path, o: &ReportOptions) -> Result<Documen
                 text(iso(period.prev_to)),
             ),
             (l("as_of", "截至", "as of"), text(iso(as_of))),
-        ],
+        ]
+        .into_iter()
+        .chain(
+            o.filter
+                .owner
+                .iter()
+                .map(|n| (l("owner", "负责人", "owner"), text(n.trim()))),
+        )
+        .chain(
+            o.filter
+                .conditions
+                .iter()
+                .map(|c| (l("where", "筛选", "where"), text(c.to_string()))),
+        )
+        .collect(),
         sections,
     })
 }
@@ -188,6 +237,8 @@ pub struct Args {
     /// Show mobiles in full
     #[arg(long)]
     pub no_mask: bool,
+    #[command(flatten)]
+    pub filter: crate::flags::FilterFlags,
 }
 
 /// `dangan report` from the command line: the options, the document and where it is written
@@ -218,6 +269,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
             as_of: a.as_of,
             top: a.top.map(|n| n as usize),
             no_mask: a.no_mask,
+            filter: a.filter,
             today: None,
         },
     )?;
@@ -282,21 +334,5 @@ mod tests {
         };
         let (_, p) = resolve_period(&y, d("2030-01-01")).unwrap();
         assert_eq!((p.from, p.to), (d("2025-01-01"), d("2025-12-31")));
-    }
-
-    #[test]
-    fn birthdays_wrap_the_year_and_leap_days() {
-        assert_eq!(
-            next_birthday(d("1990-01-03"), d("2026-12-25")),
-            Some(d("2027-01-03"))
-        );
-        assert_eq!(
-            next_birthday(d("1992-02-29"), d("2026-02-20")),
-            Some(d("2026-02-28"))
-        );
-        assert_eq!(
-            next_birthday(d("1992-02-29"), d("2028-02-20")),
-            Some(d("2028-02-29"))
-        );
     }
 }

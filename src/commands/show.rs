@@ -25,7 +25,7 @@ use crate::render::records::{change_cells, change_labels, customer_labels, custo
 use crate::values::dates::{iso, parse_iso};
 use crate::values::money::{format_quantity, format_yuan};
 use anyhow::{Result, anyhow};
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use polars::prelude::{col, lit};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -44,6 +44,9 @@ pub struct Args {
     /// Show confidential values in full (the run is registered in access.csv)
     #[arg(long)]
     pub no_mask: bool,
+    /// --owner/--where narrow the customers a KEY names (a name two customers share)
+    #[command(flatten)]
+    pub filter: crate::flags::FilterFlags,
 }
 
 /// One customer's whole file.
@@ -74,8 +77,21 @@ pub fn run(
     key: &str,
     period: &crate::flags::PeriodFlags,
     last: usize,
+    filter: &crate::flags::FilterFlags,
 ) -> Result<Shown> {
-    let (customers, rows) = crate::lookup::resolve_in(archive, key)?;
+    let (customers, rows) = if filter.is_empty() {
+        crate::lookup::resolve_in(archive, key)?
+    } else {
+        // every column a condition may name: the whole file
+        let customers = archive.read_canonical(TableKind::Customers)?;
+        let f = filter.filter(&customers.columns)?;
+        let (rows, _) = crate::lookup::resolve(&customers, key);
+        let rows = rows
+            .into_iter()
+            .filter(|&r| f.keeps_row(&customers, r))
+            .collect();
+        (customers, rows)
+    };
     match rows.len() {
         0 => {
             let shown = crate::values::text::mask_lookalike(key);
@@ -116,16 +132,13 @@ pub fn run(
 
     let mut followups = customer_followups(archive, &id)?;
     followups.sort_by(|a, b| b[0].cmp(&a[0]));
-    // the next follow-up: the date the last one set, else the last contact
-    // (follow-up, else sale, else the record's creation) and the tier's
-    // interval (report.followup_days), as the report's follow-up list counts
+    // the next follow-up: the date the last one set, else the day the last
+    // contact (follow-up, else sale, else the record's creation) becomes
+    // older than the tier's interval, as `dangan due` counts
     let interval = archive
         .settings
-        .report
-        .followup_days
-        .get(&grade.tier)
-        .copied()
-        .unwrap_or(90);
+        .due
+        .interval_days(grade.tier, &archive.settings.report.followup_days);
     let next_followup = followups
         .first()
         .and_then(|f| parse_iso(&f[4]))
@@ -135,7 +148,7 @@ pub fn run(
                 .and_then(|f| parse_iso(&f[0]))
                 .or_else(|| grade.last_date.as_deref().and_then(parse_iso))
                 .or_else(|| parse_iso(field("created")))?;
-            last_contact.checked_add_days(Days::new(interval.max(0) as u64))
+            crate::analytics::schedule::interval_due(last_contact, interval)
         });
     followups.truncate(last);
 
@@ -451,7 +464,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
     let archive = Archive::open(&cx.archive)?;
     crate::flags::register_no_mask(cx, a.no_mask)?;
     let t = std::time::Instant::now();
-    let shown = run(&archive, &a.key, &a.period, a.last)?;
+    let shown = run(&archive, &a.key, &a.period, a.last, &a.filter)?;
     crate::timing("show: the file", t);
     let mut w = std::io::stdout().lock();
     // a file is for reading: a table even into a pipe (`| less`), unless

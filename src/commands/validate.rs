@@ -394,6 +394,37 @@ pub struct Args {
     /// Worksheet of a workbook FILE [default: the first]
     #[arg(long)]
     pub sheet: Option<String>,
+    #[command(flatten)]
+    pub filter: crate::flags::FilterFlags,
+}
+
+/// The customers `--owner`/`--where` keep, read leniently: an archive with
+/// unreadable cells is what validate is for, so a cell is compared in its
+/// one reading when it has one, else as written. `tier` and `segment` are
+/// those `classify --write` stored.
+fn kept_customers(
+    dir: &Path,
+    filter: &crate::flags::FilterFlags,
+) -> Result<rustc_hash::FxHashSet<String>> {
+    use crate::archive::schema::TableKind;
+    let archive = crate::archive::Archive::open(dir)?;
+    let mut table = archive.read_table(TableKind::Customers)?;
+    let f = filter.filter(&table.columns)?;
+    let cols: Vec<(usize, &'static crate::archive::schema::Column)> = f
+        .columns()
+        .filter_map(|c| Some((table.col(c)?, TableKind::Customers.column(c)?)))
+        .collect();
+    for r in table.rows.iter_mut() {
+        for &(i, c) in &cols {
+            let raw = r.get(i);
+            if let Ok(v) = crate::read::cells::read(c, raw)
+                && v != raw
+            {
+                *r = r.with(i, &v);
+            }
+        }
+    }
+    Ok(f.kept_ids(&table, &|_| None))
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -410,6 +441,15 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
 
     use std::process::ExitCode;
     let (archive, out) = (&cx.archive, cx.out);
+    let only = if a.filter.is_empty() {
+        None
+    } else if a.file.is_some() {
+        return Err(anyhow!(
+            "--owner and --where check the archive's customers: not with a FILE"
+        ));
+    } else {
+        Some(kept_customers(archive, &a.filter)?)
+    };
     let opts = crate::check::engine::ValidateOptions {
         file: a.file,
         table: a.table,
@@ -420,6 +460,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
         rules: a.rules,
         as_of: a.as_of.unwrap_or_else(crate::values::dates::today),
         no_mask: a.no_mask,
+        only,
     };
     let report = run_and_print(archive, &opts, &mut std::io::stdout().lock(), out)?;
     let level = match a.fail_on {
@@ -457,6 +498,7 @@ mod tests {
             rules: None,
             as_of: NaiveDate::from_ymd_opt(2024, 6, 30).unwrap(),
             no_mask: false,
+            only: None,
         };
         for format in [Format::Csv, Format::Json] {
             let out = Out {

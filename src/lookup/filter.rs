@@ -55,10 +55,26 @@ impl Condition {
     }
 }
 
+impl std::fmt::Display for Condition {
+    /// As written on the command line: `region=广东省`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let op = match self.op {
+            Op::Equals => "=",
+            Op::NotEquals => "!=",
+            Op::Contains => "~",
+        };
+        write!(f, "{}{op}{}", self.column, self.value)
+    }
+}
+
 /// Conditions checked against the columns of the customers.
 pub struct Filter {
     checks: Vec<Condition>,
 }
+
+/// The columns a filter can name besides the customers' own: the grade of
+/// the run (`classify`'s tier and segment for the command's period).
+pub const GRADED: [&str; 2] = ["tier", "segment"];
 
 impl Filter {
     /// `owner` (`--owner`) and the `--where` conditions, checked against the
@@ -78,11 +94,16 @@ impl Filter {
             });
         }
         for c in &checks {
-            if !columns.contains(&c.column) {
+            if !columns.contains(&c.column) && !GRADED.contains(&c.column.as_str()) {
                 bail!(
-                    "--where {}: the customers have no such column (they have: {})",
+                    "--where {}: the customers have no such column (they have: {}, and tier, segment as graded)",
                     c.column,
-                    columns.join(", ")
+                    columns
+                        .iter()
+                        .filter(|c| !GRADED.contains(&c.as_str()))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             }
         }
@@ -110,10 +131,48 @@ impl Filter {
         })
     }
 
+    /// Does a condition name the tier or segment (so that the run must grade)?
+    pub fn needs_grades(&self) -> bool {
+        self.columns().any(|c| GRADED.contains(&c))
+    }
+
     /// Does row `row` of `table` hold every condition?
     pub fn keeps_row(&self, table: &Table, row: usize) -> bool {
         let r = &table.rows[row];
         self.keeps(&|c| table.col(c).map(|i| r.get(i)).unwrap_or_default())
+    }
+
+    /// [`Filter::keeps_row`] with the tier and segment as graded (`grade`
+    /// gives them for a customer id; `None`: not graded, blank).
+    pub fn keeps_graded(
+        &self,
+        table: &Table,
+        row: usize,
+        grade: &dyn Fn(&str) -> Option<(&'static str, &'static str)>,
+    ) -> bool {
+        let r = &table.rows[row];
+        let id = table.col("id").map(|i| r.get(i)).unwrap_or_default();
+        let g = if self.needs_grades() { grade(id) } else { None };
+        self.keeps(&|c| match c {
+            "tier" => g.map(|g| g.0).unwrap_or_default(),
+            "segment" => g.map(|g| g.1).unwrap_or_default(),
+            _ => table.col(c).map(|i| r.get(i)).unwrap_or_default(),
+        })
+    }
+
+    /// The ids of the customers of `table` kept (every id when the filter is empty).
+    pub fn kept_ids(
+        &self,
+        table: &Table,
+        grade: &dyn Fn(&str) -> Option<(&'static str, &'static str)>,
+    ) -> rustc_hash::FxHashSet<String> {
+        let Some(id) = table.col("id") else {
+            return Default::default();
+        };
+        (0..table.rows.len())
+            .filter(|&r| self.keeps_graded(table, r, grade))
+            .map(|r| table.rows[r].get(id).to_string())
+            .collect()
     }
 }
 

@@ -84,8 +84,9 @@ fn show_json_is_the_whole_file_of_one_customer() {
             "quantity": "1000", "amount": "50000.00", "paid": "30000.00"
         }])
     );
-    // no follow-up: the last sale and tier A's 30 days
-    assert_eq!(v["followups"]["next_due"], "2024-06-09");
+    // no follow-up: the last sale (2024-05-10) becomes older than tier A's
+    // 30 days on the 31st day, as `dangan due` counts
+    assert_eq!(v["followups"]["next_due"], "2024-06-10");
     assert_eq!(v["followups"]["last"], serde_json::json!([]));
     assert_eq!(v["changes"], serde_json::json!([]));
 }
