@@ -688,3 +688,46 @@ fn an_import_appending_to_a_log_killed_at_every_step_leaves_old_or_new() {
     );
     crash_at_every_point(tmp.path(), &clean, import, tables, &old, &new);
 }
+
+#[test]
+fn reassign_killed_at_every_step_of_its_commit_leaves_old_or_new() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = tmp.path().join("clean");
+    copy_dir(Path::new(&testdata("due")), &clean);
+    let old = std::fs::read(clean.join("customers.csv")).unwrap();
+    let write = |dir: &Path| {
+        let mut c = raw_command(&[
+            "reassign",
+            "--from",
+            "王芳",
+            "--to",
+            "李娜,张伟",
+            "--as-of",
+            "2024-06-30",
+            "--archive",
+        ]);
+        c.arg(dir);
+        c
+    };
+    let done = tmp.path().join("done");
+    copy_dir(&clean, &done);
+    let out = write(&done).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let log = read(done.join("changes.csv"));
+    assert_eq!(log.lines().count(), 5, "{log}");
+    assert!(
+        log.contains(
+            ",reassign,customers,C004,owner,王芳,李娜,\"reassign --from 王芳 --to 李娜,张伟\"\n"
+        ),
+        "{log}"
+    );
+    let view = |dir: &Path| {
+        (
+            std::fs::read(dir.join("customers.csv")).unwrap(),
+            std::fs::read(dir.join("changes.csv")).ok(),
+        )
+    };
+    let new = view(&done);
+    assert_ne!(new.0, old);
+    crash_at_every_point(tmp.path(), &clean, write, view, &(old, None), &new);
+}

@@ -14,6 +14,7 @@ mod bad_input;
 mod cache;
 mod classify;
 mod crash;
+mod day;
 mod fmt;
 mod fuzz_regressions;
 mod import;
