@@ -35,10 +35,11 @@ use polars::prelude::{
 };
 use rustc_hash::FxHashMap;
 
-/// What a composition table can be grouped by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a composition table can be grouped by (`analyze --by`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Key {
     Tier,
+    Segment,
     Region,
     City,
     Category,
@@ -47,11 +48,22 @@ pub enum Key {
     Owner,
     Month,
     Customer,
+    /// 青年/中年/老年 (`analyze.age_bands`), from `birthday`, else the ID number
+    AgeBand,
+    /// each tag of a customer is a group of its own
+    Tag,
+    /// any other column of the customers (canonical or extra, e.g. 集团) or
+    /// of the transactions; checked against the files when the table is made
+    Column(String),
 }
 
+/// The group a customer with no birth date falls in (`--by age_band`).
+pub const UNKNOWN: &str = "(unknown)";
+
 impl Key {
-    pub const ALL: [Key; 9] = [
+    pub const NAMED: [Key; 12] = [
         Key::Tier,
+        Key::Segment,
         Key::Region,
         Key::City,
         Key::Category,
@@ -60,12 +72,15 @@ impl Key {
         Key::Owner,
         Key::Month,
         Key::Customer,
+        Key::AgeBand,
+        Key::Tag,
     ];
 
     /// The output column (a canonical column name).
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &str {
         match self {
             Key::Tier => "tier",
+            Key::Segment => "segment",
             Key::Region => "region",
             Key::City => "city",
             Key::Category => "category",
@@ -74,12 +89,16 @@ impl Key {
             Key::Owner => "owner",
             Key::Month => "month",
             Key::Customer => "customer_id",
+            Key::AgeBand => "age_band",
+            Key::Tag => "tag",
+            Key::Column(c) => c,
         }
     }
 
-    pub fn zh(self) -> &'static str {
+    pub fn zh(&self) -> &str {
         match self {
             Key::Tier => "等级",
+            Key::Segment => "类别",
             Key::Region => "地区",
             Key::City => "城市",
             Key::Category => "品类",
@@ -88,24 +107,48 @@ impl Key {
             Key::Owner => "负责人",
             Key::Month => "月份",
             Key::Customer => "客户编号",
+            Key::AgeBand => "年龄段",
+            Key::Tag => "标签",
+            Key::Column(c) => TableKind::Customers
+                .column(c)
+                .or_else(|| TableKind::Transactions.column(c))
+                .map_or(c.as_str(), |col| col.zh),
         }
     }
 
+    /// A named group, a canonical column, a Chinese header (地区, 集团) or
+    /// any other name (checked against the files later).
     pub fn parse(s: &str) -> Result<Key, String> {
         let s = s.trim();
-        Key::ALL
+        if s.is_empty() {
+            return Err("an empty group name".into());
+        }
+        let header = |t: TableKind| {
+            crate::archive::schema::HeaderMap::new(t, &[])
+                .lookup(s)
+                .map(str::to_string)
+        };
+        let name = header(TableKind::Customers)
+            .or_else(|| header(TableKind::Transactions))
+            .unwrap_or_else(|| s.to_string());
+        let name = match name.as_str() {
+            "customer" | "id" => "customer_id",
+            "tags" => "tag",
+            other => other,
+        };
+        Ok(Key::NAMED
             .into_iter()
-            .find(|k| k.name() == s || (s == "customer" && *k == Key::Customer))
-            .ok_or_else(|| {
-                format!(
-                    "cannot group by {s:?} (one of {})",
-                    Key::ALL.map(Key::name).join(", ")
-                )
-            })
+            .find(|k| k.name() == name)
+            .unwrap_or_else(|| Key::Column(name.to_string())))
     }
 
-    fn is_customer_attribute(self) -> bool {
+    fn is_customer_attribute(&self) -> bool {
         matches!(self, Key::Region | Key::City | Key::Kind | Key::Owner)
+    }
+
+    /// A group worked out per customer (joined as a table of values).
+    fn is_customer_value(&self) -> bool {
+        matches!(self, Key::Segment | Key::AgeBand | Key::Tag)
     }
 }
 
@@ -192,7 +235,7 @@ pub fn compose(
     keys: &[Key],
     period: &Period,
     top: Option<usize>,
-    tiers: Option<&[(String, &'static str)]>,
+    tiers: Option<&[crate::analytics::grading::Graded]>,
     only: Option<&rustc_hash::FxHashSet<String>>,
 ) -> Result<Composition> {
     if keys.is_empty() {
@@ -205,6 +248,13 @@ pub fn compose(
     crate::timing("composition: scan, join, filter", t);
     let t = std::time::Instant::now();
     let names: Vec<&str> = keys.iter().map(|k| k.name()).collect();
+    if names
+        .iter()
+        .enumerate()
+        .any(|(i, n)| names[..i].contains(n))
+    {
+        bail!("--by names a group twice: {}", names.join(","));
+    }
     let by: Vec<Expr> = names.iter().map(|n| col(*n)).collect();
     let cur = base.clone().lazy().filter(col("cur"));
     let grouped = cur
@@ -221,14 +271,18 @@ pub fn compose(
         .agg([col("amount").sum().alias("amount")])
         .collect()
         .map_err(|e| anyhow!("composition: {e}"))?;
+    // a customer in several tags is a row per tag: the totals count its
+    // first row only, so each customer and order once
     let totals = cur
+        .clone()
+        .filter(col("first"))
         .select(sums())
         .collect()
         .map_err(|e| anyhow!("composition: {e}"))?;
     let prev_total: i64 = base
         .clone()
         .lazy()
-        .filter(col("cur").not())
+        .filter(col("cur").not().and(col("first")))
         .select([col("amount").sum()])
         .collect()
         .map_err(|e| anyhow!("composition: {e}"))
@@ -328,6 +382,14 @@ pub fn compose(
         change: None,
     };
     total.change = crate::analytics::shares::change_bp(total.amount, total.prev_amount);
+    if keys.contains(&Key::Tag) {
+        // a customer counts in each of its tags: a row's share is of the
+        // true total, and the shares do not add up (no cumulative share)
+        for r in &mut rows {
+            r.share = crate::analytics::shares::part_bp(r.amount, total.amount);
+            r.cumulative_share = None;
+        }
+    }
     if !rows.is_empty() && total.amount > 0 {
         total.share = Some(10_000);
         total.cumulative_share = Some(10_000);
@@ -408,15 +470,17 @@ fn base_frame(
     archive: &Archive,
     keys: &[Key],
     p: &Period,
-    tiers: Option<&[(String, &'static str)]>,
+    tiers: Option<&[crate::analytics::grading::Graded]>,
     only: Option<&rustc_hash::FxHashSet<String>>,
 ) -> Result<Option<DataFrame>> {
+    let sides = sides(archive, keys)?;
     let mut tx_cols = vec!["customer_id", "date", "kind", "amount", "quantity"];
-    for k in keys {
+    for (k, side) in keys.iter().zip(&sides) {
         match k {
             Key::Category => tx_cols.push("category"),
             Key::Product => tx_cols.push("product"),
             Key::Region | Key::City => tx_cols.push("region"),
+            Key::Column(c) if *side == Side::Transaction => tx_cols.push(c),
             _ => {}
         }
     }
@@ -456,15 +520,22 @@ fn base_frame(
         lf = lf.with_column(date().str().slice(lit(0i64), lit(7u64)).alias("month"));
     }
     let needs_customers = keys.iter().any(|k| k.is_customer_attribute());
-    lf = if needs_customers || tiers.is_some() || only.is_some() {
+    let values: Vec<&Key> = keys
+        .iter()
+        .zip(&sides)
+        .filter(|(k, side)| k.is_customer_value() || **side == Side::Customer)
+        .map(|(k, _)| k)
+        .collect();
+    lf = if needs_customers || tiers.is_some() || only.is_some() || !values.is_empty() {
         // sums per customer first: the join to the customers (and tiers)
         // then matches a row per customer and period instead of one per
         // transaction (10M → about 1.6M rows on the benchmark archive)
         let mut by = vec!["customer_id", "cur"];
-        for k in keys {
+        for (k, side) in keys.iter().zip(&sides) {
             let c = match k {
                 Key::Region | Key::City => "region",
                 Key::Month | Key::Category | Key::Product => k.name(),
+                Key::Column(c) if *side == Side::Transaction => c,
                 _ => continue,
             };
             if !by.contains(&c) {
@@ -508,12 +579,25 @@ fn base_frame(
     if let Some(ids) = only {
         lf = ledger::keep_customers(lf, "customer_id", ids)?;
     }
+    let first = if values.is_empty() {
+        lit(true)
+    } else {
+        let v = customer_values(archive, &values, tiers, p.to)?;
+        lf = lf.join(
+            v.lazy(),
+            [col("customer_id")],
+            [col("customer_id")],
+            JoinArgs::new(JoinType::Left),
+        );
+        col("v_first").fill_null(lit(true))
+    };
     let mut select = vec![
         col("customer_id"),
         col("cur"),
         col("orders"),
         col("amount"),
         col("quantity"),
+        first.alias("first"),
     ];
     for k in keys {
         let e = match k {
@@ -534,11 +618,167 @@ fn base_frame(
             Key::Product => col("product"),
             Key::Tier => col("tier"),
             Key::Customer => col("customer_id"),
+            Key::AgeBand => col(value_column(k)).fill_null(lit(UNKNOWN)),
+            Key::Segment | Key::Tag => col(value_column(k)),
+            Key::Column(c) => match sides[keys.iter().position(|x| x == k).unwrap_or(0)] {
+                Side::Transaction => col(c.as_str()),
+                _ => col(value_column(k)),
+            },
         };
         select.push(e.fill_null(lit("")).alias(k.name()));
     }
     let refs: Vec<&std::path::Path> = paths.iter().map(|p| p.as_path()).collect();
     Ok(Some(ledger::collect(lf.select(select), &refs)?))
+}
+
+/// Where a group's values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// a named group with its own rule
+    Named,
+    /// a column of the customers (canonical or extra)
+    Customer,
+    /// a column of the transactions
+    Transaction,
+}
+
+/// The side of every key; a column neither table has is an error naming the
+/// columns they have.
+fn sides(archive: &Archive, keys: &[Key]) -> Result<Vec<Side>> {
+    let columns = |t: TableKind| -> Result<Vec<String>> {
+        Ok(match archive.open_table(t)? {
+            Some(r) => r.columns,
+            None => t.columns().iter().map(|c| c.name.to_string()).collect(),
+        })
+    };
+    let (mut customers, mut transactions) = (None, None);
+    let mut out = Vec::with_capacity(keys.len());
+    for k in keys {
+        let Key::Column(c) = k else {
+            out.push(Side::Named);
+            continue;
+        };
+        if customers.is_none() {
+            customers = Some(columns(TableKind::Customers)?);
+            transactions = Some(columns(TableKind::Transactions)?);
+        }
+        let (cs, ts) = (
+            customers.as_deref().unwrap_or_default(),
+            transactions.as_deref().unwrap_or_default(),
+        );
+        if cs.contains(c) {
+            out.push(Side::Customer);
+        } else if ts.contains(c) {
+            out.push(Side::Transaction);
+        } else {
+            bail!(
+                "cannot group by {c:?}: neither the customers nor the transactions have such a column \
+                 (groups: {}; customers: {}; transactions: {})",
+                Key::NAMED.map(|k| k.name().to_string()).join(", "),
+                cs.join(", "),
+                ts.join(", ")
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The column of a per-customer value in the joined table.
+fn value_column(k: &Key) -> String {
+    format!("v_{}", k.name())
+}
+
+/// Every customer's values of the per-customer groups (segment, age band,
+/// tag, customer columns): `customer_id`, a `v_<key>` column per key, and
+/// `v_first` (false for a customer's second and later tag rows).
+fn customer_values(
+    archive: &Archive,
+    keys: &[&Key],
+    graded: Option<&[crate::analytics::grading::Graded]>,
+    on: chrono::NaiveDate,
+) -> Result<DataFrame> {
+    if keys.iter().filter(|k| ***k == Key::Tag).count() > 1 {
+        bail!("--by tag can be given once");
+    }
+    let mut want: Vec<&str> = vec!["id"];
+    for k in keys {
+        match k {
+            Key::AgeBand => want.extend(["birthday", "id_number"]),
+            Key::Tag => want.push("tags"),
+            Key::Column(c) => want.push(c),
+            _ => {}
+        }
+    }
+    want.sort_unstable();
+    want.dedup();
+    let c = ledger::scan(archive, TableKind::Customers, &want)?
+        .ok_or_else(|| anyhow!("archive {}: no customers file", archive.dir.display()))?;
+    let df = ledger::collect(c.lf, &[c.path.as_path()])?;
+    let text = |n: &str| ledger::text_column(&df, n);
+    let ids = text("id")?;
+    let segments: FxHashMap<&str, &'static str> = graded
+        .unwrap_or_default()
+        .iter()
+        .map(|g| (g.id.as_str(), g.segment.name()))
+        .collect();
+    let bands = &archive.settings.analyze;
+    let mut per_key: Vec<Vec<String>> = Vec::with_capacity(keys.len());
+    for k in keys {
+        per_key.push(match k {
+            Key::Segment => ids
+                .iter()
+                .map(|id| segments.get(id.as_str()).copied().unwrap_or("").to_string())
+                .collect(),
+            Key::AgeBand => {
+                let (b, n) = (text("birthday")?, text("id_number")?);
+                b.iter()
+                    .zip(&n)
+                    .map(|(b, n)| {
+                        crate::analytics::schedule::birth_date(b, n, true)
+                            .and_then(|d| crate::values::dates::age_on(d, on))
+                            .map_or(UNKNOWN.to_string(), |a| bands.band(a).to_string())
+                    })
+                    .collect()
+            }
+            Key::Tag => text("tags")?,
+            Key::Column(c) => text(c)?,
+            _ => vec![String::new(); ids.len()],
+        });
+    }
+    // one row per customer, or per tag of a customer
+    let tag = keys.iter().position(|k| **k == Key::Tag);
+    let mut out_ids: Vec<&str> = Vec::with_capacity(ids.len());
+    let mut first: Vec<bool> = Vec::with_capacity(ids.len());
+    let mut cols: Vec<Vec<&str>> = vec![Vec::with_capacity(ids.len()); keys.len()];
+    for (r, id) in ids.iter().enumerate() {
+        let tags: Vec<&str> = match tag {
+            Some(t) => {
+                let v: Vec<&str> = per_key[t][r].split(';').filter(|x| !x.is_empty()).collect();
+                if v.is_empty() { vec![""] } else { v }
+            }
+            None => vec![""],
+        };
+        for (i, t) in tags.iter().enumerate() {
+            out_ids.push(id);
+            first.push(i == 0);
+            for (j, c) in cols.iter_mut().enumerate() {
+                c.push(if Some(j) == tag {
+                    t
+                } else {
+                    per_key[j][r].as_str()
+                });
+            }
+        }
+    }
+    let height = out_ids.len();
+    let mut columns = vec![
+        Series::new("customer_id".into(), out_ids).into(),
+        Series::new("v_first".into(), first).into(),
+    ];
+    for (k, c) in keys.iter().zip(cols) {
+        columns.push(Series::new(value_column(k).into(), c).into());
+    }
+    DataFrame::new(height, columns).map_err(|e| anyhow!("composition: {e}"))
 }
 
 fn key_strings(df: &DataFrame, names: &[&str]) -> Result<Vec<Vec<String>>> {
@@ -584,6 +824,12 @@ mod tests {
     fn keys_parse() {
         assert_eq!(Key::parse("city"), Ok(Key::City));
         assert_eq!(Key::parse("customer"), Ok(Key::Customer));
-        assert!(Key::parse("colour").is_err());
+        assert_eq!(Key::parse("地区"), Ok(Key::Region));
+        assert_eq!(Key::parse("标签"), Ok(Key::Tag));
+        assert_eq!(Key::parse("age_band"), Ok(Key::AgeBand));
+        assert_eq!(Key::parse("集团"), Ok(Key::Column("集团".into())));
+        // a column neither file has is refused when the table is made
+        assert_eq!(Key::parse("colour"), Ok(Key::Column("colour".into())));
+        assert!(Key::parse(" ").is_err());
     }
 }

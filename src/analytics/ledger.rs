@@ -82,16 +82,22 @@ pub fn dated_between(from: chrono::NaiveDate, to: chrono::NaiveDate) -> Expr {
         .fill_null(lit(false))
 }
 
-/// `lf` with a `tier` column: each customer's tier from `tiers` (customer id
-/// → tier), matched on the column `on`.
-pub fn join_tiers(lf: LazyFrame, on: &str, tiers: &[(String, &'static str)]) -> Result<LazyFrame> {
-    let ids: Vec<&str> = tiers.iter().map(|(id, _)| id.as_str()).collect();
-    let names: Vec<&str> = tiers.iter().map(|(_, n)| *n).collect();
+/// `lf` with `tier` and `segment` columns: each customer's grade, matched
+/// on the column `on`.
+pub fn join_tiers(
+    lf: LazyFrame,
+    on: &str,
+    graded: &[crate::analytics::grading::Graded],
+) -> Result<LazyFrame> {
+    let ids: Vec<&str> = graded.iter().map(|g| g.id.as_str()).collect();
+    let tiers: Vec<&str> = graded.iter().map(|g| g.tier.name()).collect();
+    let segments: Vec<&str> = graded.iter().map(|g| g.segment.name()).collect();
     let df = DataFrame::new(
-        tiers.len(),
+        graded.len(),
         vec![
             Series::new(on.into(), ids).into(),
-            Series::new("tier".into(), names).into(),
+            Series::new("tier".into(), tiers).into(),
+            Series::new("segment".into(), segments).into(),
         ],
     )
     .map_err(|e| anyhow!("tiers: {e}"))?;

@@ -11,6 +11,7 @@
 //! - `schedule`: the follow-up rules (回访 reasons, `due:` settings, yearly dates)
 //! - `due`: the follow-up to-do list (`dangan due`, the report's section)
 //! - `handover`: a book of customers spread over receivers (`dangan reassign`)
+//! - `team`: the sales force per owner (`dangan analyze team`, 销售队伍效率)
 //! - `standing`: one customer's grade and ageing (`show`), kept per as-of date in `.cache/`
 //!
 //! `handover`, `period`, `schedule`, `shares` and `tiers` need no polars and are there without the
@@ -36,4 +37,6 @@ pub mod sections;
 pub mod shares;
 #[cfg(feature = "analytics")]
 pub mod standing;
+#[cfg(feature = "analytics")]
+pub mod team;
 pub mod tiers;

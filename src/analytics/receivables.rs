@@ -75,11 +75,14 @@ pub fn ageing(
     keys: &[Key],
     as_of: NaiveDate,
     top: Option<usize>,
-    tiers: Option<&[(String, &'static str)]>,
+    tiers: Option<&[crate::analytics::grading::Graded]>,
     only: Option<&rustc_hash::FxHashSet<String>>,
 ) -> Result<Ageing> {
     for k in keys {
-        if matches!(k, Key::Category | Key::Product | Key::Month) {
+        if !matches!(
+            k,
+            Key::Customer | Key::Tier | Key::Region | Key::City | Key::Kind | Key::Owner
+        ) {
             bail!(
                 "credit is per customer: group by customer_id, tier, region, city, kind or owner, not {}",
                 k.name()

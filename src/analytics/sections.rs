@@ -64,7 +64,7 @@ pub(crate) fn overview(
     customers: &crate::archive::Table,
     p: &Period,
     as_of: NaiveDate,
-    tiers: &[(String, &'static str)],
+    tiers: &[Graded],
 ) -> Result<Section> {
     let created = customers.col("created");
     let new_customers = customers
@@ -238,7 +238,7 @@ pub(crate) fn compositions(
     archive: &Archive,
     p: &Period,
     top: usize,
-    tiers: &[(String, &'static str)],
+    tiers: &[Graded],
 ) -> Result<Section> {
     let mut blocks = Vec::new();
     for (key, keys, zh, en) in [
@@ -246,7 +246,14 @@ pub(crate) fn compositions(
         ("region", Key::Region, "地区构成", "By region"),
         ("product", Key::Category, "商品构成", "By product category"),
     ] {
-        let c = composition::compose(archive, &[keys], p, Some(top), Some(tiers), None)?;
+        let c = composition::compose(
+            archive,
+            std::slice::from_ref(&keys),
+            p,
+            Some(top),
+            Some(tiers),
+            None,
+        )?;
         let mut columns = vec![Label::new(keys.name(), keys.zh(), keys.name())];
         columns.extend(composition::figure_labels());
         let row = |r: &composition::Row| {

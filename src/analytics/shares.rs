@@ -45,6 +45,17 @@ pub fn cumulative(shares: &[i64]) -> Vec<i64> {
         .collect()
 }
 
+/// `part` as hundredths of a percent of a positive `total`, rounded half
+/// away from zero; `None` when the total is not positive.
+pub fn part_bp(part: i64, total: i64) -> Option<i64> {
+    if total <= 0 {
+        return None;
+    }
+    let (n, d) = (i128::from(part) * 10_000, i128::from(total));
+    let q = (n.abs() * 2 + d) / (2 * d);
+    i64::try_from(if n < 0 { -q } else { q }).ok()
+}
+
 /// Change from `prev` to `now` in hundredths of a percent, rounded half away
 /// from zero; `None` when there was nothing before.
 pub fn change_bp(now: i64, prev: i64) -> Option<i64> {

@@ -19,6 +19,9 @@
 //! due:                 # see src/analytics/schedule.rs
 //!   new_record: [3, 30, 60]
 //!   anniversaries: [结婚纪念日]
+//! analyze:
+//!   age_bands: [35, 60]           # --by age_band: under 35, 35-59, 60 and over
+//!   age_band_names: [青年, 中年, 老年]
 //! confidential: [健康状况, 配偶情况]  # masked like id_number, mobile, phone, email
 //! report:               # see src/commands/report.rs
 //!   followup_days: { A: 30, B: 60, C: 90 }
@@ -41,9 +44,51 @@ pub struct Settings {
     pub classify: crate::analytics::tiers::ClassifySettings,
     pub report: ReportSettings,
     pub due: crate::analytics::schedule::DueSettings,
+    pub analyze: AnalyzeSettings,
     /// columns masked besides id_number, mobile, phone and email (extra
     /// columns such as 健康状况); canonical names or the extra column's header
     pub confidential: Vec<String>,
+}
+
+/// `analyze:` in dangan.yaml: the age bands of `--by age_band` (ages under
+/// each bound, then the rest), by default 青年 under 35, 中年 35–59, 老年 60
+/// and over.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnalyzeSettings {
+    pub age_bands: Vec<u32>,
+    pub age_band_names: Vec<String>,
+}
+
+impl Default for AnalyzeSettings {
+    fn default() -> Self {
+        AnalyzeSettings {
+            age_bands: vec![35, 60],
+            age_band_names: vec!["青年".into(), "中年".into(), "老年".into()],
+        }
+    }
+}
+
+impl AnalyzeSettings {
+    /// The band of an age.
+    pub fn band(&self, age: u32) -> &str {
+        let i = self.age_bands.iter().take_while(|b| age >= **b).count();
+        self.age_band_names.get(i).map(String::as_str).unwrap_or("")
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.age_band_names.len() != self.age_bands.len() + 1 {
+            bail!(
+                "analyze.age_band_names: {} names for {} bounds (one more name than bounds)",
+                self.age_band_names.len(),
+                self.age_bands.len()
+            );
+        }
+        if self.age_bands.windows(2).any(|w| w[0] >= w[1]) {
+            bail!("analyze.age_bands: the bounds must increase");
+        }
+        Ok(())
+    }
 }
 
 /// `report:` in dangan.yaml.
@@ -152,6 +197,7 @@ impl Settings {
                 );
             }
         }
+        s.analyze.check().map_err(|e| anyhow!("{name}: {e}"))?;
         if let Err(e) = s.validate.check() {
             bail!("{name}: validate: {e}");
         }

@@ -580,25 +580,25 @@ pub(crate) fn check_row(
                     },
                 );
             }
-            if let Some(last) = updated.or(created) {
-                let age = (ctx.as_of - last).num_days();
-                if age > ctx.vs.stale_days {
-                    let field = if updated.is_some() {
-                        "updated"
-                    } else {
-                        "created"
-                    };
-                    rc.add(
-                        ctx,
-                        field,
-                        Rule::Stale,
-                        &crate::values::dates::iso(last),
-                        format!(
-                            "not revised for {age} days (due every {} days)",
-                            ctx.vs.stale_days
-                        ),
-                    );
-                }
+            if let (Some(age), Some(last)) = (
+                ctx.vs.stale_age(updated, created, ctx.as_of),
+                updated.or(created),
+            ) {
+                let field = if updated.is_some() {
+                    "updated"
+                } else {
+                    "created"
+                };
+                rc.add(
+                    ctx,
+                    field,
+                    Rule::Stale,
+                    &crate::values::dates::iso(last),
+                    format!(
+                        "not revised for {age} days (due every {} days)",
+                        ctx.vs.stale_days
+                    ),
+                );
             }
             for (k, p) in [named.credit_code, named.id_number].into_iter().enumerate() {
                 if !val(p).is_empty() {

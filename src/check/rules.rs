@@ -200,6 +200,19 @@ impl ValidateSettings {
     pub fn is_on(&self, rule: Rule) -> bool {
         !self.off.iter().any(|r| r == rule.name())
     }
+
+    /// The `stale` rule (records due for revision): how many days old the
+    /// record is (`updated`, else `created`) when that is more than
+    /// `stale_days`.
+    pub fn stale_age(
+        &self,
+        updated: Option<chrono::NaiveDate>,
+        created: Option<chrono::NaiveDate>,
+        as_of: chrono::NaiveDate,
+    ) -> Option<i64> {
+        let age = (as_of - updated.or(created)?).num_days();
+        (self.is_on(Rule::Stale) && age > self.stale_days).then_some(age)
+    }
 }
 
 /// Province-level codes that begin ID numbers (GB/T 2260).

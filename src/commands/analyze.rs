@@ -49,6 +49,8 @@ pub enum View {
     Month,
     /// receivables: outstanding and overdue in ageing buckets, credit limits
     Credit,
+    /// 销售队伍效率: per owner, customers, follow-ups, to-dos, stale records, sales, receivables
+    Team,
 }
 
 impl View {
@@ -58,7 +60,7 @@ impl View {
             View::Region => vec![Key::Region],
             View::Product => vec![Key::Category],
             View::Kind => vec![Key::Kind],
-            View::Owner | View::Credit => vec![Key::Owner],
+            View::Owner | View::Credit | View::Team => vec![Key::Owner],
             View::Month => vec![Key::Month],
         }
     }
@@ -72,6 +74,7 @@ impl View {
             View::Owner => lang.pick("负责人业绩", "Sales by owner"),
             View::Month => lang.pick("月度趋势", "Sales by month"),
             View::Credit => lang.pick("应收账款账龄", "Receivables ageing"),
+            View::Team => lang.pick("销售队伍效率", "Sales force"),
         }
     }
 }
@@ -89,6 +92,7 @@ pub struct AnalyzeOptions {
 pub enum Table {
     Composition(Composition),
     Credit(Ageing),
+    Team(crate::analytics::team::Team),
 }
 
 pub struct Analysis {
@@ -104,6 +108,9 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
         .period
         .or_setting(archive.settings.classify.period.as_deref())?;
     let (as_of, period) = pargs.resolve(opts.today.unwrap_or_else(crate::values::dates::today))?;
+    if opts.view == View::Team {
+        return team(&archive, opts, as_of, period);
+    }
     let keys = opts.by.clone().unwrap_or_else(|| opts.view.default_keys());
     if keys.is_empty() {
         return Err(anyhow!("--by needs at least one column"));
@@ -117,8 +124,9 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
         Some((c, f))
     };
     // the tier of every customer, graded as `classify` does for this period
-    let needs_grades =
-        keys.contains(&Key::Tier) || customers.as_ref().is_some_and(|(_, f)| f.needs_grades());
+    let needs_grades = keys.contains(&Key::Tier)
+        || keys.contains(&Key::Segment)
+        || customers.as_ref().is_some_and(|(_, f)| f.needs_grades());
     let graded = if needs_grades {
         let rules = grading::rules(&archive, &grading::Overrides::default())?;
         grading::grade_archive(&archive, &rules, as_of, &period)?
@@ -129,19 +137,15 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
         let grades = grading::grade_of(&graded);
         f.kept_ids(&c, &|id| grades.get(id).copied())
     });
-    let tiers = keys.contains(&Key::Tier).then(|| {
-        graded
-            .iter()
-            .map(|g| (g.id.clone(), g.tier.name()))
-            .collect::<Vec<_>>()
-    });
+    let tiers =
+        (keys.contains(&Key::Tier) || keys.contains(&Key::Segment)).then_some(graded.as_slice());
     let table = if opts.view == View::Credit {
         Table::Credit(receivables::ageing(
             &archive,
             &keys,
             as_of,
             opts.top,
-            tiers.as_deref(),
+            tiers,
             only.as_ref(),
         )?)
     } else {
@@ -150,7 +154,7 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
             &keys,
             &period,
             opts.top,
-            tiers.as_deref(),
+            tiers,
             only.as_ref(),
         )?)
     };
@@ -159,6 +163,54 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
         as_of,
         period,
         table,
+    })
+}
+
+/// `analyze team`: graded for the period, the to-do list at the as-of date.
+fn team(
+    archive: &Archive,
+    opts: &AnalyzeOptions,
+    as_of: NaiveDate,
+    period: Period,
+) -> Result<Analysis> {
+    if opts.by.is_some() || opts.top.is_some() {
+        return Err(anyhow!(
+            "analyze team is one row per owner: no --by or --top"
+        ));
+    }
+    let customers = archive.read_canonical(crate::archive::schema::TableKind::Customers)?;
+    let filter = opts.filter.filter(&customers.columns)?;
+    let rules = grading::rules(archive, &grading::Overrides::default())?;
+    let graded = grading::grade_archive(archive, &rules, as_of, &period)?;
+    let grades = grading::grade_of(&graded);
+    let keep = |r: usize| filter.keeps_graded(&customers, r, &|id| grades.get(id).copied());
+    let due = crate::analytics::due::list(
+        &crate::analytics::due::Inputs {
+            archive,
+            customers: &customers,
+            keep: &keep,
+            graded: &graded,
+            as_of,
+            days: 0,
+            grace_days: rules.grace_days,
+        },
+        &archive.settings.due,
+        &archive.settings.report.followup_days,
+    )?;
+    let t = crate::analytics::team::team(&crate::analytics::team::Inputs {
+        archive,
+        customers: &customers,
+        keep: &keep,
+        graded: &graded,
+        due: &due,
+        period: &period,
+        as_of,
+    })?;
+    Ok(Analysis {
+        view: View::Team,
+        as_of,
+        period,
+        table: Table::Team(t),
     })
 }
 
@@ -232,6 +284,16 @@ pub fn print(w: &mut dyn Write, out: Out, a: &Analysis) -> Result<()> {
                 rows.push(row(&c.total));
             }
             write_rows(w, out, &labels, &rows)?;
+            if human && c.keys.contains(&Key::Tag) && !c.rows.is_empty() {
+                writeln!(
+                    w,
+                    "{}",
+                    out.lang.pick(
+                        "有多个标签的客户在每个标签中各计一次；合计中每位客户、每笔交易只计一次。",
+                        "A customer with several tags counts in each tag's row; the total counts each customer and each order once."
+                    )
+                )?;
+            }
             if human && c.rows.is_empty() {
                 writeln!(
                     w,
@@ -240,6 +302,23 @@ pub fn print(w: &mut dyn Write, out: Out, a: &Analysis) -> Result<()> {
                         .pick("本期没有交易。", "No transactions in the period.")
                 )?;
             }
+        }
+        Table::Team(t) => {
+            let mut rows: Vec<Vec<Cell>> = t
+                .rows
+                .iter()
+                .map(|r| {
+                    let mut c = r.cells();
+                    c[0] = key_cell(&r.owner, human, out.lang);
+                    c
+                })
+                .collect();
+            if human && !t.rows.is_empty() {
+                let mut c = t.total.cells();
+                c[0] = key_cell(composition::TOTAL, human, out.lang);
+                rows.push(c);
+            }
+            write_rows(w, out, &crate::analytics::team::labels(), &rows)?;
         }
         Table::Credit(g) => {
             let mut labels = key_labels(&g.keys);

@@ -122,10 +122,6 @@ pub fn build(archive_dir: &std::path::Path, o: &ReportOptions) -> Result<Documen
     let filter = o.filter.filter(&customers.columns)?;
     let graded = grading::grade_archive(&archive, &rules, as_of, &grade_period)?;
     let in_period = grading::grade_archive(&archive, &rules, as_of, &period)?;
-    let tiers: Vec<(String, &'static str)> = graded
-        .iter()
-        .map(|g| (g.id.clone(), g.tier.name()))
-        .collect();
     // the customers the lists are about (all without --owner/--where)
     let grades = grading::grade_of(&graded);
     let grade = |id: &str| grades.get(id).copied();
@@ -147,9 +143,9 @@ pub fn build(archive_dir: &std::path::Path, o: &ReportOptions) -> Result<Documen
         ..customers.clone()
     };
 
-    let mut sections = vec![overview(&archive, &customers, &period, as_of, &tiers)?];
+    let mut sections = vec![overview(&archive, &customers, &period, as_of, &graded)?];
     sections.push(tiers_and_segments(&graded, &grade_period));
-    sections.push(compositions(&archive, &period, top, &tiers)?);
+    sections.push(compositions(&archive, &period, top, &graded)?);
     sections.push(top_customers(&in_period_mine, top));
     sections.push(risk_customers(&graded_mine, top));
     let due = crate::analytics::due::list(

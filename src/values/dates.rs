@@ -61,6 +61,25 @@ pub fn from_excel_serial(serial: f64) -> Option<NaiveDate> {
     base.checked_add_days(chrono::Days::new(serial.floor() as u64))
 }
 
+/// Whole years of age on `on` of someone born on `birth` (born on 29
+/// February: a year older on 28 February of a common year); `None` before birth.
+pub fn age_on(birth: NaiveDate, on: NaiveDate) -> Option<u32> {
+    use chrono::Datelike;
+    if on < birth {
+        return None;
+    }
+    let day = if birth.month() == 2
+        && birth.day() == 29
+        && NaiveDate::from_ymd_opt(on.year(), 2, 29).is_none()
+    {
+        28
+    } else {
+        birth.day()
+    };
+    let before = (on.month(), on.day()) < (birth.month(), day);
+    u32::try_from(on.year() - birth.year() - i32::from(before)).ok()
+}
+
 pub fn iso(d: NaiveDate) -> String {
     use chrono::Datelike;
     // what `%Y-%m-%d` prints, without parsing the format each time (the
@@ -82,6 +101,21 @@ pub fn today() -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ages_count_whole_years_and_29_february_turns_on_the_28th() {
+        let d = |s: &str| parse_iso(s).unwrap();
+        assert_eq!(age_on(d("1990-06-30"), d("2024-06-30")), Some(34));
+        assert_eq!(age_on(d("1990-07-01"), d("2024-06-30")), Some(33));
+        // a leap year has its own 29 February
+        assert_eq!(age_on(d("1964-02-29"), d("2024-02-28")), Some(59));
+        assert_eq!(age_on(d("1964-02-29"), d("2024-02-29")), Some(60));
+        // a common year: the birthday is the 28th
+        assert_eq!(age_on(d("1963-02-28"), d("2023-02-27")), Some(59));
+        assert_eq!(age_on(d("1960-02-29"), d("2019-02-27")), Some(58));
+        assert_eq!(age_on(d("1960-02-29"), d("2019-02-28")), Some(59));
+        assert_eq!(age_on(d("2025-01-01"), d("2024-06-30")), None);
+    }
 
     #[test]
     fn iso_prints_what_chrono_prints() {

@@ -666,3 +666,205 @@ fn reassign_refuses_an_unknown_owner_and_a_receiver_equal_to_it() {
     assert!(err.contains("--to"), "{err}");
     assert_eq!(snapshot(Path::new(&dir)), snap);
 }
+
+#[test]
+fn analyze_team_is_one_row_per_owner_worked_out_by_hand() {
+    // 12 months to 2024-06-30. 李娜: C002 and C003 made in the period, two
+    // follow-ups, C001 stale (made 2023-01-01, never revised, over 60 days).
+    // 张伟: C009's follow-up was made by 刘强, who owns no customer now.
+    let out = ok(&["analyze", "team", "--format", "csv"], &due_archive());
+    assert_eq!(
+        out,
+        "owner,customers,active_customers,new_customers,followups,customers_contacted,due_open,stale_records,net_sales,share,outstanding,overdue\n\
+李娜,3,1,2,2,2,2,1,100000.00,80.00,0.00,0.00\n\
+张伟,2,1,0,0,0,3,2,20000.00,16.00,20000.00,20000.00\n\
+王芳,4,1,0,5,4,2,4,5000.00,4.00,0.00,0.00\n\
+刘强,0,0,0,1,1,0,0,0.00,0.00,0.00,0.00\n"
+    );
+    let table = ok(
+        &["analyze", "team", "--format", "table", "--lang", "zh"],
+        &due_archive(),
+    );
+    let total = table.lines().find(|l| l.contains("(合计)")).unwrap();
+    let cells: Vec<&str> = total.split('┆').map(str::trim).collect();
+    assert_eq!(
+        cells[1..],
+        [
+            "9",
+            "3",
+            "2",
+            "8",
+            "7",
+            "7",
+            "7",
+            "125000.00",
+            "100.00",
+            "20000.00",
+            "20000.00 │"
+        ]
+    );
+    let mine = ok(
+        &["analyze", "team", "--format", "csv", "--owner", "张伟"],
+        &due_archive(),
+    );
+    assert_eq!(
+        mine.lines().nth(1),
+        // analyze counts the filtered customers only: the share is of them
+        Some("张伟,2,1,0,0,0,3,2,20000.00,100.00,20000.00,20000.00")
+    );
+}
+
+#[test]
+fn analyze_by_tag_counts_a_customer_in_each_tag_and_the_total_once() {
+    let out = ok(
+        &["analyze", "sales", "--by", "tag", "--format", "csv"],
+        &due_archive(),
+    );
+    assert_eq!(
+        out,
+        "tag,customers,orders,quantity,amount,share,cumulative_share,prev_amount,change\n\
+VIP,1,1,1000,100000.00,80.00,,0.00,\n\
+重点,1,1,1000,100000.00,80.00,,0.00,\n\
+,2,2,60,25000.00,20.00,,0.00,\n"
+    );
+    let table = ok(
+        &["analyze", "sales", "--by", "tag", "--format", "table"],
+        &due_archive(),
+    );
+    let total = table.lines().find(|l| l.contains("(total)")).unwrap();
+    assert!(total.contains("125000.00"), "{total}");
+    assert!(
+        table.contains("the total counts each customer and each order once"),
+        "{table}"
+    );
+}
+
+#[test]
+fn analyze_by_any_column_segment_and_chinese_header() {
+    let out = ok(
+        &[
+            "analyze",
+            "sales",
+            "--by",
+            "集团,segment",
+            "--format",
+            "csv",
+        ],
+        &due_archive(),
+    );
+    assert_eq!(
+        out,
+        "集团,segment,customers,orders,quantity,amount,share,cumulative_share,prev_amount,change\n\
+鸿达集团,key,1,1,1000,100000.00,80.00,80.00,0.00,\n\
+,risk,1,1,10,20000.00,16.00,96.00,0.00,\n\
+鸿达集团,general,1,1,50,5000.00,4.00,100.00,0.00,\n"
+    );
+    // a transaction column, named by its Chinese header
+    let out = ok(
+        &["analyze", "sales", "--by", "商品", "--format", "csv"],
+        &due_archive(),
+    );
+    assert!(out.starts_with("product,customers,"), "{out}");
+    assert!(
+        out.contains("\n水泥,1,1,1000,100000.00,80.00,80.00,0.00,\n"),
+        "{out}"
+    );
+    let err = refused(&["analyze", "sales", "--by", "colour"], &due_archive());
+    assert!(err.contains("cannot group by \"colour\": neither the customers nor the transactions have such a column"), "{err}");
+    assert!(err.contains("age_band, tag; customers: id, name,"), "{err}");
+    let err = refused(&["analyze", "credit", "--by", "tag"], &due_archive());
+    assert!(err.contains("credit is per customer"), "{err}");
+}
+
+/// Four people with sales on 2024-01-10: born 1990-06-30 (birthday), 1989-06-30
+/// and 1964-02-29 (ID numbers), and one with no birth date.
+fn ages_archive(dir: &Path) {
+    std::fs::write(
+        dir.join("customers.csv"),
+        "id,name,kind,birthday,id_number,owner\n\
+P1,甲,individual,1990-06-30,,李娜\n\
+P2,乙,individual,,110105198906301234,李娜\n\
+P3,丙,individual,,11010519640229123X,李娜\n\
+P4,丁,individual,,,李娜\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("transactions.csv"),
+        "id,customer_id,date,amount,kind\n\
+T1,P1,2024-01-10,100,sale\n\
+T2,P2,2024-01-10,200,sale\n\
+T3,P3,2024-01-10,400,sale\n\
+T4,P4,2024-01-10,800,sale\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn age_bands_from_birthdays_and_id_numbers_with_29_february() {
+    let tmp = tempfile::tempdir().unwrap();
+    ages_archive(tmp.path());
+    let dir = tmp.path().to_str().unwrap();
+    let bands = |as_of: &str| -> Vec<String> {
+        ok(
+            &[
+                "analyze", "sales", "--by", "age_band", "--format", "csv", "--as-of", as_of,
+            ],
+            dir,
+        )
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(5).collect::<Vec<_>>().join(","))
+        .collect()
+    };
+    // 2024-06-30: 34 (青年), 35 (中年), 60 (老年)
+    assert_eq!(
+        bands("2024-06-30"),
+        [
+            "(unknown),1,1,0,800.00",
+            "老年,1,1,0,400.00",
+            "中年,1,1,0,200.00",
+            "青年,1,1,0,100.00"
+        ]
+    );
+    // 2024-02-28: P3 is 59 the day before a leap day; P2 34
+    assert_eq!(
+        bands("2024-02-28"),
+        [
+            "(unknown),1,1,0,800.00",
+            "中年,1,1,0,400.00",
+            "青年,2,2,0,300.00"
+        ]
+    );
+    assert_eq!(
+        bands("2024-02-29"),
+        [
+            "(unknown),1,1,0,800.00",
+            "老年,1,1,0,400.00",
+            "青年,2,2,0,300.00"
+        ]
+    );
+    // the bands are a setting
+    std::fs::write(
+        tmp.path().join("dangan.yaml"),
+        "analyze:\n  age_bands: [50]\n  age_band_names: [under 50, 50+]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        bands("2024-06-30"),
+        [
+            "(unknown),1,1,0,800.00",
+            "50+,1,1,0,400.00",
+            "under 50,2,2,0,300.00"
+        ]
+    );
+    std::fs::write(
+        tmp.path().join("dangan.yaml"),
+        "analyze:\n  age_bands: [50]\n  age_band_names: [young]\n",
+    )
+    .unwrap();
+    let err = refused(&["analyze", "sales", "--by", "age_band"], dir);
+    assert!(
+        err.contains("analyze.age_band_names: 1 names for 1 bounds"),
+        "{err}"
+    );
+}
