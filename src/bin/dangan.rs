@@ -59,9 +59,9 @@ enum Command {
         after_help = "Examples:\n  dangan classify --archive ./archive --as-of 2026-10-31\n  dangan classify --period 2025 --method threshold --a-min 10万 --b-min 1万\n  dangan classify --write --format csv > grades.csv\n\nRisk rules: over_credit_limit, overdue, credit_rating, churned, decline.\nDefaults come from the classify: section of dangan.yaml."
     )]
     Classify(dangan::commands::classify::Args),
-    /// Composition tables (sales by tier, region, product, kind, owner, month) and receivables ageing
+    /// Composition tables (sales by tier, region, product, kind, owner, month, age band, tag, any column), receivables ageing, the sales force
     #[command(
-        after_help = "Examples:\n  dangan analyze region --by region,city --period 2025\n  dangan analyze product --by category,product --top 10\n  dangan analyze month --period 12m --as-of 2026-10-31\n  dangan analyze credit --by customer_id --top 20\n\nGroup columns for --by: tier, region, city, category, product, kind, owner, month, customer_id."
+        after_help = "Examples:\n  dangan analyze region --by region,city --period 2025\n  dangan analyze product --by category,product --top 10\n  dangan analyze month --period 12m --as-of 2026-10-31\n  dangan analyze credit --by customer_id --top 20\n  dangan analyze sales --by age_band,tag\n  dangan analyze sales --by 集团 --owner 李娜\n  dangan analyze team --period 2026Q3\n\nGroups for --by: tier, segment, region, city, category, product, kind, owner, month, customer_id, age_band, tag, and any customer or transaction column (a Chinese header too)."
     )]
     Analyze(dangan::commands::analyze::Args),
     /// The periodic report: overview, tiers, composition, top and risk customers, follow-ups, birthdays, archive health

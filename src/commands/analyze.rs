@@ -220,6 +220,18 @@ fn key_labels(keys: &[Key]) -> Vec<Label> {
         .collect()
 }
 
+/// A group value of the column `column`: masked when the column is
+/// confidential (`--by mobile`, an extra column named under `confidential:`,
+/// in every format: analyze has no --no-mask); for people a blank group is
+/// named and the fold rows translated.
+fn group_cell(column: &str, v: &str, human: bool, lang: Lang) -> Cell {
+    let folded = [composition::OTHER, composition::TOTAL, ""].contains(&v);
+    if crate::values::text::is_confidential(column) && !folded {
+        return Cell::Text(crate::values::text::mask(column, v));
+    }
+    key_cell(v, human, lang)
+}
+
 /// A group value for people: a blank group is named, the fold rows translated.
 fn key_cell(v: &str, human: bool, lang: Lang) -> Cell {
     if !human {
@@ -274,7 +286,8 @@ pub fn print(w: &mut dyn Write, out: Out, a: &Analysis) -> Result<()> {
                 let mut v: Vec<Cell> = r
                     .keys
                     .iter()
-                    .map(|k| key_cell(k, human, out.lang))
+                    .zip(&c.keys)
+                    .map(|(v, k)| group_cell(k.name(), v, human, out.lang))
                     .collect();
                 v.extend(r.figure_cells());
                 v

@@ -47,7 +47,7 @@ fn no_output_of_any_command_shows_a_full_confidential_value() {
             "zh",
         ]));
         for view in [
-            "sales", "region", "product", "kind", "owner", "month", "credit",
+            "sales", "region", "product", "kind", "owner", "month", "credit", "team",
         ] {
             runs.push(s(&[
                 "analyze",
@@ -69,6 +69,37 @@ fn no_output_of_any_command_shows_a_full_confidential_value() {
         runs.push(s(&[
             "show",
             "C000001",
+            "--as-of",
+            "2026-10-31",
+            "--format",
+            f,
+        ]));
+        runs.push(s(&[
+            "due",
+            "--as-of",
+            "2026-11-02",
+            "--days",
+            "30",
+            "--format",
+            f,
+        ]));
+        runs.push(s(&[
+            "reassign",
+            "--from",
+            "王强",
+            "--to",
+            "李娜,张敏",
+            "--dry-run",
+            "--as-of",
+            "2026-10-31",
+            "--format",
+            f,
+        ]));
+        runs.push(s(&[
+            "analyze",
+            "sales",
+            "--by",
+            "age_band,tag,id_number",
             "--as-of",
             "2026-10-31",
             "--format",
