@@ -599,7 +599,7 @@ fn base_frame(
         col("quantity"),
         first.alias("first"),
     ];
-    for k in keys {
+    for (k, side) in keys.iter().zip(&sides) {
         let e = match k {
             Key::Region => when(col("region").is_not_null())
                 .then(col("region"))
@@ -620,10 +620,8 @@ fn base_frame(
             Key::Customer => col("customer_id"),
             Key::AgeBand => col(value_column(k)).fill_null(lit(UNKNOWN)),
             Key::Segment | Key::Tag => col(value_column(k)),
-            Key::Column(c) => match sides[keys.iter().position(|x| x == k).unwrap_or(0)] {
-                Side::Transaction => col(c.as_str()),
-                _ => col(value_column(k)),
-            },
+            Key::Column(c) if *side == Side::Transaction => col(c.as_str()),
+            Key::Column(_) => col(value_column(k)),
         };
         select.push(e.fill_null(lit("")).alias(k.name()));
     }

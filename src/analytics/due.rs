@@ -77,6 +77,9 @@ struct Contacts {
     channel: String,
     next_date: Option<NaiveDate>,
     since_created: usize,
+    /// the latest follow-up's date and `next_date` as read
+    last_text: Option<String>,
+    next_text: Option<String>,
 }
 
 /// The to-do list, sorted by owner, then due date (no date first), then
@@ -105,12 +108,17 @@ pub fn list(
     let rows: Vec<usize> = (0..c.rows.len()).filter(|&r| (inp.keep)(r)).collect();
     let index: FxHashMap<&str, usize> = rows.iter().map(|&r| (get(r, id), r)).collect();
     let created_of = |r: usize| parse_iso(get(r, created));
-    let contacts = contacts(inp.archive, inp.as_of, &index, &created_of)?;
+    let t = std::time::Instant::now();
+    let contacts = contacts(inp.archive, inp.as_of, &index, &created_of, c.rows.len())?;
+    crate::timing("due: follow-ups", t);
+    let t = std::time::Instant::now();
     let payments = if on(Reason::Payment) {
         oldest_unpaid(inp.archive, inp.as_of)?
     } else {
         FxHashMap::default()
     };
+    crate::timing("due: unpaid sales", t);
+    let t = std::time::Instant::now();
     let anniversary_cols: Vec<usize> = s.anniversaries.iter().filter_map(|n| c.col(n)).collect();
     let mut out = Vec::new();
     let none = Contacts::default();
@@ -118,7 +126,7 @@ pub fn list(
         let cid = get(r, id);
         let g = graded.get(cid);
         let tier = g.map(|g| g.tier).unwrap_or(Tier::C);
-        let ct = contacts.get(&r).unwrap_or(&none);
+        let ct = contacts.get(r).unwrap_or(&none);
         let sale = g.and_then(|g| g.last_date.as_deref()).and_then(parse_iso);
         let made = created_of(r);
         let last_contact = ct.last.or(sale).or(made);
@@ -198,7 +206,10 @@ pub fn list(
             push(Reason::Payment, Some(d));
         }
     }
-    out.sort_by(|a, b| {
+    crate::timing("due: the rules", t);
+    let t = std::time::Instant::now();
+    // every row's key is distinct (customer, reason): an unstable sort is exact
+    out.sort_unstable_by(|a, b| {
         a.owner
             .cmp(&b.owner)
             .then(a.due_date.is_some().cmp(&b.due_date.is_some()))
@@ -206,7 +217,47 @@ pub fn list(
             .then_with(|| a.id.cmp(&b.id))
             .then(a.reason.cmp(&b.reason))
     });
+    crate::timing("due: sort", t);
     Ok(out)
+}
+
+/// The customer columns the list and the filter read (from the binary copy
+/// when there is one: a million customers in about a second), checked
+/// against the file's header so that an unknown `--where` column is named.
+pub fn customers_for(
+    archive: &Archive,
+    filter: &crate::flags::FilterFlags,
+) -> Result<crate::archive::Table> {
+    let header = match archive.open_table(TableKind::Customers)? {
+        Some(r) => r.columns,
+        None => return Ok(crate::archive::Table::empty(TableKind::Customers)),
+    };
+    // an unknown column is refused here, before anything is read
+    let f = filter.filter(&header)?;
+    let mut want: Vec<&str> = vec![
+        "id",
+        "name",
+        "owner",
+        "mobile",
+        "created",
+        "updated",
+        "kind",
+        "birthday",
+        "id_number",
+    ];
+    for c in archive
+        .settings
+        .due
+        .anniversaries
+        .iter()
+        .map(String::as_str)
+        .chain(f.columns())
+    {
+        if header.iter().any(|h| h == c) && !want.contains(&c) {
+            want.push(c);
+        }
+    }
+    crate::analytics::ledger::table_of(archive, TableKind::Customers, &want)
 }
 
 /// Every listed customer's follow-ups up to the as-of date: the latest (its
@@ -216,8 +267,9 @@ fn contacts(
     as_of: NaiveDate,
     index: &FxHashMap<&str, usize>,
     created_of: &dyn Fn(usize) -> Option<NaiveDate>,
-) -> Result<FxHashMap<usize, Contacts>> {
-    let mut out: FxHashMap<usize, Contacts> = FxHashMap::default();
+    rows: usize,
+) -> Result<Vec<Contacts>> {
+    let mut out: Vec<Contacts> = vec![Contacts::default(); rows];
     let Some(f) = ledger::scan(
         archive,
         TableKind::Followups,
@@ -227,33 +279,46 @@ fn contacts(
         return Ok(out);
     };
     let as_of = iso(as_of);
+    let t0 = std::time::Instant::now();
     let df = ledger::collect(
         f.lf.filter(col("date").lt_eq(lit(as_of)).fill_null(lit(false))),
         &[f.path.as_path()],
     )?;
+    crate::timing("due: follow-ups read", t0);
     let (who, date, channel, next) = (
         df.column("customer_id")?.str()?,
         df.column("date")?.str()?,
         df.column("channel")?.str()?,
         df.column("next_date")?.str()?,
     );
-    for i in 0..df.height() {
-        let Some(&r) = who.get(i).and_then(|w| index.get(w)) else {
+    // the rows' dates compare as ISO text (the frame is canonical)
+    let mut created: Vec<Option<Option<String>>> = vec![None; rows];
+    for (((w, d), ch), nx) in who
+        .iter()
+        .zip(date.iter())
+        .zip(channel.iter())
+        .zip(next.iter())
+    {
+        let (Some(&r), Some(d)) = (w.and_then(|w| index.get(w)), d) else {
             continue;
         };
-        let Some(d) = date.get(i).and_then(parse_iso) else {
-            continue;
-        };
-        let e = out.entry(r).or_default();
-        if created_of(r).is_none_or(|c| d >= c) {
+        let made = created[r].get_or_insert_with(|| created_of(r).map(iso));
+        let since = made.as_deref().is_none_or(|c| d >= c);
+        let e = &mut out[r];
+        if since {
             e.since_created += 1;
         }
         // the latest follow-up; on the same day, the later row
-        if e.last.is_none_or(|l| d >= l) {
-            e.last = Some(d);
-            e.channel = channel.get(i).unwrap_or("").to_string();
-            e.next_date = next.get(i).and_then(parse_iso);
+        let later = e.last_text.as_deref().is_none_or(|l| d >= l);
+        if later {
+            e.last_text = Some(d.to_string());
+            e.channel = ch.unwrap_or("").to_string();
+            e.next_text = nx.map(str::to_string);
         }
+    }
+    for c in out.iter_mut().filter(|c| c.last_text.is_some()) {
+        c.last = c.last_text.as_deref().and_then(parse_iso);
+        c.next_date = c.next_text.as_deref().and_then(parse_iso);
     }
     Ok(out)
 }
@@ -309,7 +374,7 @@ pub fn last_contacts(
     let get = |r: usize, i: Option<usize>| i.map(|i| customers.rows[r].get(i)).unwrap_or("");
     let index: FxHashMap<&str, usize> = rows.iter().map(|&r| (get(r, id), r)).collect();
     let created_of = |r: usize| parse_iso(get(r, created));
-    let contacts = contacts(archive, as_of, &index, &created_of)?;
+    let contacts = contacts(archive, as_of, &index, &created_of, customers.rows.len())?;
     let sales: FxHashMap<&str, NaiveDate> = graded
         .iter()
         .filter_map(|g| Some((g.id.as_str(), parse_iso(g.last_date.as_deref()?)?)))
@@ -318,7 +383,7 @@ pub fn last_contacts(
         .iter()
         .map(|&r| {
             let last = contacts
-                .get(&r)
+                .get(r)
                 .and_then(|c| c.last)
                 .or_else(|| sales.get(get(r, id)).copied())
                 .or_else(|| created_of(r));

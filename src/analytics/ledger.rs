@@ -138,6 +138,53 @@ pub fn int_column(df: &DataFrame, name: &str) -> Result<Vec<i64>> {
         .collect())
 }
 
+/// The named columns of a table as a [`crate::archive::Table`] of canonical
+/// texts (money in yuan, an empty cell empty), read like every frame: from
+/// the binary copy when there is one. For the commands that need a few
+/// columns of every customer (`due`, `analyze team`) without parsing the
+/// whole file. `columns` holds the file's header (every column a filter may
+/// name); the rows hold `want`, in that order, and `columns` is `want`.
+pub fn table_of(
+    archive: &Archive,
+    kind: TableKind,
+    want: &[&str],
+) -> Result<crate::archive::Table> {
+    let Some(f) = scan(archive, kind, want)? else {
+        return Ok(crate::archive::Table::empty(kind));
+    };
+    let df = collect(f.lf, &[f.path.as_path()])?;
+    let mut cols: Vec<Vec<String>> = Vec::with_capacity(want.len());
+    for w in want {
+        let c = df.column(w)?;
+        cols.push(if c.dtype() == &DataType::Int64 {
+            let quantity = kind
+                .column(w)
+                .is_some_and(|c| matches!(c.kind, crate::archive::schema::ValueKind::Quantity));
+            c.i64()?
+                .iter()
+                .map(|v| match v {
+                    None => String::new(),
+                    Some(v) if quantity => format_quantity(v),
+                    Some(v) => crate::values::money::format_yuan(v),
+                })
+                .collect()
+        } else {
+            text_column(&df, w)?
+        });
+    }
+    let rows = (0..df.height())
+        .map(|r| {
+            let v: Vec<&str> = cols.iter().map(|c| c[r].as_str()).collect();
+            crate::archive::Record::new(&v)
+        })
+        .collect();
+    Ok(crate::archive::Table {
+        kind,
+        columns: want.iter().map(|w| w.to_string()).collect(),
+        rows,
+    })
+}
+
 /// A collected column as texts (nulls as empty).
 pub fn text_column(df: &DataFrame, name: &str) -> Result<Vec<String>> {
     Ok(df

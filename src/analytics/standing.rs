@@ -97,14 +97,7 @@ pub fn of_customer(
         .collect();
     if let Some(p) = &path {
         let t = std::time::Instant::now();
-        // readable by whoever may read the customers file (temp files start at 0600)
-        let perms = archive
-            .table_file(TableKind::Customers)
-            .ok()
-            .flatten()
-            .and_then(|(c, _)| std::fs::metadata(c).ok())
-            .map(|m| m.permissions());
-        match write(p, &graded, &by_id, perms) {
+        match write(p, &graded, &by_id, perms_of(archive)) {
             Ok(()) => crate::timing("show: standing kept", t),
             Err(e) => trace(format_args!("no standing kept: {e:#}")),
         }
@@ -277,6 +270,87 @@ fn find_row(path: &Path, id: &str) -> Result<Option<(Graded, CreditRow)>> {
     let Some(rec) = found else {
         return Ok(None);
     };
+    parse_record(&rec).map(Some)
+}
+
+/// Every customer's grade in a kept standing, in its order (ranking order).
+fn read_all(path: &Path) -> Result<Vec<Graded>> {
+    let mut r =
+        csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(std::io::BufReader::with_capacity(
+                1 << 20,
+                std::fs::File::open(path)?,
+            ));
+    if r.headers()?.iter().ne(HEADER) {
+        bail!("not a standing file");
+    }
+    let mut out = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    while r.read_record(&mut rec)? {
+        if rec.len() != HEADER.len() {
+            bail!("line {}: {} fields", out.len() + 2, rec.len());
+        }
+        out.push(parse_record(&rec)?.0);
+    }
+    Ok(out)
+}
+
+/// Every customer graded at these settings (`due`, `analyze team`,
+/// `reassign`): from the kept standing when there is one, else graded and
+/// the standing kept (so the next `show`, `due` or `team` of the date
+/// reads it).
+pub fn graded_all(
+    archive: &Archive,
+    rules: &Rules,
+    as_of: NaiveDate,
+    period: &Period,
+) -> Result<Vec<Graded>> {
+    let path = kept_path(archive, rules, as_of, period);
+    if let Some(p) = &path
+        && p.is_file()
+    {
+        let t = std::time::Instant::now();
+        match read_all(p) {
+            Ok(g) => {
+                crate::timing("standing: every grade read", t);
+                return Ok(g);
+            }
+            Err(e) => {
+                trace(format_args!("{}: {e:#}; removed", p.display()));
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+    let graded = grade_archive(archive, rules, as_of, period)?;
+    if let Some(p) = &path {
+        let t = std::time::Instant::now();
+        let credit = ageing(archive, &[Key::Customer], as_of, None, None, None)?.rows;
+        let by_id: rustc_hash::FxHashMap<&str, &CreditRow> = credit
+            .iter()
+            .filter_map(|r| r.keys.first().map(|k| (k.as_str(), r)))
+            .collect();
+        match write(p, &graded, &by_id, perms_of(archive)) {
+            Ok(()) => crate::timing("standing: kept", t),
+            Err(e) => trace(format_args!("no standing kept: {e:#}")),
+        }
+    }
+    Ok(graded)
+}
+
+/// The permissions of the customers file: a kept file is readable by
+/// whoever may read it (temp files start at 0600).
+fn perms_of(archive: &Archive) -> Option<std::fs::Permissions> {
+    archive
+        .table_file(TableKind::Customers)
+        .ok()
+        .flatten()
+        .and_then(|(c, _)| std::fs::metadata(c).ok())
+        .map(|m| m.permissions())
+}
+
+/// A row of a kept standing.
+fn parse_record(rec: &csv::StringRecord) -> Result<(Graded, CreditRow)> {
     let int = |i: usize| -> Result<i64> {
         rec[i]
             .parse::<i64>()
@@ -342,7 +416,7 @@ fn find_row(path: &Path, id: &str) -> Result<Option<(Graded, CreditRow)>> {
     c.credits = int(25)?;
     c.outstanding = int(26)?;
     c.overdue = int(27)?;
-    Ok(Some((g, c)))
+    Ok((g, c))
 }
 
 /// One transaction of a customer's file.

@@ -119,7 +119,7 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
     let customers = if opts.filter.is_empty() {
         None
     } else {
-        let c = archive.read_canonical(crate::archive::schema::TableKind::Customers)?;
+        let c = crate::analytics::due::customers_for(&archive, &opts.filter)?;
         let f = opts.filter.filter(&c.columns)?;
         Some((c, f))
     };
@@ -178,10 +178,10 @@ fn team(
             "analyze team is one row per owner: no --by or --top"
         ));
     }
-    let customers = archive.read_canonical(crate::archive::schema::TableKind::Customers)?;
+    let customers = crate::analytics::due::customers_for(archive, &opts.filter)?;
     let filter = opts.filter.filter(&customers.columns)?;
     let rules = grading::rules(archive, &grading::Overrides::default())?;
-    let graded = grading::grade_archive(archive, &rules, as_of, &period)?;
+    let graded = crate::analytics::standing::graded_all(archive, &rules, as_of, &period)?;
     let grades = grading::grade_of(&graded);
     let keep = |r: usize| filter.keeps_graded(&customers, r, &|id| grades.get(id).copied());
     let due = crate::analytics::due::list(

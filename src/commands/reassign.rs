@@ -141,7 +141,7 @@ pub fn run(archive: &Archive, a: &Args) -> Result<Handover> {
     }
     .or_setting(archive.settings.classify.period.as_deref())?
     .resolve(as_of)?;
-    let graded = grading::grade_archive(archive, &rules, as_of, &period)?;
+    let graded = crate::analytics::standing::graded_all(archive, &rules, as_of, &period)?;
     let grades = grading::grade_of(&graded);
     let sales: rustc_hash::FxHashMap<&str, i64> = graded
         .iter()

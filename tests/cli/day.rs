@@ -868,3 +868,35 @@ fn age_bands_from_birthdays_and_id_numbers_with_29_february() {
         "{err}"
     );
 }
+
+#[test]
+fn due_reads_the_kept_grades_of_the_day_and_gives_the_same_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(&due_archive()), tmp.path());
+    // keep derived files even for this small archive
+    std::fs::write(
+        tmp.path().join("dangan.yaml"),
+        "archive:\n  cache_min_mb: 0\ndue:\n  anniversaries: [结婚纪念日]\n",
+    )
+    .unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let want = ok(&["due", "--format", "csv"], &due_archive());
+    let first = ok(&["due", "--format", "csv"], dir);
+    let kept: Vec<String> = std::fs::read_dir(tmp.path().join(".cache"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("standing."))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let second = ok(&["due", "--format", "csv"], dir);
+    assert_eq!(first, want);
+    assert_eq!(second, want);
+    // show reads the same kept standing
+    let out = ok(&["show", "C008", "--format", "json"], dir);
+    assert!(out.contains("\"segment\": \"risk\""), "{out}");
+    // a damaged kept file is removed and the grades computed again
+    let p = tmp.path().join(".cache").join(&kept[0]);
+    std::fs::write(&p, "id,name\nbroken\n").unwrap();
+    assert_eq!(ok(&["due", "--format", "csv"], dir), want);
+}
