@@ -82,6 +82,32 @@ pub fn grade_of(graded: &[Graded]) -> rustc_hash::FxHashMap<&str, (&'static str,
         .collect()
 }
 
+/// The grades a `--where tier=…`/`segment=…` reads in the commands that do
+/// not grade otherwise (`find`, `show`, `validate`): every customer graded
+/// at `as_of` over classify's period, from the kept standing of the day when
+/// there is one. Empty when the filter names neither.
+pub fn grades_for(
+    archive: &Archive,
+    filter: &crate::lookup::filter::Filter,
+    as_of: NaiveDate,
+) -> Result<rustc_hash::FxHashMap<String, (&'static str, &'static str)>> {
+    if !filter.needs_grades() {
+        return Ok(Default::default());
+    }
+    let rules = rules(archive, &Overrides::default())?;
+    let (_, period) = crate::analytics::period::PeriodArgs {
+        as_of: Some(as_of),
+        ..Default::default()
+    }
+    .or_setting(archive.settings.classify.period.as_deref())?
+    .resolve(as_of)?;
+    let graded = crate::analytics::standing::graded_all(archive, &rules, as_of, &period)?;
+    Ok(graded
+        .into_iter()
+        .map(|g| (g.id, (g.tier.name(), g.segment.name())))
+        .collect())
+}
+
 /// `dangan.yaml`'s settings with the flags over them.
 pub fn rules(archive: &Archive, o: &Overrides) -> Result<Rules> {
     let mut s = archive.settings.classify.clone();

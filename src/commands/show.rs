@@ -86,9 +86,14 @@ pub fn run(
         let customers = archive.read_canonical(TableKind::Customers)?;
         let f = filter.filter(&customers.columns)?;
         let (rows, _) = crate::lookup::resolve(&customers, key);
+        let grades = crate::analytics::grading::grades_for(
+            archive,
+            &f,
+            period.as_of.unwrap_or_else(crate::values::dates::today),
+        )?;
         let rows = rows
             .into_iter()
-            .filter(|&r| f.keeps_row(&customers, r))
+            .filter(|&r| f.keeps_graded(&customers, r, &|id| grades.get(id).copied()))
             .collect();
         (customers, rows)
     };

@@ -401,10 +401,11 @@ pub struct Args {
 /// The customers `--owner`/`--where` keep, read leniently: an archive with
 /// unreadable cells is what validate is for, so a cell is compared in its
 /// one reading when it has one, else as written. `tier` and `segment` are
-/// those `classify --write` stored.
+/// graded at the as-of date.
 fn kept_customers(
     dir: &Path,
     filter: &crate::flags::FilterFlags,
+    as_of: chrono::NaiveDate,
 ) -> Result<rustc_hash::FxHashSet<String>> {
     use crate::archive::schema::TableKind;
     let archive = crate::archive::Archive::open(dir)?;
@@ -424,7 +425,16 @@ fn kept_customers(
             }
         }
     }
-    Ok(f.kept_ids(&table, &|_| None))
+    // `--where tier=A`: graded at the as-of date (a cell grading cannot
+    // read stops the run with its file:line)
+    #[cfg(feature = "analytics")]
+    let grades = crate::analytics::grading::grades_for(&archive, &f, as_of)?;
+    #[cfg(not(feature = "analytics"))]
+    let grades: rustc_hash::FxHashMap<String, (&'static str, &'static str)> = {
+        let _ = as_of;
+        Default::default()
+    };
+    Ok(f.kept_ids(&table, &|id| grades.get(id).copied()))
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -448,7 +458,11 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
             "--owner and --where check the archive's customers: not with a FILE"
         ));
     } else {
-        Some(kept_customers(archive, &a.filter)?)
+        Some(kept_customers(
+            archive,
+            &a.filter,
+            a.as_of.unwrap_or_else(crate::values::dates::today),
+        )?)
     };
     let opts = crate::check::engine::ValidateOptions {
         file: a.file,

@@ -329,6 +329,51 @@ fn validate_and_show_take_the_filter_too() {
     assert_eq!(mobiles(&mine), ["C002"]);
     let err = refused(&["validate", "x.csv", "--owner", "李娜"], dir);
     assert!(err.contains("not with a FILE"), "{err}");
+    // tier and segment as graded, also where the command does not grade otherwise
+    let tiered = ok(
+        &[
+            "validate",
+            "--format",
+            "csv",
+            "--fail-on",
+            "never",
+            "--as-of",
+            "2024-06-30",
+            "--where",
+            "tier=C",
+            "--where",
+            "kind=enterprise",
+        ],
+        dir,
+    );
+    assert_eq!(mobiles(&tiered), ["C002"]);
+    let found = ok(
+        &["find", "有限公司", "--format", "csv", "--where", "tier=A"],
+        &due_archive(),
+    );
+    let ids: Vec<&str> = found
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["C001"]);
+    let found = ok(
+        &[
+            "find",
+            "有限公司",
+            "--format",
+            "csv",
+            "--where",
+            "segment=risk",
+        ],
+        &due_archive(),
+    );
+    let ids: Vec<&str> = found
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["C008"]);
     // show: 鸿达集团 is nobody's name; C004 is found by number only for its owner
     let out = run(&["show", "C004", "--owner", "李娜"], &due_archive());
     assert_eq!(out.status.code(), Some(2), "{}", stdout_of(&out));
