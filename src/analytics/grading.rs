@@ -94,14 +94,7 @@ pub fn grades_for(
     if !filter.needs_grades() {
         return Ok(Default::default());
     }
-    let rules = rules(archive, &Overrides::default())?;
-    let (_, period) = crate::analytics::period::PeriodArgs {
-        as_of: Some(as_of),
-        ..Default::default()
-    }
-    .or_setting(archive.settings.classify.period.as_deref())?
-    .resolve(as_of)?;
-    let graded = crate::analytics::standing::graded_all(archive, &rules, as_of, &period)?;
+    let (_, graded) = crate::analytics::standing::graded_at(archive, as_of)?;
     Ok(graded
         .into_iter()
         .map(|g| (g.id, (g.tier.name(), g.segment.name())))

@@ -338,6 +338,21 @@ pub fn graded_all(
     Ok(graded)
 }
 
+/// Every customer graded at `as_of` over classify's period (12 months, or
+/// `classify.period`) with the archive's rules, as `due`, `reassign` and a
+/// `--where tier=…` read them; from the kept standing when there is one.
+pub fn graded_at(archive: &Archive, as_of: NaiveDate) -> Result<(Rules, Vec<Graded>)> {
+    let rules = crate::analytics::grading::rules(archive, &Default::default())?;
+    let (_, period) = crate::analytics::period::PeriodArgs {
+        as_of: Some(as_of),
+        ..Default::default()
+    }
+    .or_setting(archive.settings.classify.period.as_deref())?
+    .resolve(as_of)?;
+    let graded = graded_all(archive, &rules, as_of, &period)?;
+    Ok((rules, graded))
+}
+
 /// The permissions of the customers file: a kept file is readable by
 /// whoever may read it (temp files start at 0600).
 fn perms_of(archive: &Archive) -> Option<std::fs::Permissions> {

@@ -193,6 +193,27 @@ impl Staged {
         })
     }
 
+    /// A whole table staged for `target`, in the archive's layout and format.
+    pub fn table(
+        target: &Path,
+        format: crate::archive::settings::StoreFormat,
+        table: &crate::archive::Table,
+        bom: bool,
+    ) -> Result<Staged> {
+        use std::io::Write;
+        let mut staged = Staged::new(target)?;
+        {
+            let mut w = std::io::BufWriter::new(staged.file());
+            let mut tw = crate::archive::TableWriter::new(&mut w, format, &table.columns, bom)?;
+            for r in &table.rows {
+                tw.write(r.iter())?;
+            }
+            tw.finish()?;
+            w.flush()?;
+        }
+        Ok(staged)
+    }
+
     pub fn file(&mut self) -> &mut File {
         self.tmp.as_file_mut()
     }

@@ -34,13 +34,13 @@ use crate::analytics::tiers::{Method, Segment, Tier};
 use crate::archive::changes::ChangeLog;
 use crate::archive::commit::{self, ArchiveLock, Staged};
 use crate::archive::schema::TableKind;
-use crate::archive::{Archive, Record, TableWriter};
+use crate::archive::{Archive, Record};
 use crate::render::output::{Cell, Label, Out, write_rows};
 use crate::values::dates::iso;
 use crate::values::text::neutralise_formula;
 use anyhow::Result;
 use chrono::NaiveDate;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// What the command line (or a caller) asks for; `None` means the setting
@@ -184,17 +184,7 @@ fn write_grades(archive: &Archive, rows: &[Graded], as_of: NaiveDate) -> Result<
         });
     }
     table.rows = new_rows;
-    let mut staged = Staged::new(&path)?;
-    {
-        let mut w = BufWriter::new(staged.file());
-        let mut tw =
-            TableWriter::new(&mut w, format, &table.columns, archive.settings.archive.bom)?;
-        for r in &table.rows {
-            tw.write(r.iter())?;
-        }
-        tw.finish()?;
-        w.flush()?;
-    }
+    let staged = Staged::table(&path, format, &table, archive.settings.archive.bom)?;
     let backup = commit::commit(&archive.dir, vec![staged], log)?;
     Ok(Written {
         path,

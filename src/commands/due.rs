@@ -13,7 +13,6 @@
 
 use crate::analytics::due::{self, Due, Inputs};
 use crate::analytics::grading;
-use crate::analytics::period::PeriodArgs;
 use crate::analytics::schedule::Reason;
 use crate::archive::Archive;
 use crate::render::output::{Cell, Label, Lang, write_rows};
@@ -66,14 +65,7 @@ pub fn run(
     let customers = due::customers_for(archive, filter)?;
     crate::timing("due: customers", t);
     let filter = filter.filter(&customers.columns)?;
-    let rules = grading::rules(archive, &grading::Overrides::default())?;
-    let (_, period) = PeriodArgs {
-        as_of: Some(as_of),
-        ..Default::default()
-    }
-    .or_setting(archive.settings.classify.period.as_deref())?
-    .resolve(as_of)?;
-    let graded = crate::analytics::standing::graded_all(archive, &rules, as_of, &period)?;
+    let (rules, graded) = crate::analytics::standing::graded_at(archive, as_of)?;
     let grades = grading::grade_of(&graded);
     let grade = |id: &str| grades.get(id).copied();
     let keep = |r: usize| filter.keeps_graded(&customers, r, &grade);

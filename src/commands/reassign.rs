@@ -20,17 +20,16 @@
 
 use crate::analytics::grading;
 use crate::analytics::handover::{Block, spread};
-use crate::analytics::period::PeriodArgs;
+use crate::archive::Archive;
 use crate::archive::changes::ChangeLog;
 use crate::archive::commit::{self, ArchiveLock, Staged};
 use crate::archive::schema::TableKind;
-use crate::archive::{Archive, TableWriter};
 use crate::lookup::filter::{Condition, Filter};
 use crate::render::output::{Cell, Label, write_rows};
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use std::collections::BTreeSet;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 
 /// The flags of `dangan reassign`.
 #[derive(clap::Args)]
@@ -134,14 +133,7 @@ pub fn run(archive: &Archive, a: &Args) -> Result<Handover> {
         None => None,
     };
     let as_of = a.as_of.unwrap_or_else(crate::values::dates::today);
-    let rules = grading::rules(archive, &grading::Overrides::default())?;
-    let (_, period) = PeriodArgs {
-        as_of: Some(as_of),
-        ..Default::default()
-    }
-    .or_setting(archive.settings.classify.period.as_deref())?
-    .resolve(as_of)?;
-    let graded = crate::analytics::standing::graded_all(archive, &rules, as_of, &period)?;
+    let (_, graded) = crate::analytics::standing::graded_at(archive, as_of)?;
     let grades = grading::grade_of(&graded);
     let sales: rustc_hash::FxHashMap<&str, i64> = graded
         .iter()
@@ -223,17 +215,7 @@ pub fn run(archive: &Archive, a: &Args) -> Result<Handover> {
         log.push(TableKind::Customers, &m.id, "owner", &old, &m.to, &source)?;
         table.rows[r] = table.rows[r].with(raw_owner, &m.to);
     }
-    let mut staged = Staged::new(&path)?;
-    {
-        let mut w = BufWriter::new(staged.file());
-        let mut tw =
-            TableWriter::new(&mut w, format, &table.columns, archive.settings.archive.bom)?;
-        for r in &table.rows {
-            tw.write(r.iter())?;
-        }
-        tw.finish()?;
-        w.flush()?;
-    }
+    let staged = Staged::table(&path, format, &table, archive.settings.archive.bom)?;
     h.backup = commit::commit(&archive.dir, vec![staged], log)?;
     h.written = true;
     Ok(h)
