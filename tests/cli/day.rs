@@ -945,3 +945,32 @@ fn due_reads_the_kept_grades_of_the_day_and_gives_the_same_list() {
     std::fs::write(&p, "id,name\nbroken\n").unwrap();
     assert_eq!(ok(&["due", "--format", "csv"], dir), want);
 }
+
+#[test]
+fn customers_who_have_not_bought_follow_the_second_schedule() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(&due_archive()), tmp.path());
+    std::fs::write(
+        tmp.path().join("dangan.yaml"),
+        "due:\n  new_record_no_sale: [1, 7]\n  reasons: [new_record]\n",
+    )
+    .unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    // C002 (made 06-27, no sale): step 1 on 06-28, two days late; C003 (made
+    // 06-01, one follow-up, no sale): step 2 on 06-08, 22 days late
+    assert_eq!(
+        ok(&["due", "--format", "csv"], dir),
+        format!(
+            "{HEADER}\
+李娜,C003,佛山顺景家具有限公司,C,general,new_record,2024-06-08,22,2024-06-05,上门,138****8003
+李娜,C002,广州新创科技有限公司,C,general,new_record,2024-06-28,2,2024-06-27,,138****8002
+"
+        )
+    );
+    std::fs::write(tmp.path().join("dangan.yaml"), "due:\n  reasons: [lunch]\n").unwrap();
+    let err = refused(&["due"], dir);
+    assert!(
+        err.contains("dangan.yaml") && err.contains("lunch"),
+        "{err}"
+    );
+}
