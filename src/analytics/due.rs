@@ -221,19 +221,12 @@ pub fn list(
     Ok(out)
 }
 
-/// The customer columns the list and the filter read (from the binary copy
-/// when there is one: a million customers in about a second), checked
-/// against the file's header so that an unknown `--where` column is named.
+/// The customer columns the list, `analyze team` and the filter read
+/// (`ledger::customers`: from the binary copy when there is one).
 pub fn customers_for(
     archive: &Archive,
     filter: &crate::flags::FilterFlags,
 ) -> Result<crate::archive::Table> {
-    let header = match archive.open_table(TableKind::Customers)? {
-        Some(r) => r.columns,
-        None => return Ok(crate::archive::Table::empty(TableKind::Customers)),
-    };
-    // an unknown column is refused here, before anything is read
-    let f = filter.filter(&header)?;
     let mut want: Vec<&str> = vec![
         "id",
         "name",
@@ -245,19 +238,15 @@ pub fn customers_for(
         "birthday",
         "id_number",
     ];
-    for c in archive
-        .settings
-        .due
-        .anniversaries
-        .iter()
-        .map(String::as_str)
-        .chain(f.columns())
-    {
-        if header.iter().any(|h| h == c) && !want.contains(&c) {
-            want.push(c);
-        }
-    }
-    crate::analytics::ledger::table_of(archive, TableKind::Customers, &want)
+    want.extend(
+        archive
+            .settings
+            .due
+            .anniversaries
+            .iter()
+            .map(String::as_str),
+    );
+    ledger::customers(archive, filter, &want)
 }
 
 /// Every listed customer's follow-ups up to the as-of date: the latest (its

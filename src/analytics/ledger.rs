@@ -185,6 +185,29 @@ pub fn table_of(
     })
 }
 
+/// The customers' columns `want` (those the file has) and those a filter
+/// names, as a table of canonical texts ([`table_of`]). The filter is checked
+/// against the file's header first, so an unknown `--where` column is named
+/// before anything is read.
+pub fn customers(
+    archive: &Archive,
+    filter: &crate::flags::FilterFlags,
+    want: &[&str],
+) -> Result<crate::archive::Table> {
+    let header = match archive.open_table(TableKind::Customers)? {
+        Some(r) => r.columns,
+        None => return Ok(crate::archive::Table::empty(TableKind::Customers)),
+    };
+    let f = filter.filter(&header)?;
+    let mut cols: Vec<&str> = vec!["id"];
+    for c in want.iter().copied().chain(f.columns()) {
+        if header.iter().any(|h| h == c) && !cols.contains(&c) {
+            cols.push(c);
+        }
+    }
+    table_of(archive, TableKind::Customers, &cols)
+}
+
 /// A collected column as texts (nulls as empty).
 pub fn text_column(df: &DataFrame, name: &str) -> Result<Vec<String>> {
     Ok(df

@@ -91,16 +91,9 @@ pub fn of_customer(
     }
     let graded = grade_archive(archive, rules, as_of, period)?;
     let credit = ageing(archive, &[Key::Customer], as_of, None, None, None)?.rows;
-    let by_id: rustc_hash::FxHashMap<&str, &CreditRow> = credit
-        .iter()
-        .filter_map(|r| r.keys.first().map(|k| (k.as_str(), r)))
-        .collect();
+    let by_id = by_customer(&credit);
     if let Some(p) = &path {
-        let t = std::time::Instant::now();
-        match write(p, &graded, &by_id, perms_of(archive)) {
-            Ok(()) => crate::timing("show: standing kept", t),
-            Err(e) => trace(format_args!("no standing kept: {e:#}")),
-        }
+        keep(archive, p, &graded, &by_id);
     }
     let g = graded
         .iter()
@@ -324,18 +317,34 @@ pub fn graded_all(
     }
     let graded = grade_archive(archive, rules, as_of, period)?;
     if let Some(p) = &path {
-        let t = std::time::Instant::now();
+        // the ageing too, so that a `show` of the date reads its row
         let credit = ageing(archive, &[Key::Customer], as_of, None, None, None)?.rows;
-        let by_id: rustc_hash::FxHashMap<&str, &CreditRow> = credit
-            .iter()
-            .filter_map(|r| r.keys.first().map(|k| (k.as_str(), r)))
-            .collect();
-        match write(p, &graded, &by_id, perms_of(archive)) {
-            Ok(()) => crate::timing("standing: kept", t),
-            Err(e) => trace(format_args!("no standing kept: {e:#}")),
-        }
+        keep(archive, p, &graded, &by_customer(&credit));
     }
     Ok(graded)
+}
+
+/// Every customer's ageing by archive number.
+fn by_customer(credit: &[CreditRow]) -> rustc_hash::FxHashMap<&str, &CreditRow> {
+    credit
+        .iter()
+        .filter_map(|r| r.keys.first().map(|k| (k.as_str(), r)))
+        .collect()
+}
+
+/// Keep the standing at `path`; a write that fails is only traced (the
+/// next run computes it again).
+fn keep(
+    archive: &Archive,
+    path: &Path,
+    graded: &[Graded],
+    credit: &rustc_hash::FxHashMap<&str, &CreditRow>,
+) {
+    let t = std::time::Instant::now();
+    match write(path, graded, credit, perms_of(archive)) {
+        Ok(()) => crate::timing("standing: kept", t),
+        Err(e) => trace(format_args!("no standing kept: {e:#}")),
+    }
 }
 
 /// Every customer graded at `as_of` over classify's period (12 months, or

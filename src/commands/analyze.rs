@@ -119,7 +119,7 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
     let customers = if opts.filter.is_empty() {
         None
     } else {
-        let c = crate::analytics::due::customers_for(&archive, &opts.filter)?;
+        let c = crate::analytics::ledger::customers(&archive, &opts.filter, &[])?;
         let f = opts.filter.filter(&c.columns)?;
         Some((c, f))
     };

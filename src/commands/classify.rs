@@ -93,7 +93,7 @@ pub fn run(archive_dir: &std::path::Path, opts: &ClassifyOptions) -> Result<Clas
     let customers = if opts.filter.is_empty() {
         None
     } else {
-        let c = archive.read_canonical(TableKind::Customers)?;
+        let c = crate::analytics::ledger::customers(&archive, &opts.filter, &[])?;
         let f = opts.filter.filter(&c.columns)?;
         Some((c, f))
     };
