@@ -6,6 +6,7 @@
 //! - `read`: files in any encoding, the worker pipeline, the one reading of every archive cell
 //! - `archive`: the archive directory, its tables, schema and settings, the atomic commit
 //! - `check`: validation rules
+//! - `dedupe`: 查重 — Chinese company names taken apart (places, legal forms, 字号), pair scores, blocking, merges
 //! - `analytics`: ledger, binary copies, periods, tiers (the pareto cut), shares, composition, receivables
 //! - `render`: `--format`/`--lang` output, report documents, HTML
 //! - `commands`: one file per subcommand (its flags, main, run and printing)
@@ -20,6 +21,7 @@ pub mod analytics;
 pub mod archive;
 pub mod check;
 pub mod commands;
+pub mod dedupe;
 pub mod flags;
 pub mod fuzz;
 pub mod lookup;

@@ -1,12 +1,15 @@
 //! The identity keys of a customer, one definition for every path: import's
 //! merge (`commands::import`), validate's `unique` and `duplicate`
-//! (`check::engine`), and the coming `dedupe`.
+//! (`check::engine`); and how two records of one customer merge
+//! ([`merge_record`], for import and `dedupe --apply`). The likeness of
+//! records that no key joins is `dedupe`'s.
 //!
 //! A customer is the same customer as another when one of these keys is
 //! equal: the archive number, the credit code, the ID number, or the name
 //! (as [`name_key`] compares it: half-width, no spaces, lower case) together
 //! with the mobile. Values are compared as normalised (`values::normalize`).
 
+use crate::archive::{Cells, Record};
 use crate::values::text::{name_key, name_key_chars};
 
 /// One identity key.
@@ -73,6 +76,28 @@ pub fn name_mobile_hash(name: &str, mobile: &str) -> u64 {
     h.write_u8(0x1f);
     h.write(mobile.as_bytes());
     h.finish() | 1
+}
+
+/// How two records of one customer merge, for import (an incoming row into
+/// the archive's) and for `dedupe --apply` (the newer record into the
+/// surviving one): every non-empty value of `incoming` replaces the record's,
+/// empty ones keep it. The new record when anything changed.
+pub fn merge_record(rec: &Record, incoming: &Record) -> Option<Record> {
+    let width = rec.len().max(incoming.len());
+    let differs = (0..width).any(|i| {
+        let v = incoming.cell(i);
+        !v.is_empty() && rec.get(i) != v
+    });
+    if !differs {
+        return None;
+    }
+    let merged: Vec<&str> = (0..width)
+        .map(|i| {
+            let v = incoming.cell(i);
+            if v.is_empty() { rec.get(i) } else { v }
+        })
+        .collect();
+    Some(Record::new(&merged))
 }
 
 #[cfg(test)]

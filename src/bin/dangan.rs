@@ -99,6 +99,11 @@ enum Command {
         after_help = "Examples:\n  dangan reassign --from 王芳 --to 李娜 --dry-run\n  dangan reassign --from 王芳 --to 李娜,张伟 --keep-together 集团\n  dangan reassign --from 王芳 --to 公海 --unattended 180   # the public pool\n  dangan reassign --from 王芳 --to 李娜 --where region=广东省\n\nExit codes: 0 moved (or nothing to move); 2 an unknown --from, a --to equal to it, a bad --where."
     )]
     Reassign(dangan::commands::reassign::Args),
+    /// 查重: customers recorded twice under different spellings, found with the evidence, and merged once confirmed
+    #[command(
+        after_help = "Reasons (stable names): credit_code, id_number, name_key, trade_name, name_similar, mobile, phone, email, address, contact; against: credit_code_differs, id_number_differs, branch, industry_differs, region_differs, kind_differs, mobile_differs.\n\nExamples:\n  dangan dedupe                              # the archive against itself, clusters for people\n  dangan dedupe --format csv > 疑似重复.csv    # the pairs; keep the rows that are duplicates\n  dangan dedupe --apply 疑似重复.csv --dry-run\n  dangan dedupe --apply 疑似重复.csv           # merge them: the older archive number stays\n  dangan dedupe 展会名单.xlsx                   # is this list's customer already ours, and whose?\n\nExit codes: 0 listed, or every pair merged; 1 --apply refused a pair (see the why column); 2 bad usage or unreadable input."
+    )]
+    Dedupe(dangan::commands::dedupe::Args),
 }
 
 fn main() -> ExitCode {
@@ -164,5 +169,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::History(a) => history::main(a, &cx),
         Command::Due(a) => due::main(a, &cx),
         Command::Reassign(a) => reassign::main(a, &cx),
+        Command::Dedupe(a) => dedupe::main(a, &cx),
     }
 }

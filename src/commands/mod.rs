@@ -6,6 +6,7 @@
 pub mod analyze;
 #[cfg(feature = "analytics")]
 pub mod classify;
+pub mod dedupe;
 #[cfg(feature = "analytics")]
 pub mod due;
 pub mod find;

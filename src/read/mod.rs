@@ -6,6 +6,8 @@
 //!   `workbook`: those formats as rows; `chunks`: a CSV cut into records;
 //! - `pipeline`: a CSV cut into chunks that worker threads parse, results back
 //!   in file order;
+//! - `entry`: a customer file read as import would take it in, for checks at
+//!   entry (`dedupe FILE`);
 //! - `cells`: the one meaning of an archive cell (what `import` would store),
 //!   and the message for a cell that cannot be read;
 //! - `frame`: an archive table as a polars frame (money and quantities as
@@ -15,6 +17,7 @@
 pub mod cells;
 pub mod chunks;
 pub mod encoding;
+pub mod entry;
 #[cfg(feature = "analytics")]
 pub mod frame;
 pub mod pipeline;

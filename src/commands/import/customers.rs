@@ -133,26 +133,6 @@ impl CustIndex {
     }
 }
 
-/// Merge the non-empty values of `incoming` into a record; the new record when
-/// anything changed.
-pub(super) fn merge_record(rec: &Record, incoming: &Record) -> Option<Record> {
-    let width = rec.len().max(incoming.len());
-    let differs = (0..width).any(|i| {
-        let v = incoming.cell(i);
-        !v.is_empty() && rec.get(i) != v
-    });
-    if !differs {
-        return None;
-    }
-    let merged: Vec<&str> = (0..width)
-        .map(|i| {
-            let v = incoming.cell(i);
-            if v.is_empty() { rec.get(i) } else { v }
-        })
-        .collect();
-    Some(Record::new(&merged))
-}
-
 /// Merge one customer file into `table` under the identity index.
 ///
 /// About 190 lines: one pass over the normalised rows in which each row is
@@ -277,7 +257,7 @@ pub(super) fn import_customers(
             if target < archived && !touched.contains_key(&target) {
                 touched.insert(target, (table.rows[target].clone(), Vec::new()));
             }
-            let merged = merge_record(&table.rows[target], &n.values);
+            let merged = crate::archive::keys::merge_record(&table.rows[target], &n.values);
             let changed = merged.is_some();
             if let Some(mut rec) = merged {
                 if n.values.get(c_updated).is_empty() {
@@ -398,6 +378,28 @@ pub(super) fn import_customers(
             }
         }
         ctx.change(|| format!("add customers {} {}", r.get(c_id), r.get(c_name)));
+    }
+    // 查重 at entry: a new customer that looks like one the archive has
+    if archived > 0 {
+        let owner = table.col("owner");
+        let get = |i: usize, c: Option<usize>| c.map_or("", |c| table.rows[i].get(c));
+        for (new, old, v) in crate::dedupe::look_alikes(table, archived, crate::dedupe::MIN_SCORE) {
+            let msg = format!(
+                "{}: the new customer {} {} looks like {} {} (owner {}): {} (score {}); see `dangan dedupe`",
+                created_at.get(new - archived).map_or("", String::as_str),
+                get(new, Some(c_id)),
+                get(new, Some(c_name)),
+                get(old, Some(c_id)),
+                get(old, Some(c_name)),
+                match get(old, owner) {
+                    "" => "none",
+                    o => o,
+                },
+                v.reasons(),
+                v.score
+            );
+            ctx.warn(msg);
+        }
     }
     Ok(changed_any)
 }
