@@ -265,8 +265,8 @@ mod tests {
         let got: Vec<(u32, u32)> = f.pairs.iter().map(|c| (c.left, c.right)).collect();
         assert_eq!(got, vec![(0, 1), (2, 3), (2, 4)]);
         assert_eq!(f.compared, 3);
-        // 鸿达实业 (no trade) meets 鸿达贸易 in the 字号's block
-        let r = recs(&[
+        // 鸿达实业 (no trade) meets 鸿达服装 in the 字号's block
+        let generic = recs(&[
             ("武汉市鸿达实业有限公司", ""),
             ("武汉市鸿达服装有限公司", ""),
         ]);
