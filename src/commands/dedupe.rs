@@ -332,7 +332,24 @@ pub fn apply(archive: &Archive, path: &str, a: &Args) -> Result<Applied> {
         );
     }
     let today = crate::values::dates::iso(crate::values::dates::today());
-    let mut plan = dedupe::merge::plan(&mut raw, &canonical, &requests, &today);
+    // what earlier applies merged: a file applied again is no error
+    let merged_before: rustc_hash::FxHashMap<String, String> =
+        crate::archive::changes::read_log_where(&archive.dir, |r| {
+            r.get(2) == Some("customers")
+                && r.get(4) == Some(crate::archive::changes::WHOLE_RECORD)
+                && r.get(6)
+                    .is_some_and(|n| n.starts_with(crate::archive::changes::MERGED_INTO))
+        })?
+        .into_iter()
+        .filter_map(|(_, c)| {
+            let kept = c
+                .new
+                .strip_prefix(crate::archive::changes::MERGED_INTO)?
+                .to_string();
+            Some((c.id, kept))
+        })
+        .collect();
+    let mut plan = dedupe::merge::plan(&mut raw, &canonical, &requests, &merged_before, &today);
     let mut applied = Applied {
         requests,
         outcomes: std::mem::take(&mut plan.outcomes),

@@ -6,12 +6,14 @@
 //!   without that column its name, differs); the rest go ahead;
 //! - the older archive number survives (the lower number, as numbers are
 //!   given in order: `C0007` before `C0123`, `C99` before `C100`); the newer
-//!   record's values merge into it as import merges (`archive::keys::
+//!   record's values, read to their one meaning (`+86 138 0013 8000` is
+//!   `13800138000`), merge into it as import merges (`archive::keys::
 //!   merge_record`: its non-empty values win), except `id` and `created`
 //!   (the earlier date stays); `updated` becomes the day of the merge;
 //! - the newer record goes; its transactions and follow-ups name the
 //!   survivor. A pair whose records an earlier pair of the same file already
-//!   joined is `already_one`.
+//!   joined is `already_one`; so is a pair an earlier apply joined (from
+//!   `changes.csv`), so the same file applied twice changes nothing.
 //!
 //! Planning is pure: [`plan`] works on the tables in memory and returns what
 //! changed; the command commits it.
@@ -88,7 +90,18 @@ pub fn older(a: &str, b: &str) -> std::cmp::Ordering {
 /// Plan the merges on `raw` (the customers as written, changed in place)
 /// checked against `canonical` (the same rows read to their one meaning,
 /// on which the stamps were made). `today` is the ISO date for `updated`.
-pub fn plan(raw: &mut Table, canonical: &Table, requests: &[Request], today: &str) -> Plan {
+///
+/// `merged_before` is what `changes.csv` says was merged already (gone →
+/// kept): a pair whose records were joined by an earlier apply is
+/// `already_one`, so running the same file again (after a crash, or twice)
+/// changes nothing and is no error.
+pub fn plan(
+    raw: &mut Table,
+    canonical: &Table,
+    requests: &[Request],
+    merged_before: &FxHashMap<String, String>,
+    today: &str,
+) -> Plan {
     let id_col = canonical.col("id");
     let name_col = canonical.col("name");
     let get =
@@ -112,12 +125,35 @@ pub fn plan(raw: &mut Table, canonical: &Table, requests: &[Request], today: &st
             if l.is_empty() || r.is_empty() || l == r {
                 break 'o Outcome::Refused("needs two different archive numbers".into());
             }
-            for id in [l, r] {
-                if !row_of.contains_key(id) {
-                    break 'o Outcome::Refused(format!(
-                        "{id} is not in the archive (merged or removed since)"
-                    ));
+            let earlier = |id: &str| {
+                let mut id = id.to_string();
+                while let Some(next) = merged_before.get(&id) {
+                    id = next.clone();
                 }
+                id
+            };
+            if !row_of.contains_key(l) || !row_of.contains_key(r) {
+                let (a, b) = (earlier(l), earlier(r));
+                for (id, now) in [(l, &a), (r, &b)] {
+                    if !row_of.contains_key(now.as_str()) {
+                        break 'o Outcome::Refused(format!(
+                            "{id} is not in the archive (removed since)"
+                        ));
+                    }
+                }
+                if resolve(&p.into, &a) == resolve(&p.into, &b) {
+                    break 'o Outcome::AlreadyOne {
+                        kept: resolve(&p.into, &a),
+                    };
+                }
+                let (gone, now) = if row_of.contains_key(l) {
+                    (r, &b)
+                } else {
+                    (l, &a)
+                };
+                break 'o Outcome::Refused(format!(
+                    "{gone} was merged into {now} since the pairs were listed; run dedupe again"
+                ));
             }
             let (rl, rr) = (row_of[l], row_of[r]);
             // changed since listed?
@@ -158,7 +194,17 @@ pub fn plan(raw: &mut Table, canonical: &Table, requests: &[Request], today: &st
                 (b, a)
             };
             let (rk, rg) = (row_of[&kept], row_of[&gone]);
-            merge_rows(raw, rk, rg, today, &kept, &gone, &q.source, &mut p.changes);
+            let incoming = canonical.rows[rg].clone();
+            merge_rows(
+                raw,
+                rk,
+                &incoming,
+                today,
+                &kept,
+                &gone,
+                &q.source,
+                &mut p.changes,
+            );
             p.into.insert(gone.clone(), kept.clone());
             p.gone_rows.push(rg);
             Outcome::Merged { kept, gone }
@@ -168,12 +214,14 @@ pub fn plan(raw: &mut Table, canonical: &Table, requests: &[Request], today: &st
     p
 }
 
-/// Merge row `rg` into row `rk` of the raw table and log the fields.
+/// Merge the gone record (`gone_row`, its values read to their one meaning,
+/// as import merges normalised values) into row `rk` of the raw table and
+/// log the fields.
 #[allow(clippy::too_many_arguments)]
 fn merge_rows(
     raw: &mut Table,
     rk: usize,
-    rg: usize,
+    gone_row: &Record,
     today: &str,
     kept: &str,
     gone: &str,
@@ -184,7 +232,7 @@ fn merge_rows(
     let updated = raw.col("updated");
     let before = raw.rows[rk].clone();
     let incoming = {
-        let mut v = raw.rows[rg].to_vec();
+        let mut v = gone_row.to_vec();
         for c in keep_cols.iter().flatten() {
             if let Some(x) = v.get_mut(*c) {
                 x.clear();
@@ -192,7 +240,7 @@ fn merge_rows(
         }
         // the earlier creation date stays
         if let Some(c) = keep_cols[1] {
-            let (ck, cg) = (before.get(c), raw.rows[rg].get(c));
+            let (ck, cg) = (before.get(c), gone_row.get(c));
             if (ck.is_empty() || (!cg.is_empty() && cg < ck))
                 && let Some(x) = v.get_mut(c)
             {
@@ -328,6 +376,7 @@ mod tests {
                 req("C100", "C101"),
                 req("C5", "C99"),
             ],
+            &FxHashMap::default(),
             "2024-06-30",
         );
         assert_eq!(
@@ -342,7 +391,7 @@ mod tests {
                     gone: "C101".into()
                 },
                 Outcome::AlreadyOne { kept: "C99".into() },
-                Outcome::Refused("C5 is not in the archive (merged or removed since)".into()),
+                Outcome::Refused("C5 is not in the archive (removed since)".into()),
             ]
         );
         // the newer name and mobile, the earlier created, today's updated
@@ -411,6 +460,7 @@ mod tests {
                     ..Request::default()
                 },
             ],
+            &FxHashMap::default(),
             "2024-06-30",
         );
         assert_eq!(
@@ -423,6 +473,38 @@ mod tests {
                     "C2 is now named \"鸿达商贸\", not \"鸿达贸易有限公司\"; run dedupe again"
                         .into()
                 ),
+            ]
+        );
+        assert!(p.changes.is_empty());
+    }
+
+    #[test]
+    fn a_pair_an_earlier_apply_joined_is_already_one() {
+        let mut raw = table(&[["C1", "鸿达贸易", "", "", ""], ["C3", "鸿达", "", "", ""]]);
+        let canon = table(&[["C1", "鸿达贸易", "", "", ""], ["C3", "鸿达", "", "", ""]]);
+        let before: FxHashMap<String, String> =
+            [("C2".to_string(), "C1".to_string())].into_iter().collect();
+        let req = |l: &str, r: &str| Request {
+            left: l.into(),
+            right: r.into(),
+            stamp: Some("0".into()),
+            ..Request::default()
+        };
+        let p = plan(
+            &mut raw,
+            &canon,
+            &[req("C1", "C2"), req("C2", "C3"), req("C2", "C9")],
+            &before,
+            "2024-06-30",
+        );
+        assert_eq!(
+            p.outcomes,
+            vec![
+                Outcome::AlreadyOne { kept: "C1".into() },
+                Outcome::Refused(
+                    "C2 was merged into C1 since the pairs were listed; run dedupe again".into()
+                ),
+                Outcome::Refused("C9 is not in the archive (removed since)".into()),
             ]
         );
         assert!(p.changes.is_empty());

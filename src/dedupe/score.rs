@@ -6,8 +6,8 @@
 //! - the name: the same key (字号 and trade, `鸿达贸易`) counts most; the same
 //!   字号 with the trade missing on one side less; a 字号 one character
 //!   off counts little (宏达 is not 鸿达). A key or 字号 many records share
-//!   weighs less (a term-frequency adjustment, as in Splink): each doubling
-//!   of its count above two takes off [`TF_STEP`] points;
+//!   weighs less (a term-frequency adjustment, as in Splink): above
+//!   [`TF_FREE`] records, each doubling takes off [`TF_STEP`] points;
 //! - two shops' names (no legal form on either: 兴和超市) count less than a
 //!   company's, and two different mobiles count against them as against
 //!   people: a 个体 shop's name is not unique in its city;
@@ -222,14 +222,23 @@ pub fn prepare(f: &Fields) -> Prepared {
     let (mut province, mut city) = (None, None);
     let mut codes: Vec<u32> = name.places.clone();
     let p = places();
-    for (v, level) in [(f.region, Level::Province), (f.city, Level::City)] {
+    // the city column may hold a municipality (北京市), which is a province
+    for (v, levels) in [
+        (f.region, &[Level::Province][..]),
+        (f.city, &[Level::City, Level::Province][..]),
+    ] {
         let v = v.trim();
-        let found: Vec<u32> = p
-            .get(v)
+        let found: Vec<u32> = levels
             .iter()
-            .filter(|x| x.level == level)
-            .map(|x| x.code)
-            .collect();
+            .map(|&l| -> Vec<u32> {
+                p.get(v)
+                    .iter()
+                    .filter(|x| x.level == l)
+                    .map(|x| x.code)
+                    .collect()
+            })
+            .find(|c| !c.is_empty())
+            .unwrap_or_default();
         if found.len() == 1 {
             codes.push(found[0]);
         }
@@ -296,12 +305,11 @@ fn is_mobile(d: &str) -> bool {
 /// A landline as (area code, local number), extension dropped:
 /// `0755-12345678-801` gives (`0755`, `12345678`).
 fn landline(s: &str) -> (String, String) {
-    let s = s.trim();
-    // the canonical form is AREA-NUMBER[-EXT]; else digits as they come
-    let parts: Vec<&str> = s
-        .split(['-', ' ', '转'])
-        .filter(|p| !p.is_empty())
-        .collect();
+    // the canonical form is AREA-NUMBER[-EXT]; spaces are only grouping
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    // an extension said in words goes first: 0755-26661234转801
+    let s = s.split(['转', '#']).next().unwrap_or_default();
+    let parts: Vec<&str> = s.split('-').filter(|p| !p.is_empty()).collect();
     let d = |p: &str| -> String { p.chars().filter(char::is_ascii_digit).collect() };
     match parts.as_slice() {
         [] => (String::new(), String::new()),
@@ -374,13 +382,18 @@ fn one_apart(a: &str, b: &str) -> bool {
         })
 }
 
-/// The points a name shared by `n` records loses (term frequency).
+/// The records a name may have without weighing less: one company written
+/// up to this many ways is still one company.
+pub const TF_FREE: u32 = 5;
+
+/// The points a name shared by `n` records loses (term frequency): none up
+/// to [`TF_FREE`], then [`TF_STEP`] for each doubling (6–10 records: one
+/// step, 11–20: two, …), at most 30.
 pub fn tf_penalty(n: u32) -> i32 {
-    if n <= 2 {
+    if n <= TF_FREE {
         return 0;
     }
-    // each doubling of the count above 2 (3 → 1 step, 5 → 2, 9 → 3)
-    let steps = 32 - (n - 1).leading_zeros() as i32 - 1;
+    let steps = 32 - ((n - 1) / TF_FREE).leading_zeros() as i32;
     (TF_STEP * steps).min(30)
 }
 
@@ -585,7 +598,9 @@ mod tests {
         let c = rec("张伟", "+86 138 0013 8000", "");
         assert_eq!(compare(&a, &c, 2, 2).score, 65);
         // a common name weighs less
-        assert_eq!(compare(&a, &c, 9, 9).score, 65 - 3 * TF_STEP as u8);
+        assert_eq!(compare(&a, &c, 5, 5).score, 65);
+        assert_eq!(compare(&a, &c, 6, 6).score, 65 - TF_STEP as u8);
+        assert_eq!(compare(&a, &c, 21, 21).score, 65 - 3 * TF_STEP as u8);
     }
 
     #[test]
@@ -597,13 +612,23 @@ mod tests {
         assert_eq!(landline("075526661234"), ("0755".into(), "26661234".into()));
         assert_eq!(landline("010-62561234"), ("010".into(), "62561234".into()));
         assert_eq!(landline("26661234"), ("".into(), "26661234".into()));
+        assert_eq!(
+            landline("0755-2666 1234"),
+            ("0755".into(), "26661234".into())
+        );
+        assert_eq!(
+            landline("0755 2666 1234 转 801"),
+            ("0755".into(), "26661234".into())
+        );
         let a = rec("宏达五金店", "", "0755-26661234");
         let b = rec("鸿达五金店", "", "26661234");
         let v = compare(&a, &b, 1, 1);
         assert_eq!((v.score, v.reasons().as_str()), (40, "name_similar;phone"));
-        assert_eq!(tf_penalty(2), 0);
-        assert_eq!(tf_penalty(3), 8);
-        assert_eq!(tf_penalty(5), 16);
+        assert_eq!(tf_penalty(5), 0);
+        assert_eq!(tf_penalty(6), 8);
+        assert_eq!(tf_penalty(10), 8);
+        assert_eq!(tf_penalty(11), 16);
+        assert_eq!(tf_penalty(21), 24);
         assert_eq!(tf_penalty(100), 30);
     }
 }

@@ -731,3 +731,57 @@ fn reassign_killed_at_every_step_of_its_commit_leaves_old_or_new() {
     assert_ne!(new.0, old);
     crash_at_every_point(tmp.path(), &clean, write, view, &(old, None), &new);
 }
+
+#[test]
+fn dedupe_apply_killed_at_every_step_of_its_commit_leaves_old_or_new() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = tmp.path().join("clean");
+    std::fs::create_dir_all(&clean).unwrap();
+    std::fs::write(
+        clean.join("customers.csv"),
+        "id,name,city,phone,owner,created\n\
+         C001,深圳市鸿达贸易有限公司,深圳市,0755-26661234,李娜,2023-01-05\n\
+         C002,鸿达贸易(深圳)有限公司,,26661234,王芳,2023-03-01\n\
+         C003,广州新创科技有限公司,广州市,,张伟,2023-04-01\n",
+    )
+    .unwrap();
+    std::fs::write(
+        clean.join("transactions.csv"),
+        "id,customer_id,date,amount,paid,kind\nT1,C002,2024-01-10,1000.00,0.00,sale\n",
+    )
+    .unwrap();
+    std::fs::write(
+        clean.join("followups.csv"),
+        "customer_id,date,channel,owner,note,next_date\nC002,2024-02-01,电话,王芳,问价,\n",
+    )
+    .unwrap();
+    // the pairs as `dedupe --format csv` lists them
+    let listed = Command::new(bin())
+        .args(["dedupe", "--format", "csv", "--archive"])
+        .arg(&clean)
+        .env("DANGAN_TODAY", "2024-06-30")
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    let pairs = tmp.path().join("pairs.csv");
+    std::fs::write(&pairs, &listed).unwrap();
+    let old = tables(&clean);
+    let write = |dir: &Path| {
+        let mut c = raw_command(&["dedupe", "--apply", pairs.to_str().unwrap(), "--archive"]);
+        c.arg(dir);
+        c
+    };
+    let done = tmp.path().join("done");
+    copy_dir(&clean, &done);
+    let out = write(&done).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let log = read(done.join("changes.csv"));
+    assert!(log.contains(",dedupe,customers,C002,*,,merged_into:C001,"), "{log}");
+    assert!(log.contains(",dedupe,transactions,T1,customer_id,C002,C001,"), "{log}");
+    assert!(log.contains(",dedupe,followups,C002,customer_id,C002,C001,"), "{log}");
+    let view = |dir: &Path| (tables(dir), std::fs::read(dir.join("changes.csv")).ok());
+    let new = view(&done);
+    assert_ne!(new.0, old);
+    crash_at_every_point(tmp.path(), &clean, write, view, &(old, None), &new);
+}

@@ -15,6 +15,7 @@ mod cache;
 mod classify;
 mod crash;
 mod day;
+mod dedupe;
 mod fmt;
 mod fuzz_regressions;
 mod import;
