@@ -148,7 +148,7 @@ class Gen:
             name=name, industry="", region=prov, city=city, address=self.address(pl),
             contact=self.person(), mobile=self.mobile() if rng.random() < 0.85 else "",
             phone=self.landline(code) if rng.random() < 0.6 else "",
-            email=f"{rng.choice(['sales', 'info', 'hr', 'cw'])}{rng.randint(1, 99)}@{t.encode('utf-8').hex()[:6]}.com.cn" if rng.random() < 0.3 else "",
+            email=f"{rng.choice(['sales', 'info', 'hr', 'cw'])}{rng.randint(1, 99)}@{t.encode('utf-8').hex()[:6]}{rng.randint(100, 999)}.com.cn" if rng.random() < 0.3 else "",
             credit_code=uscc(rng, code + "00") if rng.random() < 0.5 else "",
             _trade=t, _industry=ind, _form=form, _place=pl,
         )
@@ -386,6 +386,7 @@ def third_spelling_labels(g):
         by_pair.setdefault(x, set()).add(y)
         by_pair.setdefault(y, set()).add(x)
     # close every cluster: all pairs of its members
+    kinds = {tuple(sorted([x, y])): k for x, y, k in g.labels}
     seen, out = set(), set()
     for start in list(by_pair):
         if start in seen:
@@ -399,7 +400,6 @@ def third_spelling_labels(g):
             members.append(m)
             stack.extend(by_pair.get(m, ()))
         members.sort()
-        kinds = {tuple(sorted([x, y])): k for x, y, k in g.labels}
         for i, a in enumerate(members):
             for b in members[i + 1:]:
                 out.add((a, b, kinds.get((a, b), "same_cluster")))
@@ -428,16 +428,17 @@ def main():
         w.writerow(cols)
         for r in rows:
             w.writerow([r.get(c, "") for c in cols])
+    labels = third_spelling_labels(g)
     with open(os.path.join(a.out, "labels.csv"), "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["left_id", "right_id", "kind"])
-        w.writerows(third_spelling_labels(g))
+        w.writerows(labels)
     if a.n == 0:
         with open(os.path.join(a.out, "negatives.csv"), "w", encoding="utf-8", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(["left_id", "right_id", "why"])
             w.writerows(sorted(g.negatives))
-    print(f"{a.out}: {len(rows)} customers, {len(third_spelling_labels(g))} duplicate pairs, "
+    print(f"{a.out}: {len(rows)} customers, {len(labels)} duplicate pairs, "
           f"{len(g.negatives)} hard negatives")
 
 

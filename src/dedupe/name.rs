@@ -186,7 +186,9 @@ pub struct NameParts {
     pub trade: String,
     /// the trades of the industry words, `+`-joined in order: `贸易`, `科技+贸易`
     pub industry: String,
-    /// the industry words as written (`商贸`), for the key
+    /// the industry words as written, generic ones left out (`商贸` for
+    /// 鸿达国际商贸): a company registers its 字号 with its words, so
+    /// `鸿达科技` and `鸿达信息技术` in one city may be two companies
     pub words: String,
     /// the legal form that was stripped, `""` when none
     pub form: &'static str,
@@ -223,25 +225,24 @@ pub fn analyse(name: &str) -> NameParts {
     strip_forms(&mut s, &mut parts.form);
     // 5. places at the front and the end, unless only industry words stay
     // (朝阳科技: 朝阳 is the trade name)
-    let (before, known) = (s.clone(), codes.len());
     strip_places(&mut s, p, &mut codes);
-    if only_industry(&s) {
-        s = before;
-        codes.truncate(known);
-    }
     strip_forms(&mut s, &mut parts.form);
     // 6. industry words at the end
     let mut trades: Vec<&'static str> = Vec::new();
     let mut words: Vec<&'static str> = Vec::new();
+    let mut any_words = false;
     while let Some(&(w, t)) = INDUSTRY
         .iter()
         .filter(|(w, _)| s.ends_with(w) && s.chars().count() > w.chars().count() + 1)
         .max_by_key(|(w, _)| w.len())
     {
         s.truncate(s.len() - w.len());
-        words.insert(0, w);
-        if !t.is_empty() && !trades.contains(&t) {
-            trades.insert(0, t);
+        any_words = true;
+        if !t.is_empty() {
+            words.insert(0, w);
+            if !trades.contains(&t) {
+                trades.insert(0, t);
+            }
         }
         // a place between the trade name and the industry: 鸿达深圳贸易
         strip_places_at_end(&mut s, p, &mut codes);
@@ -250,7 +251,7 @@ pub fn analyse(name: &str) -> NameParts {
     parts.words = words.concat();
     parts.person = parts.form.is_empty()
         && parts.branch.is_empty()
-        && words.is_empty()
+        && !any_words
         && (2..=4).contains(&s.chars().count())
         && s.chars().all(is_hanzi);
     parts.trade = s;
@@ -412,7 +413,9 @@ fn strip_places(s: &mut String, p: &Places, codes: &mut Vec<u32>) {
                 ok.retain(|&c| codes.iter().any(|&k| compatible(c, k)));
             }
             let country = Places::is_country(&head);
-            (!ok.is_empty() || country).then_some((n, ok))
+            // 东莞市海西装饰: after 东莞市, 海西 is the trade name
+            let rest: String = chars[n..].iter().collect();
+            ((!ok.is_empty() || country) && !only_industry(&rest)).then_some((n, ok))
         });
         match hit {
             Some((n, found)) => {
@@ -438,7 +441,9 @@ fn strip_places_at_end(s: &mut String, p: &Places, codes: &mut Vec<u32>) {
             .filter(|x| x.level != Level::County)
             .map(|x| x.code)
             .collect();
-        (!ok.is_empty()).then_some((n, ok))
+        // what stays must be a name, not another place (东莞市海西)
+        let rest: String = chars[..chars.len() - n].iter().collect();
+        (!ok.is_empty() && p.get(&rest).is_empty()).then_some((n, ok))
     });
     if let Some((n, found)) = hit {
         codes.extend(found);
@@ -500,6 +505,11 @@ mod tests {
         assert_eq!(analyse("朝阳科技有限公司").trade, "朝阳");
         assert_eq!(analyse("北京公司").trade, "北京");
         assert_eq!(analyse("中山科技有限公司").trade, "中山");
+        // 海西, 嘉兴 and 安顺 are places too; after the city, they are 字号
+        assert_eq!(analyse("东莞市海西装饰工程有限公司").key(), "海西装饰");
+        assert_eq!(analyse("东莞市广西装饰工程股份有限公司").key(), "广西装饰");
+        assert_eq!(analyse("宁波市嘉兴酒店管理有限公司").key(), "嘉兴酒店");
+        assert_eq!(analyse("宁波市安顺酒店管理有限公司").places, vec![3302]);
     }
 
     #[test]

@@ -44,31 +44,42 @@ impl BlockKind {
     }
 }
 
-/// The blocks a record goes into, with the value each is keyed on.
-fn blocks_of(p: &Prepared) -> impl Iterator<Item = (BlockKind, &str)> {
-    let company = !p.individual;
+/// The blocks a record goes into: each kind with the hash of the value it
+/// is keyed on. A company goes into the block of its 字号 with each of its
+/// trades (`鸿达科技` and `鸿达贸易` for 鸿达科技贸易), and into its 字号's
+/// block, where it is only compared with records that name no trade
+/// (`鸿达有限公司`): two different trades of one 字号 are other companies,
+/// and a pair that is one after all shares a phone or mobile block.
+fn blocks_of(p: &Prepared, mut push: impl FnMut(BlockKind, u64)) {
     let trade = p.name.trade.as_str();
-    [
-        (
-            BlockKind::Key,
-            company && trade.chars().count() >= 2,
-            p.key.as_str(),
-        ),
-        (
-            BlockKind::Trade,
-            company && trade.chars().count() >= 2,
-            trade,
-        ),
-        (BlockKind::Person, !company, p.key.as_str()),
+    if !p.individual && trade.chars().count() >= 2 {
+        if p.name.industry.is_empty() {
+            push(BlockKind::Key, hash_of(BlockKind::Key, trade));
+        } else {
+            for t in p.name.industry.split('+') {
+                let mut h = rustc_hash::FxHasher::default();
+                BlockKind::Key.hash(&mut h);
+                // the same hash as the key `trade + t` as one string
+                format!("{trade}{t}").hash(&mut h);
+                push(BlockKind::Key, h.finish());
+            }
+        }
+        push(BlockKind::Trade, hash_of(BlockKind::Trade, trade));
+    }
+    if p.individual && !p.key.is_empty() {
+        push(BlockKind::Person, hash_of(BlockKind::Person, &p.key));
+    }
+    for (kind, on, v) in [
         (BlockKind::Mobile, true, p.mobile.as_str()),
         (BlockKind::Phone, p.phone.len() >= 7, p.phone.as_str()),
         (BlockKind::Email, true, p.email.as_str()),
         (BlockKind::CreditCode, true, p.credit_code.as_str()),
         (BlockKind::IdNumber, true, p.id_number.as_str()),
-    ]
-    .into_iter()
-    .filter(|(_, on, v)| *on && !v.is_empty())
-    .map(|(k, _, v)| (k, v))
+    ] {
+        if on && !v.is_empty() {
+            push(kind, hash_of(kind, v));
+        }
+    }
 }
 
 fn hash_of(kind: BlockKind, v: &str) -> u64 {
@@ -101,9 +112,7 @@ pub struct Found {
 pub fn find(recs: &[Prepared], split: Option<usize>, min_score: u8, max_block: usize) -> Found {
     let mut entries: Vec<(u64, u32, BlockKind)> = Vec::with_capacity(recs.len() * 4);
     for (i, p) in recs.iter().enumerate() {
-        for (kind, v) in blocks_of(p) {
-            entries.push((hash_of(kind, v), i as u32, kind));
-        }
+        blocks_of(p, |kind, h| entries.push((h, i as u32, kind)));
     }
     entries.sort_unstable_by_key(|e| (e.0, e.1));
     let mut key_count = vec![1u32; recs.len()];
@@ -114,21 +123,44 @@ pub fn find(recs: &[Prepared], split: Option<usize>, min_score: u8, max_block: u
         Some(n) => ((a as usize) < n) != ((b as usize) < n),
         None => true,
     };
+    let mut push = |a: u32, b: u32| {
+        if a != b && crosses(a, b) {
+            pairs.push((u64::from(a.min(b)) << 32) | u64::from(a.max(b)));
+        }
+    };
     let mut start = 0;
     while start < entries.len() {
         let h = entries[start].0;
         let end = start + entries[start..].iter().take_while(|e| e.0 == h).count();
         let run = &entries[start..end];
+        start = end;
         let kind = run[0].2;
         let n = run.len() as u32;
         for e in run {
             match kind {
-                BlockKind::Key | BlockKind::Person => key_count[e.1 as usize] = n,
+                BlockKind::Key | BlockKind::Person => {
+                    let c = &mut key_count[e.1 as usize];
+                    *c = (*c).max(n);
+                }
                 BlockKind::Trade => trade_count[e.1 as usize] = n,
                 _ => {}
             }
         }
-        if run.len() > max_block {
+        // a 字号's block: only its records that name no trade meet the rest
+        let open: Vec<u32> = match kind {
+            BlockKind::Trade => run
+                .iter()
+                .filter(|e| recs[e.1 as usize].name.industry.is_empty())
+                .map(|e| e.1)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let compared = if kind == BlockKind::Trade {
+            open.len()
+        } else {
+            run.len()
+        };
+        if compared > max_block {
             let p = &recs[run[0].1 as usize];
             let value = match kind {
                 BlockKind::Key | BlockKind::Person => p.key.clone(),
@@ -140,16 +172,21 @@ pub fn find(recs: &[Prepared], split: Option<usize>, min_score: u8, max_block: u
                 BlockKind::IdNumber => crate::values::text::mask("id_number", &p.id_number),
             };
             found.skipped.push((kind, value, run.len()));
+            continue;
+        }
+        if kind == BlockKind::Trade {
+            for &a in &open {
+                for b in run {
+                    push(a, b.1);
+                }
+            }
         } else {
             for (x, a) in run.iter().enumerate() {
                 for b in &run[x + 1..] {
-                    if a.1 != b.1 && crosses(a.1, b.1) {
-                        pairs.push((u64::from(a.1.min(b.1)) << 32) | u64::from(a.1.max(b.1)));
-                    }
+                    push(a.1, b.1);
                 }
             }
         }
-        start = end;
     }
     drop(entries);
     pairs.sort_unstable();

@@ -3,8 +3,10 @@
 //!
 //! The score adds points, as Fellegi–Sunter adds match weights (the points
 //! are in `WEIGHTS`, the table in docs/dedupe.md):
-//! - the name: the same key (字号 and trade, `鸿达贸易`) counts most; the same
-//!   字号 with the trade missing on one side less; a 字号 one character
+//! - the name: the same key (字号 and the same industry words, `鸿达贸易`)
+//!   counts most; the same 字号 with the trade missing on one side, or in
+//!   other words of the same trade (`鸿达商贸`, `鸿达信息技术` for 鸿达科技: a
+//!   company registers its 字号 with its words, so these may be two), less; a 字号 one character
 //!   off counts little (宏达 is not 鸿达). A key or 字号 many records share
 //!   weighs less (a term-frequency adjustment, as in Splink): above
 //!   [`TF_FREE`] records, each doubling takes off [`TF_STEP`] points;
@@ -117,6 +119,8 @@ impl Evidence {
 
 /// What a person's name alone is worth (two records of 张伟).
 pub const PERSON_NAME_POINTS: i32 = 30;
+/// The most a common person's name loses (张伟 and a mobile are still one person).
+pub const PERSON_TF_MAX: i32 = 15;
 /// What the same 字号 is worth when both name a trade and the trades differ.
 pub const TRADE_OTHER_INDUSTRY_POINTS: i32 = 20;
 /// What the same name of two shops (no legal form on either: 兴和超市) is
@@ -446,15 +450,23 @@ pub fn compare(a: &Prepared, b: &Prepared, key_count: u32, trade_count: u32) -> 
     if person {
         if both(&a.key, &b.key) && a.key == b.key {
             ev.push(NameKey);
-            points += PERSON_NAME_POINTS - NameKey.points() - tf_penalty(key_count);
+            // a common name weighs less, but a person's mobile or ID number
+            // still carries it
+            points +=
+                PERSON_NAME_POINTS - NameKey.points() - tf_penalty(key_count).min(PERSON_TF_MAX);
         }
     } else if a.name.trade.chars().count() >= 2 && a.name.trade == b.name.trade {
-        if a.key == b.key {
+        if a.key == b.key && (a.name.words == b.name.words || shops) {
             ev.push(NameKey);
             points -= tf_penalty(key_count);
             if shops {
                 points += SHOP_NAME_POINTS - NameKey.points();
             }
+        } else if a.key == b.key {
+            // one trade in other words (商贸 for 贸易, 信息技术 for 科技):
+            // as like as a 字号 alone
+            ev.push(TradeName);
+            points -= tf_penalty(trade_count);
         } else if a.name.industry.is_empty() || b.name.industry.is_empty() {
             ev.push(TradeName);
             points -= tf_penalty(trade_count);
@@ -600,7 +612,7 @@ mod tests {
         // a common name weighs less
         assert_eq!(compare(&a, &c, 5, 5).score, 65);
         assert_eq!(compare(&a, &c, 6, 6).score, 65 - TF_STEP as u8);
-        assert_eq!(compare(&a, &c, 21, 21).score, 65 - 3 * TF_STEP as u8);
+        assert_eq!(compare(&a, &c, 21, 21).score, 65 - PERSON_TF_MAX as u8);
     }
 
     #[test]

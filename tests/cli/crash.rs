@@ -777,9 +777,18 @@ fn dedupe_apply_killed_at_every_step_of_its_commit_leaves_old_or_new() {
     let out = write(&done).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let log = read(done.join("changes.csv"));
-    assert!(log.contains(",dedupe,customers,C002,*,,merged_into:C001,"), "{log}");
-    assert!(log.contains(",dedupe,transactions,T1,customer_id,C002,C001,"), "{log}");
-    assert!(log.contains(",dedupe,followups,C002,customer_id,C002,C001,"), "{log}");
+    assert!(
+        log.contains(",dedupe,customers,C002,*,,merged_into:C001,"),
+        "{log}"
+    );
+    assert!(
+        log.contains(",dedupe,transactions,T1,customer_id,C002,C001,"),
+        "{log}"
+    );
+    assert!(
+        log.contains(",dedupe,followups,C002,customer_id,C002,C001,"),
+        "{log}"
+    );
     let view = |dir: &Path| (tables(dir), std::fs::read(dir.join("changes.csv")).ok());
     let new = view(&done);
     assert_ne!(new.0, old);

@@ -1,6 +1,6 @@
 //! 查重: `dangan dedupe` on the labelled set `testdata/dedupe` (made by
 //! `testdata/make_dedupe.py`: 455 customers, 98 duplicate pairs written in
-//! twelve ways, 70 hard negatives), precision and recall at the default
+//! fifteen ways, 70 hard negatives), precision and recall at the default
 //! threshold; the listing's exact rows on a small archive, the file mode
 //! (a GBK export with Chinese headers), the clusters for people, import's
 //! warning; and `--apply`: what survives, the re-pointing, changes.csv, a
@@ -66,7 +66,7 @@ fn the_labelled_set_at_the_default_threshold_precision_and_recall() {
     // the figures in the README and docs/dedupe.md
     assert_eq!(
         (found.len(), tp),
-        (96, 96),
+        (98, 97),
         "precision {precision}, recall {recall}"
     );
     assert!(precision >= 0.95 && recall >= 0.95);
@@ -81,11 +81,24 @@ fn the_labelled_set_at_the_default_threshold_precision_and_recall() {
     let rows = pairs_of(&listed);
     assert!(rows.iter().all(|(l, r, _, _)| l < r));
     assert!(rows.windows(2).all(|w| w[0].2 >= w[1].2));
-    // the two it misses are a 字号 without its trade and nothing else
+    // the one it misses: a 字号 with 发展 instead of its trade, and nothing
+    // else in common (45 points: trade_name)
     let missed: Vec<_> = truth.difference(&found).cloned().collect();
+    assert_eq!(missed, [("C0122".to_string(), "C0417".to_string())]);
+    // the one it lists wrongly: the copy of Qingdao's 飞鑫医药 that says no
+    // place (C0305) is as like Wuhan's 飞鑫医药 (C0164) by name; only the
+    // contact tells them apart, and the true pair scores higher
+    let wrong: Vec<_> = found.difference(&truth).cloned().collect();
+    assert_eq!(wrong, [("C0164".to_string(), "C0305".to_string())]);
+    let score_of = |l: &str, r: &str| {
+        pairs_of(&listed)
+            .into_iter()
+            .find(|p| p.0 == l && p.1 == r)
+            .map(|p| p.2)
+    };
     assert_eq!(
-        missed,
-        [("C0121", "C0416"), ("C0123", "C0418")].map(|(a, b)| (a.to_string(), b.to_string()))
+        (score_of("C0035", "C0305"), score_of("C0164", "C0305")),
+        (Some(70), Some(60))
     );
 }
 
@@ -120,7 +133,9 @@ fn the_company_of_the_issue_four_ways_and_what_is_not_it() {
     let rows: Vec<(String, String, u8, String)> = pairs_of(&out);
     // 鸿达贸易 is the key of five records (C001–C005): no term-frequency
     // penalty yet; the branch C005 names Shenzhen and Guangzhou, so no
-    // region_differs; 张伟 in Beijing and Shanghai (municipalities)
+    // region_differs; 张伟 in Beijing and Shanghai (municipalities). C006
+    // (鸿达科技) is not even compared: another trade of the 字号 shares no
+    // block with 鸿达贸易 (nor a phone); C007 (宏达) shares nothing
     let want: Vec<(&str, &str, u8, &str)> = vec![
         ("C002", "C004", 85, "name_key;phone"),
         ("C001", "C003", 70, "name_key;contact"),
@@ -130,14 +145,9 @@ fn the_company_of_the_issue_four_ways_and_what_is_not_it() {
         ("C002", "C003", 60, "name_key"),
         ("C003", "C004", 60, "name_key"),
         ("C001", "C005", 0, "name_key;branch"),
-        ("C001", "C006", 0, "trade_name;industry_differs"),
         ("C002", "C005", 0, "name_key;branch"),
-        ("C002", "C006", 0, "trade_name;industry_differs"),
         ("C003", "C005", 0, "name_key;branch"),
-        ("C003", "C006", 0, "trade_name;industry_differs"),
         ("C004", "C005", 0, "name_key;branch"),
-        ("C004", "C006", 0, "trade_name;industry_differs"),
-        ("C005", "C006", 0, "trade_name;branch;industry_differs"),
         ("C008", "C009", 0, "name_key;region_differs;mobile_differs"),
     ];
     let got: Vec<(&str, &str, u8, &str)> = rows

@@ -211,3 +211,35 @@ proptest! {
         );
     }
 }
+
+/// Names as Chinese archives hold them: places, 字号, trades, forms,
+/// brackets of every width, branches, people, and anything at all.
+fn company_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "(广东省|深圳市|深圳|南山区|北京|朝阳|内蒙古|延边)?[鸿宏达华联恒通朝阳龙井]{1,3}[（(]?(深圳|中国|集团)?[)）]?(贸易|商贸|科技|信息技术|实业|五金店|超市)?(有限公司|股份有限公司|有限责任公司|集团)?(广州分公司|营业部|\\(南山分店\\))?",
+        "[张王李赵欧阳]{1,2}[伟芳娜]{1,2}",
+        "[（）()【】 　]{0,6}",
+        "\\PC{0,30}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Taking any name apart never panics, and the pair score of any two
+    /// names is symmetric and within 0–100.
+    #[test]
+    fn any_two_names_score_symmetrically_within_range(a in company_name(), b in company_name(),
+                                                      m in "(1[3-9][0-9]{9})?") {
+        use dangan::dedupe::score::{compare, prepare, Fields};
+        let x = prepare(&Fields { name: &a, mobile: &m, ..Fields::default() });
+        let y = prepare(&Fields { name: &b, ..Fields::default() });
+        let xy = compare(&x, &y, 2, 2);
+        let yx = compare(&y, &x, 2, 2);
+        prop_assert!(xy.score <= 100);
+        prop_assert_eq!(xy, yx);
+        // a name is like itself, unless it has no name left to compare
+        let same = compare(&x, &x, 2, 2);
+        prop_assert!(same.evidence.iter().all(|e| e.points() > 0), "{:?}", same);
+    }
+}
