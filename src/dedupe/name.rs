@@ -231,11 +231,7 @@ pub fn analyse(name: &str) -> NameParts {
     let mut trades: Vec<&'static str> = Vec::new();
     let mut words: Vec<&'static str> = Vec::new();
     let mut any_words = false;
-    while let Some(&(w, t)) = INDUSTRY
-        .iter()
-        .filter(|(w, _)| s.ends_with(w) && s.chars().count() > w.chars().count() + 1)
-        .max_by_key(|(w, _)| w.len())
-    {
+    while let Some((w, t)) = industry_at_end(&s) {
         s.truncate(s.len() - w.len());
         any_words = true;
         if !t.is_empty() {
@@ -261,15 +257,46 @@ pub fn analyse(name: &str) -> NameParts {
     parts
 }
 
+/// The industry words by their last character, longest first (every name's
+/// end is looked up, so it is indexed).
+type ByLast = rustc_hash::FxHashMap<char, Vec<(&'static str, &'static str)>>;
+
+fn industry_by_last() -> &'static ByLast {
+    static BY_LAST: std::sync::OnceLock<ByLast> = std::sync::OnceLock::new();
+    BY_LAST.get_or_init(|| {
+        let mut m = ByLast::default();
+        for &(w, t) in INDUSTRY {
+            if let Some(c) = w.chars().last() {
+                m.entry(c).or_default().push((w, t));
+            }
+        }
+        for v in m.values_mut() {
+            v.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
+        }
+        m
+    })
+}
+
+/// The longest industry word `s` ends with, when a name of two characters
+/// stays before it.
+fn industry_at_end(s: &str) -> Option<(&'static str, &'static str)> {
+    let last = s.chars().last()?;
+    let n = s.chars().count();
+    industry_by_last()
+        .get(&last)?
+        .iter()
+        .find(|(w, _)| s.ends_with(w) && n > w.chars().count() + 1)
+        .copied()
+}
+
 /// Whether `s` is nothing but industry words (`科技`, `国际贸易`).
 fn only_industry(s: &str) -> bool {
     let mut s = s;
-    while !s.is_empty() {
-        match INDUSTRY
-            .iter()
-            .filter(|(w, _)| s.ends_with(w))
-            .max_by_key(|(w, _)| w.len())
-        {
+    while let Some(last) = s.chars().last() {
+        let word = industry_by_last()
+            .get(&last)
+            .and_then(|v| v.iter().find(|(w, _)| s.ends_with(w)));
+        match word {
             Some((w, _)) => s = &s[..s.len() - w.len()],
             None => return false,
         }
@@ -398,12 +425,22 @@ fn strip_forms(s: &mut String, form: &mut &'static str) {
 fn strip_places(s: &mut String, p: &Places, codes: &mut Vec<u32>) {
     let mut after_higher = false;
     loop {
-        let chars: Vec<char> = s.chars().collect();
-        let max = p.longest.min(chars.len().saturating_sub(2));
+        // byte offsets of the character boundaries: heads without allocating
+        let ends: Vec<usize> = s
+            .char_indices()
+            .map(|(i, _)| i)
+            .skip(1)
+            .chain([s.len()])
+            .collect();
+        let max = p.longest.min(ends.len().saturating_sub(2));
         let hit = (2..=max).rev().find_map(|n| {
-            let head: String = chars[..n].iter().collect();
-            let mut ok: Vec<u32> = p
-                .get(&head)
+            let (head, rest) = s.split_at(ends[n - 1]);
+            let country = Places::is_country(head);
+            let found = p.get(head);
+            if found.is_empty() && !country {
+                return None;
+            }
+            let mut ok: Vec<u32> = found
                 .iter()
                 .filter(|x| !x.short || x.level != Level::County || after_higher)
                 .map(|x| x.code)
@@ -412,16 +449,14 @@ fn strip_places(s: &mut String, p: &Places, codes: &mut Vec<u32>) {
             if ok.len() > 1 && ok.iter().any(|&c| codes.iter().any(|&k| compatible(c, k))) {
                 ok.retain(|&c| codes.iter().any(|&k| compatible(c, k)));
             }
-            let country = Places::is_country(&head);
             // 东莞市海西装饰: after 东莞市, 海西 is the trade name
-            let rest: String = chars[n..].iter().collect();
-            ((!ok.is_empty() || country) && !only_industry(&rest)).then_some((n, ok))
+            ((!ok.is_empty() || country) && !only_industry(rest)).then_some((n, ok))
         });
         match hit {
             Some((n, found)) => {
                 after_higher |= !found.is_empty();
                 codes.extend(found);
-                *s = chars[n..].iter().collect();
+                *s = s[ends[n - 1]..].to_string();
             }
             None => break,
         }
@@ -431,23 +466,23 @@ fn strip_places(s: &mut String, p: &Places, codes: &mut Vec<u32>) {
 
 /// A province or city at the end (`鸿达贸易深圳` before its form went).
 fn strip_places_at_end(s: &mut String, p: &Places, codes: &mut Vec<u32>) {
-    let chars: Vec<char> = s.chars().collect();
-    let max = p.longest.min(chars.len().saturating_sub(2));
+    let starts: Vec<usize> = s.char_indices().map(|(i, _)| i).collect();
+    let len = starts.len();
+    let max = p.longest.min(len.saturating_sub(2));
     let hit = (2..=max).rev().find_map(|n| {
-        let tail: String = chars[chars.len() - n..].iter().collect();
+        let (rest, tail) = s.split_at(starts[len - n]);
         let ok: Vec<u32> = p
-            .get(&tail)
+            .get(tail)
             .iter()
             .filter(|x| x.level != Level::County)
             .map(|x| x.code)
             .collect();
         // what stays must be a name, not another place (东莞市海西)
-        let rest: String = chars[..chars.len() - n].iter().collect();
-        (!ok.is_empty() && p.get(&rest).is_empty()).then_some((n, ok))
+        (!ok.is_empty() && p.get(rest).is_empty()).then_some((n, ok))
     });
     if let Some((n, found)) = hit {
         codes.extend(found);
-        *s = chars[..chars.len() - n].iter().collect();
+        s.truncate(starts[len - n]);
     }
 }
 

@@ -347,15 +347,18 @@ fn address_key(s: &str) -> String {
     let mut a = crate::values::text::name_key(s);
     let p = places();
     loop {
-        let chars: Vec<char> = a.chars().collect();
-        let max = p.longest.min(chars.len().saturating_sub(2));
-        let hit = (2..=max).rev().find(|&n| {
-            p.get(&chars[..n].iter().collect::<String>())
-                .iter()
-                .any(|x| !x.short)
-        });
+        let ends: Vec<usize> = a
+            .char_indices()
+            .map(|(i, _)| i)
+            .skip(1)
+            .chain([a.len()])
+            .collect();
+        let max = p.longest.min(ends.len().saturating_sub(2));
+        let hit = (2..=max)
+            .rev()
+            .find(|&n| p.get(&a[..ends[n - 1]]).iter().any(|x| !x.short));
         match hit {
-            Some(n) => a = chars[n..].iter().collect(),
+            Some(n) => a = a[ends[n - 1]..].to_string(),
             None => return a,
         }
     }
