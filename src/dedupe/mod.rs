@@ -78,6 +78,12 @@ pub fn pair_stamp(columns: &[String], left: &Record, right: &Record) -> String {
     )
 }
 
+/// Above this many new rows, import's look-alike check compares the whole
+/// archive; up to it, only the archive's records that could share a block
+/// with a new one (its 字号 or name in their name, or one of its contact
+/// values), so that adding a few customers to a big archive stays quick.
+pub const FEW_NEW: usize = 200;
+
 /// The archive's customers that the rows of `table` from `from` on look
 /// like (import's warning): (new row, archive row, verdict), best first.
 pub fn look_alikes(
@@ -88,12 +94,64 @@ pub fn look_alikes(
     if from == 0 || from >= table.rows.len() {
         return Vec::new();
     }
-    let recs = prepare_table(table, 0);
-    let found = pairs::find(&recs, Some(from), min_score, pairs::MAX_BLOCK);
+    let new = prepare_table(table, from);
+    // which archive rows take part (all of them for a big import)
+    let rows: Vec<usize> = if new.len() > FEW_NEW {
+        (0..from).collect()
+    } else {
+        let cols: Vec<Option<usize>> = COLUMNS.iter().map(|c| table.col(c)).collect();
+        let names: Vec<String> = new
+            .iter()
+            .map(|p| {
+                if p.individual {
+                    p.key.clone()
+                } else {
+                    p.name.trade.clone()
+                }
+            })
+            .filter(|t| t.chars().count() >= 2)
+            .collect();
+        let finders: Vec<memchr::memmem::Finder> = names
+            .iter()
+            .map(|t| memchr::memmem::Finder::new(t.as_bytes()))
+            .collect();
+        let mut known: rustc_hash::FxHashSet<String> = Default::default();
+        for r in &table.rows[from..] {
+            let v: [&str; 12] = std::array::from_fn(|i| cols[i].map_or("", |c| r.get(c)));
+            known.extend(
+                score::contacts(&Fields::of(&v))
+                    .into_iter()
+                    .filter(|c| !c.is_empty()),
+            );
+        }
+        (0..from)
+            .filter(|&i| {
+                let r = &table.rows[i];
+                let v: [&str; 12] = std::array::from_fn(|i| cols[i].map_or("", |c| r.get(c)));
+                let name = crate::values::text::name_key(v[0]);
+                finders.iter().any(|f| f.find(name.as_bytes()).is_some())
+                    || score::contacts(&Fields::of(&v))
+                        .iter()
+                        .any(|c| !c.is_empty() && known.contains(c))
+            })
+            .collect()
+    };
+    let sub = Table {
+        kind: table.kind,
+        columns: table.columns.clone(),
+        rows: rows.iter().map(|&i| table.rows[i].clone()).collect(),
+    };
+    let mut recs = prepare_table(&sub, 0);
+    recs.extend(new);
+    let found = pairs::find(&recs, Some(rows.len()), min_score, pairs::MAX_BLOCK);
     let mut out: Vec<(usize, usize, score::Verdict)> = found
         .pairs
         .into_iter()
-        .map(|c| (c.right as usize, c.left as usize, c.verdict))
+        .map(|c| {
+            let old = rows[c.left as usize];
+            let new = from + c.right as usize - rows.len();
+            (new, old, c.verdict)
+        })
         .collect();
     out.sort_by(|a, b| {
         b.2.score

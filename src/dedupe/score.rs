@@ -294,6 +294,30 @@ fn city_of(code: u32) -> Option<u32> {
     }
 }
 
+/// The contact values of a record as compared (mobile, landline without
+/// area code, e-mail, credit code, ID number), without taking its name
+/// apart: what import's look-alike check matches cheaply first.
+pub fn contacts(f: &Fields) -> [String; 5] {
+    let mobile = digits(f.mobile);
+    let (_, phone) = landline(f.phone);
+    let (mobile, phone) = if mobile.is_empty() && is_mobile(&phone) {
+        (phone, String::new())
+    } else {
+        (mobile, phone)
+    };
+    [
+        mobile,
+        if phone.len() >= 7 {
+            phone
+        } else {
+            String::new()
+        },
+        f.email.trim().to_lowercase(),
+        f.credit_code.trim().to_uppercase(),
+        f.id_number.trim().to_uppercase(),
+    ]
+}
+
 fn digits(s: &str) -> String {
     let d: String = s.chars().filter(char::is_ascii_digit).collect();
     match d.strip_prefix("86") {
