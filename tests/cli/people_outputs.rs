@@ -105,6 +105,7 @@ fn no_output_of_any_command_shows_a_full_confidential_value() {
             "--format",
             f,
         ]));
+        runs.push(s(&["dedupe", "--min-score", "0", "--format", f]));
         runs.push(s(&["find", "上海", "--format", f]));
         runs.push(s(&["find", "1502", "--format", f]));
         runs.push(s(&[
