@@ -49,6 +49,18 @@ impl ArchiveLock {
     /// a killed process is completed first, and its stale temp files removed.
     /// (The lock is an OS file lock: it dies with its process, so a killed run
     /// never leaves a lock behind that needs removing by hand.)
+    /// The lock for a writer, none for a dry run (which writes nothing).
+    pub fn unless_dry_run(
+        dir: &Path,
+        dry_run: bool,
+        wait: Duration,
+    ) -> Result<Option<ArchiveLock>> {
+        if dry_run {
+            return Ok(None);
+        }
+        Self::acquire(dir, wait).map(Some)
+    }
+
     pub fn acquire(dir: &Path, wait: Duration) -> Result<ArchiveLock> {
         let path = dir.join(LOCK_FILE);
         let mut file = std::fs::OpenOptions::new()

@@ -314,14 +314,11 @@ pub struct Applied {
 /// Merge the confirmed pairs; see `dedupe::merge`.
 pub fn apply(archive: &Archive, path: &str, a: &Args) -> Result<Applied> {
     let requests = read_requests(path)?;
-    let _lock = if a.dry_run {
-        None
-    } else {
-        Some(ArchiveLock::acquire(
-            &archive.dir,
-            std::time::Duration::from_secs(a.wait),
-        )?)
-    };
+    let _lock = ArchiveLock::unless_dry_run(
+        &archive.dir,
+        a.dry_run,
+        std::time::Duration::from_secs(a.wait),
+    )?;
     let canonical = archive.read_canonical(TableKind::Customers)?;
     let mut raw = archive.read_table(TableKind::Customers)?;
     let (cpath, cformat) = archive.table_target(TableKind::Customers)?;

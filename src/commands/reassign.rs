@@ -96,14 +96,11 @@ pub fn run(archive: &Archive, a: &Args) -> Result<Handover> {
     if to.iter().collect::<BTreeSet<_>>().len() != to.len() {
         bail!("--to names a receiver twice: {}", to.join(","));
     }
-    let _lock = if a.dry_run {
-        None
-    } else {
-        Some(ArchiveLock::acquire(
-            &archive.dir,
-            std::time::Duration::from_secs(a.wait),
-        )?)
-    };
+    let _lock = ArchiveLock::unless_dry_run(
+        &archive.dir,
+        a.dry_run,
+        std::time::Duration::from_secs(a.wait),
+    )?;
     let customers = archive.read_canonical(TableKind::Customers)?;
     let Some(owner_col) = customers.col("owner") else {
         bail!("the customers file has no owner column: nobody's customers to move");

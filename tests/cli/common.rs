@@ -83,3 +83,20 @@ region,customers,orders,quantity,amount,share,cumulative_share,prev_amount,chang
 湖北省,1,1,200,1000.00,1.00,99.50,5000.00,-80.00
 ,1,1,10,500.00,0.50,100.00,0.00,
 ";
+
+/// Run the binary with `args` on the archive `dir`.
+pub fn run<P: AsRef<std::ffi::OsStr> + ?Sized>(args: &[&str], dir: &P) -> std::process::Output {
+    dangan()
+        .args(args)
+        .arg("--archive")
+        .arg(dir.as_ref())
+        .output()
+        .unwrap()
+}
+
+/// [`run`], which must exit 0: its stdout.
+pub fn ok<P: AsRef<std::ffi::OsStr> + ?Sized>(args: &[&str], dir: &P) -> String {
+    let out = run(args, dir);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
+    stdout_of(&out)
+}

@@ -23,20 +23,6 @@ fn due_archive() -> String {
     testdata("due")
 }
 
-fn run(args: &[&str], dir: &str) -> std::process::Output {
-    dangan()
-        .args(args)
-        .args(["--archive", dir])
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str], dir: &str) -> String {
-    let out = run(args, dir);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
-    stdout_of(&out)
-}
-
 fn refused(args: &[&str], dir: &str) -> String {
     let out = run(args, dir);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stdout_of(&out));

@@ -10,21 +10,6 @@ use crate::common::*;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-fn run(args: &[&str], dir: &Path) -> std::process::Output {
-    dangan()
-        .args(args)
-        .arg("--archive")
-        .arg(dir)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
-    stdout_of(&out)
-}
-
 fn pairs_of(csv: &str) -> Vec<(String, String, u8, String)> {
     let mut r = csv::Reader::from_reader(csv.as_bytes());
     r.records()
@@ -279,6 +264,19 @@ fn import_warns_of_a_new_customer_like_an_existing_one() {
     );
 }
 
+/// What the person keeps of the listing: the header, C002–C004 and
+/// C010–C011 (the other pairs of the 鸿达 cluster are dropped).
+fn kept_rows(listed: &str) -> Vec<&str> {
+    listed
+        .lines()
+        .filter(|l| {
+            l.starts_with("left_id")
+                || l.starts_with("C002,鸿达贸易(深圳)有限公司,C004,")
+                || l.starts_with("C010,")
+        })
+        .collect()
+}
+
 /// The small archive with sales and follow-ups of the records to merge.
 fn apply_archive(dir: &Path) {
     small_archive(dir);
@@ -308,14 +306,7 @@ fn apply_merges_into_the_older_number_and_repoints_sales_and_followups() {
     apply_archive(&dir);
     let listed = ok(&["dedupe", "--format", "csv"], &dir);
     // the person keeps the rows C002–C004 and C010–C011, drops the rest
-    let kept: Vec<&str> = listed
-        .lines()
-        .filter(|l| {
-            l.starts_with("left_id")
-                || l.starts_with("C002,鸿达贸易(深圳)有限公司,C004,")
-                || l.starts_with("C010,")
-        })
-        .collect();
+    let kept = kept_rows(&listed);
     assert_eq!(kept.len(), 3, "{listed}");
     let pairs = tmp.path().join("pairs.csv");
     // saved again by Excel: a BOM and CRLF
@@ -438,14 +429,7 @@ fn apply_refuses_a_pair_changed_since_listed_and_merges_the_rest() {
     let dir = tmp.path().join("a");
     apply_archive(&dir);
     let listed = ok(&["dedupe", "--format", "csv"], &dir);
-    let kept: Vec<&str> = listed
-        .lines()
-        .filter(|l| {
-            l.starts_with("left_id")
-                || l.starts_with("C002,鸿达贸易(深圳)有限公司,C004,")
-                || l.starts_with("C010,")
-        })
-        .collect();
+    let kept = kept_rows(&listed);
     let pairs = tmp.path().join("pairs.csv");
     std::fs::write(&pairs, kept.join("\n") + "\n").unwrap();
     // someone edits C004 in Excel after the listing: another landline

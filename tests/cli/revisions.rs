@@ -10,21 +10,6 @@ use std::path::Path;
 
 const HEADER: &str = "time,command,table,id,field,old,new,source\n";
 
-fn run(args: &[&str], dir: &Path) -> std::process::Output {
-    dangan()
-        .args(args)
-        .arg("--archive")
-        .arg(dir)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
-    stdout_of(&out)
-}
-
 /// The log without its header, each row's time replaced by `T`.
 fn log_rows(dir: &Path) -> Vec<String> {
     let text = read(dir.join("changes.csv"));

@@ -9,20 +9,6 @@ fn sales() -> String {
     testdata("sales")
 }
 
-fn run(args: &[&str], dir: &str) -> std::process::Output {
-    dangan()
-        .args(args)
-        .args(["--archive", dir])
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str], dir: &str) -> String {
-    let out = run(args, dir);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
-    stdout_of(&out)
-}
-
 #[test]
 fn show_json_is_the_whole_file_of_one_customer() {
     let json = ok(
