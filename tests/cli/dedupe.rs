@@ -277,6 +277,20 @@ fn kept_rows(listed: &str) -> Vec<&str> {
         .collect()
 }
 
+/// `dangan dedupe --apply PAIRS --format csv` on the archive `dir`.
+fn apply(pairs: &Path, dir: &Path) -> std::process::Output {
+    run(
+        &[
+            "dedupe",
+            "--apply",
+            &pairs.display().to_string(),
+            "--format",
+            "csv",
+        ],
+        dir,
+    )
+}
+
 /// The small archive with sales and follow-ups of the records to merge.
 fn apply_archive(dir: &Path) {
     small_archive(dir);
@@ -330,16 +344,7 @@ fn apply_merges_into_the_older_number_and_repoints_sales_and_followups() {
          C010,C011,merged,C010,C011,\n"
     );
     assert_eq!(snapshot(&dir), before, "--dry-run wrote");
-    let out = run(
-        &[
-            "dedupe",
-            "--apply",
-            pairs.to_str().unwrap(),
-            "--format",
-            "csv",
-        ],
-        &dir,
-    );
+    let out = apply(&pairs, &dir);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(stdout_of(&out), dry);
     assert!(
@@ -435,16 +440,7 @@ fn apply_refuses_a_pair_changed_since_listed_and_merges_the_rest() {
     // someone edits C004 in Excel after the listing: another landline
     let c = read(dir.join("customers.csv")).replace(",26661234,", ",26669999,");
     std::fs::write(dir.join("customers.csv"), c).unwrap();
-    let out = run(
-        &[
-            "dedupe",
-            "--apply",
-            pairs.to_str().unwrap(),
-            "--format",
-            "csv",
-        ],
-        &dir,
-    );
+    let out = apply(&pairs, &dir);
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     assert_eq!(
         stdout_of(&out),
