@@ -45,7 +45,7 @@ pub fn prepare_table(table: &Table, from: usize) -> Vec<Prepared> {
             .collect();
         parts
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     })
 }

@@ -220,7 +220,7 @@ pub fn find(recs: &[Prepared], split: Option<usize>, min_score: u8, max_block: u
             let parts: Vec<_> = pairs.chunks(size).map(|c| s.spawn(|| score(c))).collect();
             parts
                 .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect()
         });
     }
