@@ -425,18 +425,8 @@ fn strip_forms(s: &mut String, form: &mut &'static str) {
 fn strip_places(s: &mut String, p: &Places, codes: &mut Vec<u32>) {
     let mut after_higher = false;
     loop {
-        // byte offsets of the character boundaries: heads without allocating
-        let ends: Vec<usize> = s
-            .char_indices()
-            .map(|(i, _)| i)
-            .skip(1)
-            .chain([s.len()])
-            .collect();
-        let max = p.longest.min(ends.len().saturating_sub(2));
-        let hit = (2..=max).rev().find_map(|n| {
-            let (head, rest) = s.split_at(ends[n - 1]);
+        let hit = p.leading(s, |head, found, rest| {
             let country = Places::is_country(head);
-            let found = p.get(head);
             if found.is_empty() && !country {
                 return None;
             }
@@ -450,13 +440,13 @@ fn strip_places(s: &mut String, p: &Places, codes: &mut Vec<u32>) {
                 ok.retain(|&c| codes.iter().any(|&k| compatible(c, k)));
             }
             // 东莞市海西装饰: after 东莞市, 海西 is the trade name
-            ((!ok.is_empty() || country) && !only_industry(rest)).then_some((n, ok))
+            ((!ok.is_empty() || country) && !only_industry(rest)).then_some(ok)
         });
         match hit {
-            Some((n, found)) => {
+            Some((end, found)) => {
                 after_higher |= !found.is_empty();
                 codes.extend(found);
-                *s = s[ends[n - 1]..].to_string();
+                *s = s[end..].to_string();
             }
             None => break,
         }

@@ -45,6 +45,29 @@ impl Places {
         self.by_name.get(s).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// The longest spelling at the start of `s` that `accept` takes (given
+    /// the head, the places it spells, possibly none, and the rest), with at
+    /// least two characters left after it: the head's byte length and what
+    /// `accept` returned.
+    pub fn leading<T>(
+        &self,
+        s: &str,
+        mut accept: impl FnMut(&str, &[Place], &str) -> Option<T>,
+    ) -> Option<(usize, T)> {
+        // byte offsets of the character boundaries: heads without allocating
+        let ends: Vec<usize> = s
+            .char_indices()
+            .map(|(i, _)| i)
+            .skip(1)
+            .chain([s.len()])
+            .collect();
+        let max = self.longest.min(ends.len().saturating_sub(2));
+        (2..=max).rev().find_map(|n| {
+            let (head, rest) = s.split_at(ends[n - 1]);
+            accept(head, self.get(head), rest).map(|t| (ends[n - 1], t))
+        })
+    }
+
     /// The country words that are stripped like a place but carry no code.
     pub fn is_country(s: &str) -> bool {
         COUNTRY.contains(&s)

@@ -370,22 +370,12 @@ fn landline(s: &str) -> (String, String) {
 fn address_key(s: &str) -> String {
     let mut a = crate::values::text::name_key(s);
     let p = places();
-    loop {
-        let ends: Vec<usize> = a
-            .char_indices()
-            .map(|(i, _)| i)
-            .skip(1)
-            .chain([a.len()])
-            .collect();
-        let max = p.longest.min(ends.len().saturating_sub(2));
-        let hit = (2..=max)
-            .rev()
-            .find(|&n| p.get(&a[..ends[n - 1]]).iter().any(|x| !x.short));
-        match hit {
-            Some(n) => a = a[ends[n - 1]..].to_string(),
-            None => return a,
-        }
+    while let Some((end, ())) = p.leading(&a, |_, found, _| {
+        found.iter().any(|x| !x.short).then_some(())
+    }) {
+        a = a[end..].to_string();
     }
+    a
 }
 
 /// Whether two 字号 are one character apart (same length, one differs; or
