@@ -556,6 +556,7 @@ fn main() -> anyhow::Result<()> {
                 owner,
                 note,
                 &next,
+                "",
             ])?;
         }
         w.flush()?;

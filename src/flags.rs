@@ -91,7 +91,8 @@ pub fn print_capped(
 }
 
 pub fn parse_table(s: &str) -> Result<TableKind, String> {
-    TableKind::parse(s).ok_or_else(|| "expected customers, transactions or followups".to_string())
+    TableKind::parse(s)
+        .ok_or_else(|| "expected customers, transactions, followups or complaints".to_string())
 }
 
 pub fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {

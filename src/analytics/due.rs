@@ -3,6 +3,7 @@
 //!
 //! | reason | due on |
 //! |---|---|
+//! | `complaint` | the day the response limit of an open complaint ran out (`complaints.response_hours`), when no one has responded by the end of the as-of day; listed first of the owner's day whatever its date |
 //! | `appointment` | the `next_date` of the customer's latest follow-up (a later follow-up supersedes an earlier one's appointment) |
 //! | `new_record` | `created` + the first step of the schedule not done (default 3, 30, 60 days); step k is done once the customer has had k follow-ups since `created`. The schedule runs until `schedule_grace_days` after its last step |
 //! | `interval` | the day the last contact (follow-up, else sale, else `created`) becomes older than the tier's interval (A 30, B 60, C 90): last + interval + 1 |
@@ -24,7 +25,7 @@
 //!   new_record_no_sale: []        # a second schedule for customers who have not bought yet
 //!   schedule_grace_days: 30       # the schedule ends this long after its last step
 //!   anniversaries: [结婚纪念日]    # extra columns holding yearly dates
-//!   reasons: [appointment, new_record, interval, birthday, anniversary, payment]
+//!   reasons: [complaint, appointment, new_record, interval, birthday, anniversary, payment]
 //! ```
 
 use crate::analytics::grading::Graded;
@@ -82,8 +83,8 @@ struct Contacts {
     next_text: Option<String>,
 }
 
-/// The to-do list, sorted by owner, then due date (no date first), then
-/// customer and reason.
+/// The to-do list, sorted by owner, then complaints first, then due date
+/// (no date first), then customer and reason.
 pub fn list(
     inp: &Inputs,
     s: &DueSettings,
@@ -119,6 +120,25 @@ pub fn list(
     };
     crate::timing("due: unpaid sales", t);
     let t = std::time::Instant::now();
+    // the day each customer's oldest unanswered complaint ran out of time
+    let mut complaints: FxHashMap<String, NaiveDate> = FxHashMap::default();
+    if on(Reason::Complaint) && inp.archive.table_file(TableKind::Complaints)?.is_some() {
+        let cs = &inp.archive.settings.complaints;
+        for k in crate::analytics::complaint_views::load(inp.archive)? {
+            if !k.unanswered_late(cs, inp.as_of) {
+                continue;
+            }
+            let limit = chrono::Duration::minutes(cs.limit_minutes(k.severity));
+            let ran_out = match k.date.time {
+                Some(t) => (k.date.date.and_time(t) + limit).date(),
+                None => k.date.date + chrono::Duration::days(limit.num_days()),
+            };
+            let e = complaints.entry(k.customer_id).or_insert(ran_out);
+            *e = (*e).min(ran_out);
+        }
+    }
+    crate::timing("due: complaints", t);
+    let t = std::time::Instant::now();
     let anniversary_cols: Vec<usize> = s.anniversaries.iter().filter_map(|n| c.col(n)).collect();
     let mut out = Vec::new();
     let none = Contacts::default();
@@ -146,6 +166,9 @@ pub fn list(
             })
         };
         let due_by = |d: NaiveDate| d <= horizon;
+        if let Some(&d) = complaints.get(cid) {
+            push(Reason::Complaint, Some(d));
+        }
         if on(Reason::Appointment)
             && let Some(d) = ct.next_date.filter(|d| due_by(*d))
         {
@@ -210,8 +233,10 @@ pub fn list(
     let t = std::time::Instant::now();
     // every row's key is distinct (customer, reason): an unstable sort is exact
     out.sort_unstable_by(|a, b| {
+        let complaint = |d: &Due| d.reason != Reason::Complaint;
         a.owner
             .cmp(&b.owner)
+            .then(complaint(a).cmp(&complaint(b)))
             .then(a.due_date.is_some().cmp(&b.due_date.is_some()))
             .then(a.due_date.cmp(&b.due_date))
             .then_with(|| a.id.cmp(&b.id))

@@ -68,7 +68,17 @@ pub fn grade_archive(
     let fig = figures(archive, rules, as_of, period)?;
     crate::timing("classify: query and extract", t);
     let t = std::time::Instant::now();
-    let g = grade(fig, rules, as_of);
+    let complaints = match archive.table_file(crate::archive::schema::TableKind::Complaints)? {
+        Some(_) => crate::analytics::complaint_views::load(archive)?,
+        None => Vec::new(),
+    };
+    let risky = crate::analytics::complaints::risky(
+        &complaints,
+        &archive.settings.complaints,
+        period,
+        as_of,
+    );
+    let g = grade(fig, rules, as_of, &risky);
     crate::timing("classify: rank, cut, rules, RFM", t);
     Ok(g)
 }
@@ -324,7 +334,12 @@ fn extract(df: &DataFrame) -> Result<Figures> {
 }
 
 /// Tiers, segments, shares and RFM scores from the figures, in ranking order.
-fn grade(mut fig: Figures, rules: &Rules, as_of: NaiveDate) -> Vec<Graded> {
+fn grade(
+    mut fig: Figures,
+    rules: &Rules,
+    as_of: NaiveDate,
+    risky: &rustc_hash::FxHashSet<&str>,
+) -> Vec<Graded> {
     let id_rank = {
         let ids: Vec<&str> = fig.id.iter().map(String::as_str).collect();
         crate::analytics::tiers::id_ranks(&ids)
@@ -388,6 +403,7 @@ fn grade(mut fig: Figures, rules: &Rules, as_of: NaiveDate) -> Vec<Graded> {
             credit_rating: &fig.credit_rating[i],
             status: &fig.status[i],
             tags: &fig.tags[i],
+            complaints: risky.contains(id[i].as_str()),
         };
         let (segment, reasons) = rules.segment(tiers[i], &standing);
         out.push(Graded {

@@ -12,13 +12,18 @@
 //! - `due`: the follow-up to-do list (`dangan due`, the report's section)
 //! - `handover`: a book of customers spread over receivers (`dangan reassign`)
 //! - `team`: the sales force per owner (`dangan analyze team`, 销售队伍效率)
+//! - `complaints`: when a complaint is late, open or risky (the shared rules)
+//! - `complaint_views`: the tables of `analyze complaints` and `analyze satisfaction`
 //! - `standing`: one customer's grade and ageing (`show`), kept per as-of date in `.cache/`
 //!
-//! `handover`, `period`, `schedule`, `shares` and `tiers` need no polars and are there without the
+//! `complaints` (its rules), `handover`, `period`, `schedule`, `shares` and `tiers` need no polars and are there without the
 //! `analytics` feature.
 
 #[cfg(feature = "analytics")]
 pub mod cache;
+#[cfg(feature = "analytics")]
+pub mod complaint_views;
+pub mod complaints;
 #[cfg(feature = "analytics")]
 pub mod composition;
 #[cfg(feature = "analytics")]

@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
+    /// an open complaint past its response limit: the first call of the day
+    Complaint,
     Appointment,
     NewRecord,
     Interval,
@@ -22,7 +24,8 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 6] = [
+    pub const ALL: [Reason; 7] = [
+        Reason::Complaint,
         Reason::Appointment,
         Reason::NewRecord,
         Reason::Interval,
@@ -33,6 +36,7 @@ impl Reason {
 
     pub fn name(self) -> &'static str {
         match self {
+            Reason::Complaint => "complaint",
             Reason::Appointment => "appointment",
             Reason::NewRecord => "new_record",
             Reason::Interval => "interval",
@@ -44,6 +48,7 @@ impl Reason {
 
     pub fn zh(self) -> &'static str {
         match self {
+            Reason::Complaint => "投诉待响应",
             Reason::Appointment => "预约回访",
             Reason::NewRecord => "建档回访",
             Reason::Interval => "定期回访",

@@ -642,3 +642,128 @@ pub(crate) fn health(archive_dir: &std::path::Path, as_of: NaiveDate) -> Result<
         ],
     })
 }
+
+/// 投诉与满意度: per owner, the complaints of the period and those open and
+/// late at the as-of date (whenever they came in); the satisfaction of
+/// complaints and follow-ups month by month over `trend` (classify's
+/// period, 12 months by default). Nothing when the archive keeps no
+/// complaints and no scores.
+pub(crate) fn complaints(
+    archive: &Archive,
+    graded: &[Graded],
+    only: Option<&rustc_hash::FxHashSet<String>>,
+    period: &Period,
+    trend: &Period,
+    as_of: NaiveDate,
+) -> Result<Option<Section>> {
+    use crate::analytics::complaint_views as views;
+    use crate::archive::schema::TableKind;
+    let all = match archive.table_file(TableKind::Complaints)? {
+        Some(_) => views::load(archive)?,
+        None => Vec::new(),
+    };
+    let scores = views::followup_scores(archive)?;
+    if all.is_empty() && scores.is_empty() {
+        return Ok(None);
+    }
+    let s = &archive.settings.complaints;
+    let owner_of: rustc_hash::FxHashMap<&str, &str> = graded
+        .iter()
+        .filter(|g| only.is_none_or(|o| o.contains(&g.id)))
+        .map(|g| (g.id.as_str(), g.owner.as_str()))
+        .collect();
+    // owner → (in the period, open, open and late)
+    let mut per: BTreeMap<&str, (i64, i64, i64)> = BTreeMap::new();
+    for c in all.iter().filter(|c| c.date.date <= as_of) {
+        let Some(owner) = owner_of.get(c.customer_id.as_str()) else {
+            continue;
+        };
+        let who = if c.owner.is_empty() {
+            owner
+        } else {
+            c.owner.as_str()
+        };
+        let open = c.is_open(as_of);
+        let in_period = period.contains(c.date.date);
+        if !open && !in_period {
+            continue;
+        }
+        let e = per.entry(who).or_default();
+        e.0 += i64::from(in_period);
+        e.1 += i64::from(open);
+        e.2 += i64::from(open && c.late_by(s, as_of).is_some());
+    }
+    let mut by_owner: Vec<(&str, (i64, i64, i64))> = per.into_iter().collect();
+    by_owner.sort_by(|a, b| (b.1.2, b.1.1).cmp(&(a.1.2, a.1.1)).then(a.0.cmp(b.0)));
+    let total = by_owner
+        .iter()
+        .fold((0, 0, 0), |t, (_, x)| (t.0 + x.0, t.1 + x.1, t.2 + x.2));
+    let rows: Vec<Vec<Cell>> = by_owner
+        .iter()
+        .map(|(o, (n, open, late))| {
+            vec![text(*o), Cell::Int(*n), Cell::Int(*open), Cell::Int(*late)]
+        })
+        .collect();
+    let inp = views::Inputs {
+        graded,
+        only,
+        period: trend,
+        as_of,
+        settings: s,
+    };
+    let t = views::satisfaction(&inp, &all, &scores, views::Group::Month);
+    let trend_rows: Vec<Vec<Cell>> = t
+        .rows
+        .iter()
+        .map(|r| {
+            let mut v = vec![text(r.group.clone())];
+            v.extend(r.cells());
+            v
+        })
+        .collect();
+    let mut trend_labels = views::SatisfactionRow::labels(views::Group::Month);
+    trend_labels[0] = l("month", "月份", "month");
+    Ok(Some(Section {
+        key: "complaints",
+        title: ("投诉与满意度", "Complaints and satisfaction"),
+        blocks: vec![
+            Block::Note(
+                format!(
+                    "本期投诉，以及截至报告日未结案、已超过响应时限（重大{}小时、严重{}小时、一般{}小时）的投诉，按处理人（未填写时为客户负责人）。",
+                    s.response_hours.major, s.response_hours.serious, s.response_hours.minor
+                ),
+                format!(
+                    "Complaints of the period, and those open and past their response limit (major {} h, serious {} h, minor {} h) at the as-of date, per handler (else the customer's owner).",
+                    s.response_hours.major, s.response_hours.serious, s.response_hours.minor
+                ),
+            ),
+            Block::Table(TableBlock {
+                key: "by_owner",
+                caption: Some(("按处理人".into(), "By owner".into())),
+                columns: vec![
+                    l("owner", "处理人", "owner"),
+                    l("complaints", "本期投诉", "complaints"),
+                    l("open", "未结案", "open"),
+                    l("late", "未结案且超时", "open and late"),
+                ],
+                footer: (!rows.is_empty()).then(|| {
+                    vec![
+                        text(composition::TOTAL),
+                        Cell::Int(total.0),
+                        Cell::Int(total.1),
+                        Cell::Int(total.2),
+                    ]
+                }),
+                rows,
+                chart: Some(Chart::Bars { label: 0, value: 2 }),
+            }),
+            table(
+                "satisfaction",
+                Some(("满意度月度趋势", "Satisfaction by month")),
+                trend_labels,
+                trend_rows,
+                None,
+            ),
+        ],
+    }))
+}

@@ -4,7 +4,8 @@
 //! Both are whole-archive computations (the pareto cut ranks every
 //! customer), seconds on a big archive. So the standing of every customer is
 //! kept in `.cache/standing.<key>.csv` after it is computed, where the key is
-//! a hash of the customers' and transactions' stamps, the as-of date, the
+//! a hash of the customers', transactions' and complaints' stamps (the
+//! `complaints` risk rule reads the last), the as-of date, the
 //! period and the grading rules: the next `show` of any customer at the same
 //! date and settings finds its row there by one scan of the file for its
 //! number. Any change to either file, to `dangan.yaml` or to the date gives
@@ -133,9 +134,15 @@ fn kept_path(archive: &Archive, rules: &Rules, as_of: NaiveDate, p: &Period) -> 
     }
     let settings = std::fs::read(archive.dir.join("dangan.yaml")).unwrap_or_default();
     let rules = format!("{rules:?}");
+    // the complaints the risk rule reads (none: no file)
+    let complaints = match archive.table_file(TableKind::Complaints).ok()? {
+        Some((path, _)) => file_stamp(&std::fs::metadata(&path).ok()?),
+        None => String::new(),
+    };
     let parts = [
         stamps[0].0.as_str(),
         stamps[1].0.as_str(),
+        complaints.as_str(),
         &iso(as_of),
         &iso(p.from),
         &iso(p.to),

@@ -16,6 +16,7 @@
 //!   decline: 50             # decline: net sales down by this % or more on the previous period
 //!   key_tags: [key, 重点]   # tags that make a customer key whatever its tier
 //!   off: []                 # risk rules switched off
+//! # the `complaints` risk rule's count is `complaints.risk_major` (src/analytics/complaints.rs)
 //! ```
 
 use anyhow::{Result, bail};
@@ -82,6 +83,7 @@ pub enum Reason {
     CreditRating,
     Churned,
     Decline,
+    Complaints,
     TierA,
     KeyTag,
 }
@@ -94,6 +96,7 @@ impl Reason {
             Reason::CreditRating => "credit_rating",
             Reason::Churned => "churned",
             Reason::Decline => "decline",
+            Reason::Complaints => "complaints",
             Reason::TierA => "tier_a",
             Reason::KeyTag => "key_tag",
         }
@@ -113,12 +116,13 @@ impl PartialEq<&str> for Reason {
 }
 
 /// The risk rules, in the order they are listed in `reasons`.
-pub const RISK_RULES: [Reason; 5] = [
+pub const RISK_RULES: [Reason; 6] = [
     Reason::OverCreditLimit,
     Reason::Overdue,
     Reason::CreditRating,
     Reason::Churned,
     Reason::Decline,
+    Reason::Complaints,
 ];
 
 /// Why a customer is key rather than general.
@@ -325,6 +329,9 @@ pub struct Standing<'a> {
     pub credit_rating: &'a str,
     pub status: &'a str,
     pub tags: &'a str,
+    /// the `complaints` rule (`analytics::complaints::risky`): enough major
+    /// complaints in the period, or an open major one
+    pub complaints: bool,
 }
 
 impl Rules {
@@ -359,6 +366,9 @@ impl Rules {
                 >= self.decline_bp as i128 * s.prev_net as i128
         {
             out.push(Reason::Decline);
+        }
+        if on(Reason::Complaints) && s.complaints {
+            out.push(Reason::Complaints);
         }
         out
     }

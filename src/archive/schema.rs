@@ -10,13 +10,15 @@ pub enum TableKind {
     Customers,
     Transactions,
     Followups,
+    Complaints,
 }
 
 impl TableKind {
-    pub const ALL: [TableKind; 3] = [
+    pub const ALL: [TableKind; 4] = [
         TableKind::Customers,
         TableKind::Transactions,
         TableKind::Followups,
+        TableKind::Complaints,
     ];
 
     /// File stem in the archive directory, also the `--table` value.
@@ -25,6 +27,7 @@ impl TableKind {
             TableKind::Customers => "customers",
             TableKind::Transactions => "transactions",
             TableKind::Followups => "followups",
+            TableKind::Complaints => "complaints",
         }
     }
 
@@ -37,6 +40,7 @@ impl TableKind {
             TableKind::Customers => CUSTOMERS,
             TableKind::Transactions => TRANSACTIONS,
             TableKind::Followups => FOLLOWUPS,
+            TableKind::Complaints => COMPLAINTS,
         }
     }
 
@@ -60,6 +64,10 @@ pub enum ValueKind {
     Money,
     Quantity,
     Date,
+    /// a date with an optional time of day (`values::dates::Moment`)
+    Moment,
+    /// a score 1–5 (满意度); 非常满意 … 非常不满意 are read as 5 … 1
+    Score,
     Mobile,
     Phone,
     Email,
@@ -152,6 +160,87 @@ pub fn status_zh(v: &str) -> Option<&'static str> {
 }
 
 pub const FOLLOWUP_CHANNELS: &[(&str, &[&str])] = &[];
+
+/// How grave a complaint is (投诉等级), gravest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ComplaintSeverity {
+    Major,
+    Serious,
+    Minor,
+}
+
+impl ComplaintSeverity {
+    pub const ALL: [ComplaintSeverity; 3] = [
+        ComplaintSeverity::Major,
+        ComplaintSeverity::Serious,
+        ComplaintSeverity::Minor,
+    ];
+
+    /// The canonical value in the archive (`SEVERITIES`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ComplaintSeverity::Major => "major",
+            ComplaintSeverity::Serious => "serious",
+            ComplaintSeverity::Minor => "minor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ComplaintSeverity> {
+        ComplaintSeverity::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            ComplaintSeverity::Major => "重大",
+            ComplaintSeverity::Serious => "严重",
+            ComplaintSeverity::Minor => "一般",
+        }
+    }
+}
+
+/// The canonical complaint severities ([`ComplaintSeverity`]) and the words
+/// accepted for them (the manuals grade 重大/严重/一般; forms also write
+/// A/B/C 类 and 特急/紧急/普通).
+pub const SEVERITIES: &[(&str, &[&str])] = &[
+    (
+        "major",
+        &[
+            "重大",
+            "重大投诉",
+            "特急",
+            "特别重大",
+            "a类",
+            "一级",
+            "critical",
+        ],
+    ),
+    (
+        "serious",
+        &[
+            "严重",
+            "严重投诉",
+            "紧急",
+            "较大",
+            "重要",
+            "b类",
+            "二级",
+            "high",
+        ],
+    ),
+    (
+        "minor",
+        &[
+            "一般",
+            "一般投诉",
+            "普通",
+            "轻微",
+            "c类",
+            "三级",
+            "low",
+            "normal",
+        ],
+    ),
+];
 
 macro_rules! col {
     ($name:literal, $kind:expr, $zh:literal, [$($alias:literal),*]) => {
@@ -493,6 +582,103 @@ pub static FOLLOWUPS: &[Column] = &[
         "下次回访",
         ["下次回访", "下次回访日期", "下次联系日期", "下次日期"]
     ),
+    col!(
+        "satisfaction",
+        Score,
+        "满意度",
+        ["满意度", "回访满意度", "客户满意度", "评价", "满意程度"]
+    ),
+];
+
+pub static COMPLAINTS: &[Column] = &[
+    col!(
+        "id",
+        Code,
+        "投诉编号",
+        [
+            "投诉编号",
+            "投诉单号",
+            "编号",
+            "单号",
+            "记录编号",
+            "抱怨编号",
+            "complaint_id"
+        ]
+    ),
+    col!(
+        "customer_id",
+        Code,
+        "客户编号",
+        ["客户编号", "档案编号", "客户代码", "客户编码", "customer"]
+    ),
+    col!(
+        "date",
+        Moment,
+        "投诉日期",
+        [
+            "投诉日期",
+            "投诉时间",
+            "受理时间",
+            "受理日期",
+            "接报时间",
+            "日期",
+            "登记时间"
+        ]
+    ),
+    col!(
+        "severity",
+        Enum(SEVERITIES),
+        "投诉等级",
+        ["投诉等级", "等级", "严重程度", "级别", "投诉级别"]
+    ),
+    col!(
+        "category",
+        Text,
+        "类别",
+        ["类别", "投诉类别", "投诉类型", "问题类型", "类型"]
+    ),
+    col!(
+        "description",
+        LongText,
+        "投诉内容",
+        ["投诉内容", "内容", "抱怨内容", "问题描述", "事由"]
+    ),
+    col!(
+        "owner",
+        Text,
+        "处理人",
+        ["处理人", "负责人", "受理人", "经办人"]
+    ),
+    col!(
+        "responded",
+        Moment,
+        "响应时间",
+        [
+            "响应时间",
+            "处理时间",
+            "到场时间",
+            "首次响应时间",
+            "回复时间"
+        ]
+    ),
+    col!(
+        "resolved",
+        Moment,
+        "结案日期",
+        ["结案日期", "解决日期", "结案时间", "解决时间", "完成日期"]
+    ),
+    col!(
+        "resolution",
+        LongText,
+        "处理结果",
+        ["处理结果", "处理意见", "处理情况", "解决方案"]
+    ),
+    col!(
+        "satisfaction",
+        Score,
+        "满意度",
+        ["满意度", "客户满意度", "顾客满意度", "评价", "回访满意度"]
+    ),
 ];
 
 /// Columns of an incoming transactions or follow-ups file that identify the
@@ -553,7 +739,7 @@ pub fn detect_table(
         .into_iter()
         .map(|t| (t, HeaderMap::new(t, &user(t))))
         .collect();
-    let mut scores = [0usize; 3];
+    let mut scores = [0usize; TableKind::ALL.len()];
     for h in headers {
         let hits: Vec<usize> = maps
             .iter()
@@ -570,7 +756,7 @@ pub fn detect_table(
         }
     }
     let best = *scores.iter().max()?;
-    let winners: Vec<usize> = (0..3).filter(|&i| scores[i] == best).collect();
+    let winners: Vec<usize> = (0..scores.len()).filter(|&i| scores[i] == best).collect();
     if best == 0 || winners.len() != 1 {
         return None;
     }
@@ -621,6 +807,16 @@ mod tests {
         assert_eq!(
             detect_table(&h(&["客户编号", "回访日期", "回访方式", "内容"])),
             Some(TableKind::Followups)
+        );
+        assert_eq!(
+            detect_table(&h(&[
+                "投诉编号",
+                "客户编号",
+                "投诉日期",
+                "投诉等级",
+                "处理结果"
+            ])),
+            Some(TableKind::Complaints)
         );
         assert_eq!(detect_table(&h(&["foo", "bar"])), None);
     }

@@ -23,6 +23,9 @@
 //!   age_bands: [35, 60]           # --by age_band: under 35, 35-59, 60 and over
 //!   age_band_names: [青年, 中年, 老年]
 //! confidential: [健康状况, 配偶情况]  # masked like id_number, mobile, phone, email
+//! complaints:           # see src/analytics/complaints.rs
+//!   response_hours: { major: 24, serious: 48, minor: 72 }
+//!   open_days: 30
 //! report:               # see src/commands/report.rs
 //!   followup_days: { A: 30, B: 60, C: 90 }
 //!   birthday_days: 14
@@ -45,6 +48,7 @@ pub struct Settings {
     pub report: ReportSettings,
     pub due: crate::analytics::schedule::DueSettings,
     pub analyze: AnalyzeSettings,
+    pub complaints: crate::analytics::complaints::ComplaintSettings,
     /// columns masked besides id_number, mobile, phone and email (extra
     /// columns such as 健康状况); canonical names or the extra column's header
     pub confidential: Vec<String>,
@@ -193,11 +197,12 @@ impl Settings {
         for table in s.import.aliases.keys() {
             if crate::archive::schema::TableKind::parse(table).is_none() {
                 bail!(
-                    "{name}: import.aliases: unknown table {table:?} (customers, transactions, followups)"
+                    "{name}: import.aliases: unknown table {table:?} (customers, transactions, followups, complaints)"
                 );
             }
         }
         s.analyze.check().map_err(|e| anyhow!("{name}: {e}"))?;
+        s.complaints.check().map_err(|e| anyhow!("{name}: {e}"))?;
         if let Err(e) = s.validate.check() {
             bail!("{name}: validate: {e}");
         }

@@ -56,7 +56,7 @@ enum Command {
     Validate(dangan::commands::validate::Args),
     /// Grade every customer A/B/C, sort it into key / general / risk (with the reasons), score RFM
     #[command(
-        after_help = "Examples:\n  dangan classify --archive ./archive --as-of 2026-10-31\n  dangan classify --period 2025 --method threshold --a-min 10万 --b-min 1万\n  dangan classify --write --format csv > grades.csv\n\nRisk rules: over_credit_limit, overdue, credit_rating, churned, decline.\nDefaults come from the classify: section of dangan.yaml."
+        after_help = "Examples:\n  dangan classify --archive ./archive --as-of 2026-10-31\n  dangan classify --period 2025 --method threshold --a-min 10万 --b-min 1万\n  dangan classify --write --format csv > grades.csv\n\nRisk rules: over_credit_limit, overdue, credit_rating, churned, decline, complaints.\nDefaults come from the classify: section of dangan.yaml."
     )]
     Classify(dangan::commands::classify::Args),
     /// Composition tables (sales by tier, region, product, kind, owner, month, age band, tag, any column), receivables ageing, the sales force

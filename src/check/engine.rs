@@ -155,6 +155,7 @@ pub fn run_with(archive_dir: &Path, opts: &ValidateOptions, sink: Sink) -> Resul
             .clone()
             .filter(|_| opts.file.is_none())
             .map(Arc::new),
+        complaints: Arc::new(settings.complaints.clone()),
     };
     let mut report = Report {
         findings: Vec::new(),
@@ -197,7 +198,11 @@ pub fn run_with(archive_dir: &Path, opts: &ValidateOptions, sink: Sink) -> Resul
                 &mut report,
                 &mut *sink,
             )?);
-            for t in [TableKind::Transactions, TableKind::Followups] {
+            for t in [
+                TableKind::Transactions,
+                TableKind::Followups,
+                TableKind::Complaints,
+            ] {
                 if let Some((path, _)) = archive.table_file(t)? {
                     if std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) == 0 {
                         continue;
@@ -266,6 +271,8 @@ pub(crate) struct Ctx {
     pub(crate) canonical: Option<bool>,
     /// `ValidateOptions::only`
     pub(crate) only: Option<Arc<HashSet<String>>>,
+    /// response limits and open days (`response_late`, `open_complaint`)
+    pub(crate) complaints: Arc<crate::analytics::complaints::ComplaintSettings>,
 }
 
 /// `not_canonical` findings listed per file (all of them are counted).
@@ -559,7 +566,7 @@ impl KeyPass {
     pub(crate) fn kinds(&self) -> &'static [usize] {
         match self.table {
             TableKind::Customers => &[0, 1, 2, 3],
-            TableKind::Transactions => &[0],
+            TableKind::Transactions | TableKind::Complaints => &[0],
             TableKind::Followups => &[],
         }
     }

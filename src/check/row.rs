@@ -76,6 +76,113 @@ impl RowCheck<'_> {
 /// row check and of a part's counts).
 pub(crate) const MAX_COLS: usize = 32;
 
+/// The rules of one complaint: `response_late`, `open_complaint`,
+/// `resolved_before_date`, and `date_order` for a response before the
+/// complaint or a complaint after the as-of date (the definitions are in
+/// `analytics::complaints`).
+fn check_complaint<'v>(
+    ctx: &Ctx,
+    rc: &mut RowCheck,
+    named: &Named,
+    val: &dyn Fn(Option<usize>) -> &'v str,
+    at: &dyn Fn(Option<usize>) -> &'v str,
+) {
+    use crate::analytics::complaints::Complaint;
+    use crate::values::dates::{iso, parse_moment};
+    let Some(date) = parse_moment(val(named.date)) else {
+        return;
+    };
+    let c = Complaint {
+        id: String::new(),
+        customer_id: String::new(),
+        date,
+        severity: crate::archive::schema::ComplaintSeverity::parse(val(named.severity)),
+        category: String::new(),
+        owner: String::new(),
+        responded: parse_moment(val(named.responded)),
+        resolved: parse_moment(val(named.resolved)),
+        satisfaction: None,
+    };
+    let s = &ctx.complaints;
+    if date.date > ctx.as_of {
+        rc.add(
+            ctx,
+            "date",
+            Rule::FutureDate,
+            at(named.date),
+            format!("after the as-of date {}", iso(ctx.as_of)),
+        );
+        return;
+    }
+    // a moment before the complaint: compared to the minute when both have a
+    // time of day, else by day
+    let before = |m: crate::values::dates::Moment| date.minutes_to(m) < 0;
+    if let Some(r) = c.resolved
+        && before(r)
+    {
+        rc.add(
+            ctx,
+            "resolved",
+            Rule::ResolvedBeforeDate,
+            at(named.resolved),
+            format!("resolved before the complaint came in ({})", date.text()),
+        );
+    }
+    if let Some(r) = c.responded
+        && before(r)
+    {
+        rc.add(
+            ctx,
+            "responded",
+            Rule::DateOrder,
+            at(named.responded),
+            format!("responded before the complaint came in ({})", date.text()),
+        );
+    }
+    let limit_h = s.limit_minutes(c.severity) / 60;
+    let severity = c.severity.map_or("minor", |k| k.name());
+    if let Some(late) = c.late_by(s, ctx.as_of) {
+        let (field, value, what) = match c.response(ctx.as_of) {
+            Some(_) if c.responded.is_some() => ("responded", at(named.responded), "responded"),
+            Some(_) => ("resolved", at(named.resolved), "resolved"),
+            None => ("responded", "", "not responded:"),
+        };
+        let after = if what.ends_with(':') { "past" } else { "after" };
+        rc.add(
+            ctx,
+            field,
+            Rule::ResponseLate,
+            value,
+            format!(
+                "{what} {} {after} the {limit_h} h limit for a {severity} complaint",
+                hours_minutes(late)
+            ),
+        );
+    }
+    let open_days = (ctx.as_of - date.date).num_days();
+    if c.is_open(ctx.as_of) && open_days > s.open_days {
+        rc.add(
+            ctx,
+            "resolved",
+            Rule::OpenComplaint,
+            "",
+            format!(
+                "not resolved {open_days} days after it came in (limit {} days)",
+                s.open_days
+            ),
+        );
+    }
+}
+
+/// `1 h 05 m`, `26 h`: minutes as people read a delay.
+fn hours_minutes(m: i64) -> String {
+    match (m / 60, m % 60) {
+        (0, m) => format!("{m} m"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m:02} m"),
+    }
+}
+
 /// What a worker makes of a chunk of rows: their findings, and what the
 /// in-order pass needs of each row (keys for `unique` and `duplicate`).
 pub(crate) struct Part {
@@ -193,6 +300,9 @@ pub(crate) struct Named {
     pub(crate) paid: Option<usize>,
     pub(crate) unit_price: Option<usize>,
     pub(crate) quantity: Option<usize>,
+    pub(crate) severity: Option<usize>,
+    pub(crate) responded: Option<usize>,
+    pub(crate) resolved: Option<usize>,
 }
 
 impl Named {
@@ -215,13 +325,17 @@ impl Named {
             paid: pos("paid"),
             unit_price: pos("unit_price"),
             quantity: pos("quantity"),
+            severity: pos("severity"),
+            responded: pos("responded"),
+            resolved: pos("resolved"),
         }
     }
 }
 
 pub(crate) fn format_rule(kind: ValueKind) -> Option<Rule> {
     Some(match kind {
-        ValueKind::Date => Rule::Date,
+        ValueKind::Date | ValueKind::Moment => Rule::Date,
+        ValueKind::Score => Rule::Satisfaction,
         ValueKind::Mobile => Rule::Mobile,
         ValueKind::Phone => Rule::Phone,
         ValueKind::Email => Rule::Email,
@@ -418,6 +532,11 @@ pub(crate) fn check_row(
             ("amount", named.amount),
         ],
         TableKind::Followups => &[("customer_id", named.customer_id), ("date", named.date)],
+        TableKind::Complaints => &[
+            ("id", named.id),
+            ("customer_id", named.customer_id),
+            ("date", named.date),
+        ],
     };
     for (f, p) in required {
         if *f == "id" && table == TableKind::Customers && !ctx.ids_required {
@@ -611,7 +730,7 @@ pub(crate) fn check_row(
                 key_values[2] = at(named.mobile);
             }
         }
-        TableKind::Transactions | TableKind::Followups => {
+        TableKind::Transactions | TableKind::Followups | TableKind::Complaints => {
             let cust = at(named.customer_id);
             if let Some(ids) = customers
                 && !cust.is_empty()
@@ -624,6 +743,9 @@ pub(crate) fn check_row(
                     cust,
                     "no customer with this archive number",
                 );
+            }
+            if table == TableKind::Complaints {
+                check_complaint(ctx, &mut rc, named, &val, &at);
             }
             if table == TableKind::Transactions {
                 let d = date(named.date);

@@ -49,11 +49,15 @@ pub enum Rule {
     AmountMismatch,
     PaidExceedsAmount,
     DueBeforeDate,
+    ResponseLate,
+    OpenComplaint,
+    ResolvedBeforeDate,
+    Satisfaction,
     NotCanonical,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 21] = [
+    pub const ALL: [Rule; 25] = [
         Rule::Required,
         Rule::Unique,
         Rule::Duplicate,
@@ -74,6 +78,10 @@ impl Rule {
         Rule::AmountMismatch,
         Rule::PaidExceedsAmount,
         Rule::DueBeforeDate,
+        Rule::ResponseLate,
+        Rule::OpenComplaint,
+        Rule::ResolvedBeforeDate,
+        Rule::Satisfaction,
         Rule::NotCanonical,
     ];
 
@@ -99,6 +107,10 @@ impl Rule {
             Rule::AmountMismatch => "amount_mismatch",
             Rule::PaidExceedsAmount => "paid_exceeds_amount",
             Rule::DueBeforeDate => "due_before_date",
+            Rule::ResponseLate => "response_late",
+            Rule::OpenComplaint => "open_complaint",
+            Rule::ResolvedBeforeDate => "resolved_before_date",
+            Rule::Satisfaction => "satisfaction",
             Rule::NotCanonical => "not_canonical",
         }
     }
@@ -110,9 +122,12 @@ impl Rule {
     /// The built-in severity (a setting can change it).
     pub fn default_severity(self) -> Severity {
         match self {
-            Rule::Duplicate | Rule::Stale | Rule::BirthdayMismatch | Rule::NotCanonical => {
-                Severity::Warning
-            }
+            Rule::Duplicate
+            | Rule::Stale
+            | Rule::BirthdayMismatch
+            | Rule::NotCanonical
+            | Rule::ResponseLate
+            | Rule::OpenComplaint => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -14,13 +14,17 @@
 //! | `owner` | `owner` | 负责人 |
 //! | `month` | `month` (in time order; compared with the same month one period earlier) | 月度趋势 |
 //! | `credit` | `owner` (also `customer_id`, `tier`, `region`, `city`, `kind`) | 应收账款账龄 |
+//! | `team` | one row per owner | 销售队伍效率 |
+//! | `complaints` | `severity` (also `category`, `owner`, `tier`, `segment`, `region`, `customer_id`, `month`) | 投诉分析 |
+//! | `satisfaction` | `owner` (also `tier`, `segment`, `region`, `customer_id`, `month`) | 满意度 |
 //!
 //! Composition rows: the group column(s), `customers, orders, quantity,
 //! amount, share, cumulative_share, prev_amount, change`, sorted by amount
 //! descending (see `crate::analytics::composition` for the definitions). Credit rows:
 //! `customers, outstanding, not_due, days_1_30, days_31_90, days_91_180,
 //! days_over_180, overdue, credits, credit_limit, over_limit, share` (see
-//! `crate::analytics::receivables`). `--top N` keeps N rows and folds the rest into one
+//! `crate::analytics::receivables`). Complaints and satisfaction rows: see
+//! `crate::analytics::complaint_views`. `--top N` keeps N rows and folds the rest into one
 //! `(other)` row; people-facing formats end with a `(total)` row.
 
 use crate::analytics::composition::{self, Composition, Key};
@@ -51,6 +55,10 @@ pub enum View {
     Credit,
     /// 销售队伍效率: per owner, customers, follow-ups, to-dos, stale records, sales, receivables
     Team,
+    /// 投诉分析: counts, open, late, response and resolution times, per 100 customers (--by severity)
+    Complaints,
+    /// 满意度: scores of complaints and follow-ups (--by owner|tier|month)
+    Satisfaction,
 }
 
 impl View {
@@ -60,8 +68,9 @@ impl View {
             View::Region => vec![Key::Region],
             View::Product => vec![Key::Category],
             View::Kind => vec![Key::Kind],
-            View::Owner | View::Credit | View::Team => vec![Key::Owner],
+            View::Owner | View::Credit | View::Team | View::Satisfaction => vec![Key::Owner],
             View::Month => vec![Key::Month],
+            View::Complaints => vec![Key::Column("severity".into())],
         }
     }
 
@@ -75,6 +84,8 @@ impl View {
             View::Month => lang.pick("月度趋势", "Sales by month"),
             View::Credit => lang.pick("应收账款账龄", "Receivables ageing"),
             View::Team => lang.pick("销售队伍效率", "Sales force"),
+            View::Complaints => lang.pick("投诉分析", "Complaints"),
+            View::Satisfaction => lang.pick("满意度", "Satisfaction"),
         }
     }
 }
@@ -93,6 +104,8 @@ pub enum Table {
     Composition(Composition),
     Credit(Ageing),
     Team(crate::analytics::team::Team),
+    Complaints(crate::analytics::complaint_views::ComplaintTable),
+    Satisfaction(crate::analytics::complaint_views::SatisfactionTable),
 }
 
 pub struct Analysis {
@@ -114,6 +127,9 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
     let keys = opts.by.clone().unwrap_or_else(|| opts.view.default_keys());
     if keys.is_empty() {
         return Err(anyhow!("--by needs at least one column"));
+    }
+    if matches!(opts.view, View::Complaints | View::Satisfaction) {
+        return complaints(&archive, opts, &keys, as_of, period);
     }
     // the customers of `--owner`/`--where`, read once the flags are checked
     let customers = if opts.filter.is_empty() {
@@ -211,6 +227,54 @@ fn team(
         as_of,
         period,
         table: Table::Team(t),
+    })
+}
+
+/// `analyze complaints|satisfaction`: every customer graded for the period
+/// (tier, owner, net sales), the complaints and scores dated in it.
+fn complaints(
+    archive: &Archive,
+    opts: &AnalyzeOptions,
+    keys: &[Key],
+    as_of: NaiveDate,
+    period: Period,
+) -> Result<Analysis> {
+    use crate::analytics::complaint_views as views;
+    if opts.top.is_some() {
+        return Err(anyhow!(
+            "analyze complaints and satisfaction have one row per group: no --top"
+        ));
+    }
+    let group = views::Group::of(keys, opts.view == View::Satisfaction)?;
+    let rules = grading::rules(archive, &grading::Overrides::default())?;
+    let graded = grading::grade_archive(archive, &rules, as_of, &period)?;
+    let only = if opts.filter.is_empty() {
+        None
+    } else {
+        let c = crate::analytics::ledger::customers(archive, &opts.filter, &[])?;
+        let f = opts.filter.filter(&c.columns)?;
+        let grades = grading::grade_of(&graded);
+        Some(f.kept_ids(&c, &|id| grades.get(id).copied()))
+    };
+    let inp = views::Inputs {
+        graded: &graded,
+        only: only.as_ref(),
+        period: &period,
+        as_of,
+        settings: &archive.settings.complaints,
+    };
+    let all = views::load(archive)?;
+    let table = if opts.view == View::Complaints {
+        Table::Complaints(views::complaints(&inp, &all, group))
+    } else {
+        let scores = views::followup_scores(archive)?;
+        Table::Satisfaction(views::satisfaction(&inp, &all, &scores, group))
+    };
+    Ok(Analysis {
+        view: opts.view,
+        as_of,
+        period,
+        table,
     })
 }
 
@@ -332,6 +396,55 @@ pub fn print(w: &mut dyn Write, out: Out, a: &Analysis) -> Result<()> {
                 rows.push(c);
             }
             write_rows(w, out, &crate::analytics::team::labels(), &rows)?;
+        }
+        Table::Complaints(t) => {
+            use crate::analytics::complaint_views::ComplaintRow;
+            let row = |r: &ComplaintRow| {
+                let severity = crate::archive::schema::ComplaintSeverity::parse(&r.group)
+                    .filter(|_| human && out.lang == Lang::Zh);
+                let mut v = vec![match severity {
+                    Some(s) => Cell::Text(s.zh().to_string()),
+                    None => group_cell(t.group.name(), &r.group, human, out.lang),
+                }];
+                v.extend(r.cells());
+                v
+            };
+            let mut rows: Vec<Vec<Cell>> = t.rows.iter().map(row).collect();
+            if human && !t.rows.is_empty() {
+                rows.push(row(&t.total));
+            }
+            write_rows(w, out, &ComplaintRow::labels(t.group), &rows)?;
+            if human && t.rows.is_empty() {
+                writeln!(
+                    w,
+                    "{}",
+                    out.lang
+                        .pick("本期没有投诉。", "No complaints in the period.")
+                )?;
+            }
+        }
+        Table::Satisfaction(t) => {
+            use crate::analytics::complaint_views::SatisfactionRow;
+            let row = |r: &SatisfactionRow| {
+                let mut v = vec![group_cell(t.group.name(), &r.group, human, out.lang)];
+                v.extend(r.cells());
+                v
+            };
+            let mut rows: Vec<Vec<Cell>> = t.rows.iter().map(row).collect();
+            if human && !t.rows.is_empty() {
+                rows.push(row(&t.total));
+            }
+            write_rows(w, out, &SatisfactionRow::labels(t.group), &rows)?;
+            if human && t.rows.is_empty() {
+                writeln!(
+                    w,
+                    "{}",
+                    out.lang.pick(
+                        "本期没有满意度评价。",
+                        "No satisfaction scores in the period."
+                    )
+                )?;
+            }
         }
         Table::Credit(g) => {
             let mut labels = key_labels(&g.keys);

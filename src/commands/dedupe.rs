@@ -379,7 +379,11 @@ pub fn apply(archive: &Archive, path: &str, a: &Args) -> Result<Applied> {
         archive.settings.archive.bom,
     )?];
     let source = format!("dedupe --apply {path}");
-    for kind in [TableKind::Transactions, TableKind::Followups] {
+    for kind in [
+        TableKind::Transactions,
+        TableKind::Followups,
+        TableKind::Complaints,
+    ] {
         if archive.table_file(kind)?.is_none() {
             continue;
         }

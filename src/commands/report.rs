@@ -162,6 +162,17 @@ pub fn build(archive_dir: &std::path::Path, o: &ReportOptions) -> Result<Documen
         &settings.followup_days,
     )?;
     sections.push(followups_due(&due, top));
+    let only = (!filter.is_empty()).then_some(&ids);
+    if let Some(s) = crate::analytics::sections::complaints(
+        &archive,
+        &graded,
+        only,
+        &period,
+        &grade_period,
+        as_of,
+    )? {
+        sections.push(s);
+    }
     sections.push(birthdays(
         &customers_mine,
         as_of,

@@ -9,10 +9,11 @@
 //! never disagree), net sales of the period and the previous one, orders and
 //! the last sale, outstanding, overdue and its ageing against the credit
 //! limit, the last N transactions, follow-ups and when the next is due, and
-//! the last N revisions from `changes.csv`.
+//! its complaints with their state (open, late, resolved), and the last N
+//! revisions from `changes.csv`.
 //!
 //! JSON keys: `customer`, `grade`, `sales`, `credit`, `transactions`,
-//! `followups`, `changes`; money as yuan strings with two decimals.
+//! `followups`, `complaints`, `changes`; money as yuan strings with two decimals.
 
 use crate::analytics::grading::{Graded, Overrides, rules};
 use crate::analytics::ledger;
@@ -20,7 +21,7 @@ use crate::analytics::receivables::{BUCKETS, CreditRow};
 use crate::archive::changes::{Change, read_log_of};
 use crate::archive::schema::TableKind;
 use crate::archive::{Archive, Table};
-use crate::render::output::{Cell, Format, Label, Out, write_rows};
+use crate::render::output::{Cell, Format, Label, Lang, Out, write_rows};
 use crate::render::records::{change_cells, change_labels, customer_labels, customer_row, shown};
 use crate::values::dates::{iso, parse_iso};
 use crate::values::money::{format_quantity, format_yuan};
@@ -62,6 +63,9 @@ pub struct File {
     /// date, channel, owner, note, next_date; newest first
     pub followups: Vec<[String; 5]>,
     pub next_followup: Option<NaiveDate>,
+    /// id, date, severity, category, owner, responded, resolved,
+    /// satisfaction, state (`open`, `late`, `open;late` or `resolved`); newest first
+    pub complaints: Vec<[String; 9]>,
     pub changes: Vec<Change>,
 }
 
@@ -156,6 +160,7 @@ pub fn run(
             crate::analytics::schedule::interval_due(last_contact, interval)
         });
     followups.truncate(last);
+    let complaints = customer_complaints(archive, &id, as_of, last)?;
 
     let transactions_table = TableKind::Transactions.name();
     let mut changes: Vec<Change> = read_log_of(&archive.dir, &id, |r| r[2] != *transactions_table)?;
@@ -172,8 +177,55 @@ pub fn run(
         transactions,
         followups,
         next_followup,
+        complaints,
         changes,
     })))
+}
+
+/// The customer's complaints, newest first, with their state at the as-of
+/// date (`analytics::complaints`).
+fn customer_complaints(
+    archive: &Archive,
+    id: &str,
+    as_of: NaiveDate,
+    last: usize,
+) -> Result<Vec<[String; 9]>> {
+    if archive.table_file(TableKind::Complaints)?.is_none() {
+        return Ok(Vec::new());
+    }
+    let s = &archive.settings.complaints;
+    let mut all: Vec<_> = crate::analytics::complaint_views::load(archive)?
+        .into_iter()
+        .filter(|c| c.customer_id == id)
+        .collect();
+    all.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.id.cmp(&a.id)));
+    all.truncate(last);
+    let text = |m: Option<crate::values::dates::Moment>| m.map(|m| m.text()).unwrap_or_default();
+    Ok(all
+        .into_iter()
+        .map(|c| {
+            let mut state: Vec<&str> = Vec::new();
+            if c.is_open(as_of) {
+                state.push("open");
+            } else {
+                state.push("resolved");
+            }
+            if c.late_by(s, as_of).is_some() {
+                state.push("late");
+            }
+            [
+                c.id.clone(),
+                c.date.text(),
+                c.severity.map(|k| k.name()).unwrap_or_default().to_string(),
+                c.category.clone(),
+                c.owner.clone(),
+                text(c.responded),
+                text(c.resolved),
+                c.satisfaction.map(|x| x.to_string()).unwrap_or_default(),
+                state.join(";"),
+            ]
+        })
+        .collect())
 }
 
 /// The customer's follow-ups (date, channel, owner, note, next_date), read
@@ -334,6 +386,10 @@ pub fn to_json(f: &File, no_mask: bool) -> Value {
                 "date": r[0], "channel": r[1], "owner": r[2], "note": r[3], "next_date": r[4],
             })).collect::<Vec<_>>(),
         },
+        "complaints": f.complaints.iter().map(|r| json!({
+            "id": r[0], "date": r[1], "severity": r[2], "category": r[3], "owner": r[4],
+            "responded": r[5], "resolved": r[6], "satisfaction": r[7], "state": r[8],
+        })).collect::<Vec<_>>(),
         "changes": f.changes.iter().map(change_json).collect::<Vec<_>>(),
     })
 }
@@ -458,6 +514,37 @@ pub fn print(w: &mut dyn Write, out: Out, f: &File, no_mask: bool) -> Result<()>
         .map(|r| r.iter().map(|v| Cell::Text(v.clone())).collect())
         .collect();
     write_rows(w, out, &fl, &rows)?;
+    heading(w, "投诉记录", "Complaints")?;
+    let kl = [
+        Label::new("id", "投诉编号", "id"),
+        Label::new("date", "投诉时间", "date"),
+        Label::new("severity", "等级", "severity"),
+        Label::new("category", "类别", "category"),
+        Label::new("owner", "处理人", "owner"),
+        Label::new("responded", "响应时间", "responded"),
+        Label::new("resolved", "结案日期", "resolved"),
+        Label::new("satisfaction", "满意度", "satisfaction"),
+        Label::new("state", "状态", "state"),
+    ];
+    let rows: Vec<Vec<Cell>> = f
+        .complaints
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            if lang == Lang::Zh {
+                if let Some(k) = crate::archive::schema::ComplaintSeverity::parse(&r[2]) {
+                    r[2] = k.zh().to_string();
+                }
+                r[8] = r[8]
+                    .replace("resolved", "已结案")
+                    .replace("open", "未结案")
+                    .replace("late", "响应超时")
+                    .replace(';', "、");
+            }
+            r.into_iter().map(Cell::Text).collect()
+        })
+        .collect();
+    write_rows(w, out, &kl, &rows)?;
     heading(w, "修订记录", "Revisions")?;
     let rows: Vec<Vec<Cell>> = f.changes.iter().map(|c| change_cells(c, no_mask)).collect();
     write_rows(w, out, &change_labels(), &rows)?;

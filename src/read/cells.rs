@@ -20,7 +20,11 @@ use std::borrow::Cow;
 /// `validate` reports it.
 pub fn is_strict(column: &Column) -> bool {
     match column.kind {
-        ValueKind::Money | ValueKind::Quantity | ValueKind::Date => true,
+        ValueKind::Money
+        | ValueKind::Quantity
+        | ValueKind::Date
+        | ValueKind::Moment
+        | ValueKind::Score => true,
         ValueKind::Enum(set) => set != crate::archive::schema::CUSTOMER_KINDS,
         _ => false,
     }
@@ -56,6 +60,10 @@ pub fn repair(kind: ValueKind) -> String {
         ValueKind::Date => {
             "write a date, e.g. 2026-08-15 (2026/8/15, 2026年8月15日 and 20260815 are read)".into()
         }
+        ValueKind::Moment => "write a date, or a date and time, e.g. 2026-08-15 14:30 \
+             (2026/8/15 下午2:30 and 2026年8月15日14时30分 are read)"
+            .into(),
+        ValueKind::Score => "write a score from 1 to 5 (非常满意 … 非常不满意 are read)".into(),
         ValueKind::Enum(set) => {
             let words: Vec<String> = set
                 .iter()

@@ -1,7 +1,9 @@
 //! Dates as people write them: 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日,
-//! 20240305, an optional time after the date, and Excel serial numbers (XLSX only).
+//! 20240305, an optional time after the date, and Excel serial numbers (XLSX only);
+//! and the moments of a complaint ([`Moment`]): a date with an optional time of
+//! day, `2024-03-05 14:30`, `2024/3/5 下午2:30`, `2024年3月5日14时30分`.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime, Timelike};
 
 /// Parse exactly `YYYY-MM-DD` (the archive's own form) without allocating.
 pub fn parse_iso(s: &str) -> Option<NaiveDate> {
@@ -90,6 +92,148 @@ pub fn iso(d: NaiveDate) -> String {
     }
 }
 
+/// A date with an optional time of day: when a complaint came in, when
+/// someone was on it. Its canonical text is `YYYY-MM-DD`, or
+/// `YYYY-MM-DD HH:MM` with a time (`:SS` only when the seconds are not 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Moment {
+    pub date: NaiveDate,
+    pub time: Option<NaiveTime>,
+}
+
+impl Moment {
+    /// The canonical text.
+    pub fn text(self) -> String {
+        match self.time {
+            None => iso(self.date),
+            Some(t) if t.second() == 0 => {
+                format!("{} {:02}:{:02}", iso(self.date), t.hour(), t.minute())
+            }
+            Some(t) => format!(
+                "{} {:02}:{:02}:{:02}",
+                iso(self.date),
+                t.hour(),
+                t.minute(),
+                t.second()
+            ),
+        }
+    }
+
+    /// Minutes from `self` to `later`. When either has no time of day the
+    /// two are compared in whole days (a day is 1,440 minutes): a complaint
+    /// of 5 March answered on 6 March took 24 hours.
+    pub fn minutes_to(self, later: Moment) -> i64 {
+        match (self.time, later.time) {
+            (Some(a), Some(b)) => (later.date.and_time(b) - self.date.and_time(a)).num_minutes(),
+            _ => (later.date - self.date).num_days() * 1_440,
+        }
+    }
+}
+
+/// Parse a date with an optional time of day: any date form of
+/// [`parse_date`], then (after a space, `T`, or nothing after 日) a time
+/// `14:30`, `14:30:05`, `14时30分`, `14点30分`, `14点`, with an optional
+/// 上午/下午/晚上 in front or AM/PM behind; `.000` fractions are dropped.
+pub fn parse_moment(input: &str) -> Option<Moment> {
+    if let Some(date) = parse_iso(input) {
+        return Some(Moment { date, time: None });
+    }
+    let s = crate::values::text::to_halfwidth(input.trim());
+    let s = s.trim();
+    // where the date ends: at a space or T, or right after 日
+    let (date_part, rest) = match s.find([' ', 'T']) {
+        Some(i) => (&s[..i], s[i + 1..].trim()),
+        None => match s.find('日') {
+            Some(i) => (&s[..i + '日'.len_utf8()], s[i + '日'.len_utf8()..].trim()),
+            None => (s, ""),
+        },
+    };
+    let date = parse_date(date_part)?;
+    if rest.is_empty() {
+        return Some(Moment { date, time: None });
+    }
+    let time = parse_time(rest)?;
+    Some(Moment {
+        date,
+        time: Some(time),
+    })
+}
+
+/// A time of day as people write it (see [`parse_moment`]).
+fn parse_time(s: &str) -> Option<NaiveTime> {
+    let mut s = s.trim();
+    let mut pm: Option<bool> = None;
+    for (word, after_noon) in [
+        ("上午", false),
+        ("早上", false),
+        ("凌晨", false),
+        ("中午", true),
+        ("下午", true),
+        ("晚上", true),
+    ] {
+        if let Some(r) = s.strip_prefix(word) {
+            s = r.trim();
+            pm = Some(after_noon);
+        }
+    }
+    let upper = s.to_ascii_uppercase();
+    for (word, after_noon) in [("AM", false), ("PM", true)] {
+        if let Some(r) = upper.strip_suffix(word) {
+            s = s[..r.len()].trim();
+            pm = Some(after_noon);
+        }
+    }
+    let s = s.strip_suffix('秒').unwrap_or(s);
+    let s = s.strip_suffix('分').unwrap_or(s);
+    let parts: Vec<&str> = s.split([':', '时', '点', '分']).collect();
+    if parts.is_empty() || parts.len() > 3 {
+        return None;
+    }
+    let num = |p: &str, max_len: usize| -> Option<u32> {
+        (!p.is_empty() && p.len() <= max_len && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse().ok())
+            .flatten()
+    };
+    let mut h = num(parts[0], 2)?;
+    let m = match parts.get(1) {
+        Some(p) if !p.is_empty() => num(p, 2)?,
+        Some(_) if parts.len() == 2 => 0,
+        Some(_) => return None,
+        None => 0,
+    };
+    let sec = match parts.get(2) {
+        // 14:30:05.000: the fraction goes
+        Some(p) => num(p.split('.').next().unwrap_or(""), 2)?,
+        None => 0,
+    };
+    match pm {
+        Some(true) if (1..12).contains(&h) => h += 12,
+        Some(false) if h == 12 => h = 0,
+        Some(_) if h > 12 => return None,
+        _ => {}
+    }
+    NaiveTime::from_hms_opt(h, m, sec)
+}
+
+/// An Excel serial day number with a fraction of a day (XLSX only) as a moment.
+pub fn moment_from_excel_serial(serial: f64) -> Option<Moment> {
+    let date = from_excel_serial(serial)?;
+    let minutes = ((serial - serial.floor()) * 1_440.0).round() as u32;
+    if minutes == 0 {
+        return Some(Moment { date, time: None });
+    }
+    if minutes >= 1_440 {
+        return Some(Moment {
+            date: date.succ_opt()?,
+            time: None,
+        });
+    }
+    Some(Moment {
+        date,
+        time: NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0),
+    })
+}
+
 /// Today, or the date given by `DANGAN_TODAY` (for reproducible runs).
 pub fn today() -> NaiveDate {
     std::env::var("DANGAN_TODAY")
@@ -175,6 +319,59 @@ mod tests {
         ] {
             assert_eq!(parse_date(s), None, "{s}");
         }
+    }
+
+    #[test]
+    fn moments_as_people_write_them() {
+        for (s, want) in [
+            ("2024-03-05", "2024-03-05"),
+            ("2024-03-05 14:30", "2024-03-05 14:30"),
+            ("2024-03-05 14:30:00", "2024-03-05 14:30"),
+            ("2024-03-05T14:30:05", "2024-03-05 14:30:05"),
+            ("2024-03-05 14:30:00.000", "2024-03-05 14:30"),
+            ("2024/3/5 9:05", "2024-03-05 09:05"),
+            ("2024/3/5 下午2:30", "2024-03-05 14:30"),
+            ("2024/3/5 2:30 PM", "2024-03-05 14:30"),
+            ("2024/3/5 12:10 AM", "2024-03-05 00:10"),
+            ("2024年3月5日14时30分", "2024-03-05 14:30"),
+            ("2024年3月5日 14点", "2024-03-05 14:00"),
+            ("2024年3月5日 上午9点30分", "2024-03-05 09:30"),
+            ("２０２４－０３－０５　１４：３０", "2024-03-05 14:30"),
+            ("20240305 08:00", "2024-03-05 08:00"),
+        ] {
+            assert_eq!(
+                parse_moment(s).map(Moment::text).as_deref(),
+                Some(want),
+                "{s}"
+            );
+        }
+        for s in [
+            "2024-03-05 25:00",
+            "2024-03-05 下午14:00",
+            "2024-03-05 abc",
+            "14:30",
+            "",
+        ] {
+            assert_eq!(parse_moment(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn minutes_between_moments() {
+        let m = |s: &str| parse_moment(s).unwrap();
+        assert_eq!(
+            m("2026-03-05 10:00").minutes_to(m("2026-03-06 09:59")),
+            1_439
+        );
+        assert_eq!(
+            m("2026-03-05 10:00").minutes_to(m("2026-03-06 10:01")),
+            1_441
+        );
+        // a date alone: whole days
+        assert_eq!(m("2026-03-05 22:00").minutes_to(m("2026-03-06")), 1_440);
+        assert_eq!(m("2026-03-05").minutes_to(m("2026-03-05 23:00")), 0);
+        let x = moment_from_excel_serial(45356.75).unwrap();
+        assert_eq!(x.text(), "2024-03-05 18:00");
     }
 
     #[test]

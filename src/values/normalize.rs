@@ -146,6 +146,22 @@ fn normalise_value(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
             }
             Outcome::bad(raw, "not a date")
         }
+        ValueKind::Moment => {
+            if let Some(m) = crate::values::dates::parse_moment(trimmed) {
+                return Outcome::ok(raw, m.text());
+            }
+            if from_xlsx
+                && let Ok(serial) = trimmed.parse::<f64>()
+                && let Some(m) = crate::values::dates::moment_from_excel_serial(serial)
+            {
+                return Outcome::ok(raw, m.text());
+            }
+            Outcome::bad(raw, "not a date and time")
+        }
+        ValueKind::Score => match score(trimmed) {
+            Some(n) => Outcome::ok(raw, n.to_string()),
+            None => Outcome::bad(raw, "not a satisfaction score from 1 to 5"),
+        },
         ValueKind::Mobile => mobile(raw, trimmed),
         ValueKind::Phone => phone(raw, trimmed),
         ValueKind::Email => {
@@ -231,6 +247,45 @@ fn normalise_value(kind: ValueKind, raw: &str, from_xlsx: bool) -> Outcome {
             let names: Vec<&str> = set.iter().map(|(c, _)| *c).collect();
             Outcome::bad(raw, format!("not one of {}", names.join(", ")))
         }
+    }
+}
+
+/// The words of a satisfaction survey (满意度调查) and the scores they are.
+pub const SCORE_WORDS: &[(&str, u8)] = &[
+    ("非常满意", 5),
+    ("很满意", 5),
+    ("十分满意", 5),
+    ("比较满意", 4),
+    ("满意", 4),
+    ("基本满意", 3),
+    ("一般", 3),
+    ("不太满意", 2),
+    ("不满意", 2),
+    ("很不满意", 1),
+    ("非常不满意", 1),
+    ("极不满意", 1),
+];
+
+/// A satisfaction score 1–5: `4`, `４`, `4分`, `4星`, `★★★★`, or a word of
+/// [`SCORE_WORDS`]; `None` for anything else (0, 7, 4.5).
+pub fn score(v: &str) -> Option<u8> {
+    let v = to_halfwidth(v);
+    let v = v.trim();
+    if let Some((_, n)) = SCORE_WORDS.iter().find(|(w, _)| *w == v) {
+        return Some(*n);
+    }
+    if !v.is_empty() && v.chars().all(|c| c == '★') {
+        let n = v.chars().count();
+        return (n <= 5).then_some(n as u8);
+    }
+    let digits = v
+        .strip_suffix('分')
+        .or_else(|| v.strip_suffix('星'))
+        .unwrap_or(v)
+        .trim();
+    match digits.as_bytes() {
+        [d @ b'1'..=b'5'] => Some(d - b'0'),
+        _ => None,
     }
 }
 
@@ -330,6 +385,8 @@ fn already_clean(kind: ValueKind, v: &str) -> bool {
             all_digits(digits)
         }
         ValueKind::Date => crate::values::dates::parse_iso(v).is_some(),
+        ValueKind::Moment => crate::values::dates::parse_moment(v).is_some_and(|m| m.text() == v),
+        ValueKind::Score => matches!(b, [b'1'..=b'5']),
         ValueKind::Mobile => b.len() == 11 && b[0] == b'1' && all_digits(b),
         ValueKind::IdNumber => {
             b.len() == 18

@@ -11,10 +11,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// What a reader sees: the tables and the revision log, which must agree.
-const TABLES: [&str; 4] = [
+const TABLES: [&str; 5] = [
     "customers.csv",
     "transactions.csv",
     "followups.csv",
+    "complaints.csv",
     "changes.csv",
 ];
 
@@ -648,6 +649,42 @@ fn fmt_killed_at_every_step_of_its_commit_leaves_old_or_new() {
         assert_eq!(new[t].as_ref(), demo.ok().as_ref(), "{t}");
     }
     crash_at_every_point(tmp.path(), &clean, fmt, tables, &old, &new);
+}
+
+#[test]
+fn a_complaints_import_killed_at_every_step_leaves_old_or_new() {
+    // a new complaint and a response to an archived one: complaints.csv
+    // replaced and changes.csv made in one commit
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = tmp.path().join("clean");
+    copy_dir(Path::new(&testdata("complaints")), &clean);
+    let file = tmp.path().join("投诉.csv");
+    std::fs::write(
+        &file,
+        "投诉编号,客户编号,受理时间,投诉等级,处理人,响应时间\n\
+         K04,C002,2026-03-29 14:00,一般,王芳,2026/3/30 9:00\n\
+         K07,C001,2026/3/30 下午2:30,重大,李娜,\n",
+    )
+    .unwrap();
+    let old = tables(&clean);
+    let import = |dir: &Path| {
+        let mut c = raw_command(&["import", "--archive"]);
+        c.arg(dir).arg(&file);
+        c
+    };
+    let done = tmp.path().join("done");
+    copy_dir(&clean, &done);
+    let out = import(&done).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let new = tables(&done);
+    let log = String::from_utf8(new["changes.csv"].clone().unwrap()).unwrap();
+    assert_eq!(log.lines().count(), 4, "{log}");
+    assert!(
+        log.contains(",import,complaints,K04,responded,,2026-03-30 09:00,"),
+        "{log}"
+    );
+    assert!(log.contains(",import,complaints,K07,*,,created,"), "{log}");
+    crash_at_every_point(tmp.path(), &clean, import, tables, &old, &new);
 }
 
 #[test]

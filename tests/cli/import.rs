@@ -117,9 +117,9 @@ fn followups_are_linked_and_deduplicated() {
     assert_eq!(stdout_of(&out), summary(4, 2, 0, 1, 1, 1, 0));
     assert_eq!(
         read(a.join("followups.csv")),
-        "customer_id,date,channel,owner,note,next_date\n\
-         C000007,2024-05-10,上门,李娜,讨论三季度订单,2024-07-10\n\
-         C000009,2024-05-12,电话,王强,确认退货已处理,\n"
+        "customer_id,date,channel,owner,note,next_date,satisfaction\n\
+         C000007,2024-05-10,上门,李娜,讨论三季度订单,2024-07-10,\n\
+         C000009,2024-05-12,电话,王强,确认退货已处理,,\n"
     );
 }
 

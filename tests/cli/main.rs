@@ -13,6 +13,7 @@ mod analyze;
 mod bad_input;
 mod cache;
 mod classify;
+mod complaints;
 mod crash;
 mod day;
 mod dedupe;

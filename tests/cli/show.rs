@@ -26,6 +26,7 @@ fn show_json_is_the_whole_file_of_one_customer() {
             "credit",
             "transactions",
             "followups",
+            "complaints",
             "changes"
         ]
     );

@@ -1,4 +1,4 @@
-//! `dangan import FILE... [--table customers|transactions|followups]`
+//! `dangan import FILE... [--table customers|transactions|followups|complaints]`
 //!
 //! Brings messy exports into the archive: maps headers, normalises values,
 //! merges duplicate customers, assigns archive numbers, rejects bad rows with
@@ -6,7 +6,8 @@
 //! it writes the cleaned rows instead of touching the archive.
 //!
 //! Order of work: customer files first (so transactions and follow-ups of the
-//! same run can name new customers), then transactions, then follow-ups.
+//! same run can name new customers), then transactions, follow-ups and
+//! complaints (`complaints.rs`, merged by id in memory).
 //! Customers are merged in memory; transactions stream through a spill file,
 //! so memory grows only with the id sets.
 
@@ -23,9 +24,11 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod complaints;
 mod customers;
 mod rows;
 mod transactions;
+use complaints::*;
 use customers::*;
 use rows::*;
 use transactions::*;
@@ -395,6 +398,19 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     if !fu_inputs.is_empty()
         && let Some(s) =
             import_followups(&archive, fu_inputs, &resolver, opts, &mut ctx, &progress)?
+    {
+        staged.push(s);
+    }
+    let complaint_inputs = by_table(TableKind::Complaints, &mut inputs);
+    if !complaint_inputs.is_empty()
+        && let Some(s) = import_complaints(
+            &archive,
+            complaint_inputs,
+            &resolver,
+            opts,
+            &mut ctx,
+            &progress,
+        )?
     {
         staged.push(s);
     }

@@ -29,7 +29,7 @@ pub(super) fn open_input(
             })
             .ok_or_else(|| {
                 anyhow!(
-                    "{}: cannot tell which table the headers ({}) belong to; give --table customers|transactions|followups",
+                    "{}: cannot tell which table the headers ({}) belong to; give --table customers|transactions|followups|complaints",
                     src.name,
                     src.headers
                         .iter()

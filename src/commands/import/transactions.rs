@@ -505,9 +505,13 @@ pub(super) fn import_followups(
         while let Some(n) = stream.next() {
             let mut n = n?;
             stream.tick(ctx, progress, "followups", 0)?;
-            if let Some((_, why)) = n.problems.iter().find(|(c, _)| c == "date") {
-                n.reasons.push(format!("date: {why}"));
-            } else if n.values[c_date].is_empty() {
+            // the cells the commands compute from must read (`read::cells::is_strict`)
+            for (col, why) in &n.problems {
+                if ["date", "next_date", "satisfaction"].contains(&col.as_str()) {
+                    n.reasons.push(format!("{col}: {why}"));
+                }
+            }
+            if n.values[c_date].is_empty() {
                 n.reasons.push("no date".into());
             }
             resolver.fill(&mut n, c_cust, c_credit, c_idno);
