@@ -36,6 +36,9 @@ struct Args {
     end: NaiveDate,
     #[arg(long, default_value = "archive")]
     style: String,
+    /// complaints in the last year [default: one for every eight customers]
+    #[arg(long)]
+    complaints: Option<usize>,
 }
 
 /// splitmix64: small, fast, and the same everywhere.
@@ -128,6 +131,7 @@ struct Customer {
     kind: &'static str,
     weight: f64,
     status: &'static str,
+    owner: String,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -397,6 +401,7 @@ fn main() -> anyhow::Result<()> {
             kind,
             weight,
             status,
+            owner: rec[14].clone(),
         });
     }
     w.flush()?;
@@ -529,6 +534,8 @@ fn main() -> anyhow::Result<()> {
         let mut w = csv::Writer::from_path(a.out.join("followups.csv"))?;
         w.write_record(dangan::archive::schema::TableKind::Followups.column_names())?;
         let n = customers.len() * 2;
+        // scores come from a second stream, so the other columns keep their bytes
+        let mut scores = Rng(a.seed ^ 0x5a71_5fac);
         for _ in 0..n {
             let c = &customers[rng.below(customers.len() as u64) as usize];
             let date = date_between(&mut rng, a.end - chrono::Days::new(300), a.end);
@@ -556,21 +563,131 @@ fn main() -> anyhow::Result<()> {
                 owner,
                 note,
                 &next,
-                "",
+                &satisfaction(&mut scores),
             ])?;
         }
         w.flush()?;
+        drop(w);
+        write_complaints(&a, &customers)?;
         std::fs::write(
             a.out.join("dangan.yaml"),
             "# Settings of the demo archive; every key has a built-in default.\narchive:\n  id_prefix: C\n  id_width: 6\n",
         )?;
     }
     eprintln!(
-        "wrote {} customers and {} transactions to {}",
+        "wrote {} customers, {} transactions and their follow-ups and complaints to {}",
         a.customers,
         a.transactions,
         a.out.display()
     );
+    Ok(())
+}
+
+/// A 回访满意度 score on about half the follow-ups: mostly 4 and 5.
+fn satisfaction(rng: &mut Rng) -> String {
+    if rng.chance(0.5) {
+        return String::new();
+    }
+    let r = rng.unit();
+    let score = if r < 0.04 {
+        2
+    } else if r < 0.2 {
+        3
+    } else if r < 0.6 {
+        4
+    } else {
+        5
+    };
+    score.to_string()
+}
+
+/// complaints.csv: about one complaint a year for every eight customers,
+/// graded 重大/严重/一般, most answered in time and resolved, a few late and a
+/// few still open. It draws from its own stream, so the other files keep their
+/// bytes.
+fn write_complaints(a: &Args, customers: &[Customer]) -> anyhow::Result<()> {
+    const CATEGORIES: &[(&str, &[&str])] = &[
+        (
+            "质量",
+            &["产品有划痕", "批次质量不稳定", "包装破损漏液", "性能不达标"],
+        ),
+        ("交付", &["到货晚了三天", "少发两箱", "送错型号"]),
+        ("服务", &["客服电话打不通", "上门安装迟到", "售后态度差"]),
+        ("账务", &["发票开错抬头", "重复扣款", "对账单金额不符"]),
+        ("价格", &["报价前后不一致", "未享受协议折扣"]),
+    ];
+    const RESOLUTIONS: &[&str] = &["换货", "补发", "退款", "上门处理", "道歉并补偿", "重开发票"];
+    let mut rng = Rng(a.seed ^ 0xc0_91a1);
+    let buyers: Vec<&Customer> = customers.iter().filter(|c| c.weight > 0.0).collect();
+    let mut w = csv::Writer::from_path(a.out.join("complaints.csv"))?;
+    w.write_record(dangan::archive::schema::TableKind::Complaints.column_names())?;
+    let n = a.complaints.unwrap_or(customers.len() / 8);
+    let start = a.end - chrono::Days::new(364);
+    let mut rows = Vec::with_capacity(n);
+    for _ in 0..n {
+        let c = buyers[rng.below(buyers.len() as u64) as usize];
+        let date = start + chrono::Days::new(rng.below(365));
+        let at = date
+            .and_hms_opt(8 + rng.below(10) as u32, rng.below(60) as u32, 0)
+            .unwrap_or_default();
+        let (severity, limit) = match rng.below(10) {
+            0 => ("major", 24),
+            1..=3 => ("serious", 48),
+            _ => ("minor", 72),
+        };
+        let (category, texts) = *rng.pick(CATEGORIES);
+        let description = *rng.pick(texts);
+        // one in eight answered late; the rest within the limit
+        let hours = if rng.chance(0.125) {
+            limit as u64 + 1 + rng.below(48)
+        } else {
+            1 + rng.below(limit as u64 - 1)
+        };
+        let responded = at + chrono::Duration::minutes((hours * 60 - rng.below(60)) as i64);
+        // the last weeks' complaints are often still open, older ones rarely
+        let age = (a.end - date).num_days();
+        let open = rng.chance(if age < 30 { 0.5 } else { 0.04 });
+        let unanswered = open && age < 10;
+        let resolved = responded + chrono::Duration::days(1 + rng.below(14) as i64);
+        let (resolved, resolution, score) = if open || resolved.date() > a.end {
+            (String::new(), String::new(), String::new())
+        } else {
+            let score = 1 + rng.below(5).min(rng.below(5)).max(rng.below(5));
+            (
+                resolved.format("%Y-%m-%d %H:%M").to_string(),
+                rng.pick(RESOLUTIONS).to_string(),
+                score.to_string(),
+            )
+        };
+        rows.push((
+            at,
+            [
+                c.id.clone(),
+                at.format("%Y-%m-%d %H:%M").to_string(),
+                severity.to_string(),
+                category.to_string(),
+                description.to_string(),
+                c.owner.clone(),
+                if unanswered || responded.date() > a.end {
+                    String::new()
+                } else {
+                    responded.format("%Y-%m-%d %H:%M").to_string()
+                },
+                resolved,
+                resolution,
+                score,
+            ],
+        ));
+    }
+    rows.sort_by_key(|r| r.0);
+    let width = n.to_string().len().max(5);
+    for (i, (_, rest)) in rows.iter().enumerate() {
+        let id = format!("K{:0width$}", i + 1);
+        let mut rec = vec![id.as_str()];
+        rec.extend(rest.iter().map(String::as_str));
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
     Ok(())
 }
 

@@ -63,7 +63,9 @@ pub fn repair(kind: ValueKind) -> String {
         ValueKind::Moment => "write a date, or a date and time, e.g. 2026-08-15 14:30 \
              (2026/8/15 下午2:30 and 2026年8月15日14时30分 are read)"
             .into(),
-        ValueKind::Score => "write a score from 1 to 5 (非常满意 … 非常不满意 are read)".into(),
+        ValueKind::Score => "write 1, 2, 3, 4 or 5 (非常满意, 满意, 基本满意, 不满意, 非常不满意, \
+             4分 and ★★★★ are read)"
+            .into(),
         ValueKind::Enum(set) => {
             let words: Vec<String> = set
                 .iter()

@@ -47,7 +47,16 @@ fn no_output_of_any_command_shows_a_full_confidential_value() {
             "zh",
         ]));
         for view in [
-            "sales", "region", "product", "kind", "owner", "month", "credit", "team",
+            "sales",
+            "region",
+            "product",
+            "kind",
+            "owner",
+            "month",
+            "credit",
+            "team",
+            "complaints",
+            "satisfaction",
         ] {
             runs.push(s(&[
                 "analyze",
@@ -65,6 +74,17 @@ fn no_output_of_any_command_shows_a_full_confidential_value() {
             "2026-10-31",
             "--format",
             f,
+        ]));
+        // a customer with an open complaint past its limit
+        runs.push(s(&[
+            "show",
+            "C000011",
+            "--as-of",
+            "2026-11-01",
+            "--format",
+            f,
+            "--lang",
+            "zh",
         ]));
         runs.push(s(&[
             "show",

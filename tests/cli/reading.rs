@@ -23,21 +23,24 @@ struct Style {
 }
 
 const MONEY: [&str; 4] = ["credit_limit", "unit_price", "amount", "paid"];
-const DATES: [&str; 6] = [
+const DATES: [&str; 8] = [
     "birthday",
     "created",
     "updated",
     "date",
     "due_date",
     "next_date",
+    "responded",
+    "resolved",
 ];
+const TABLES: [&str; 4] = ["customers", "transactions", "followups", "complaints"];
 
 /// The demo archive in `to`, every cell passed through `cell(table, column,
 /// value)`, each CSV written in `style`.
 fn variant(to: &Path, style: Style, cell: impl Fn(&str, &str, &str) -> String) {
     std::fs::create_dir_all(to).unwrap();
     std::fs::copy(demo().join("dangan.yaml"), to.join("dangan.yaml")).unwrap();
-    for table in ["customers", "transactions", "followups"] {
+    for table in TABLES {
         let mut r = csv::Reader::from_path(demo().join(format!("{table}.csv"))).unwrap();
         let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
         let mut w = csv::WriterBuilder::new()
@@ -78,13 +81,14 @@ fn variant(to: &Path, style: Style, cell: impl Fn(&str, &str, &str) -> String) {
     }
 }
 
-/// A date cell written another way: `2026-08-15` → `how(2026, 8, 15)`.
+/// A date cell written another way: `2026-08-15` → `how(2026, 8, 15)`; a
+/// moment's time is kept after it (`2026-08-15 09:30` → `2026/8/15 09:30`).
 fn redate(column: &str, v: &str, how: fn(&str, u32, u32) -> String) -> String {
-    if !DATES.contains(&column) || v.len() != 10 {
+    if !DATES.contains(&column) || v.len() < 10 {
         return v.to_string();
     }
     let (y, m, d) = (&v[..4], &v[5..7], &v[8..10]);
-    how(y, m.parse().unwrap(), d.parse().unwrap())
+    how(y, m.parse().unwrap(), d.parse().unwrap()) + &v[10..]
 }
 
 /// `1234567.80` → `¥1,234,567.80`
@@ -118,6 +122,14 @@ fn in_chinese(table: &str, column: &str, v: &str) -> String {
             ("lost", "流失"),
         ],
         ("transactions", "kind") => &[("sale", "销售"), ("return", "退货"), ("discount", "折价")],
+        ("complaints", "severity") => &[("major", "重大"), ("serious", "严重"), ("minor", "一般")],
+        (_, "satisfaction") => &[
+            ("5", "非常满意"),
+            ("4", "满意"),
+            ("3", "基本满意"),
+            ("2", "不满意"),
+            ("1", "很不满意"),
+        ],
         _ => &[],
     };
     set.iter()
@@ -129,7 +141,7 @@ fn in_chinese(table: &str, column: &str, v: &str) -> String {
 fn yaml_copy(to: &Path, cell: impl Fn(&str, &str, &str) -> String) {
     std::fs::create_dir_all(to).unwrap();
     std::fs::copy(demo().join("dangan.yaml"), to.join("dangan.yaml")).unwrap();
-    for table in ["customers", "transactions", "followups"] {
+    for table in TABLES {
         let mut r = csv::Reader::from_path(demo().join(format!("{table}.csv"))).unwrap();
         let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
         let mut items = Vec::new();
@@ -156,7 +168,15 @@ fn runs() -> Vec<Vec<String>> {
     for fmt in ["csv", "json", "yaml"] {
         runs.push(vec!["classify".into(), "--format".into(), fmt.into()]);
         for view in [
-            "sales", "region", "product", "kind", "owner", "month", "credit",
+            "sales",
+            "region",
+            "product",
+            "kind",
+            "owner",
+            "month",
+            "credit",
+            "complaints",
+            "satisfaction",
         ] {
             runs.push(vec![
                 "analyze".into(),
@@ -307,7 +327,7 @@ fn every_variant_of_the_demo_gives_the_same_numbers() {
 
 /// The canonical files of an archive directory (name → bytes).
 fn tables(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    ["customers", "transactions", "followups"]
+    TABLES
         .iter()
         .flat_map(|t| ["csv", "yaml"].map(|e| format!("{t}.{e}")))
         .filter(|n| dir.join(n).exists())
@@ -433,7 +453,7 @@ fn fmt_check_lists_the_cells_it_would_rewrite() {
     );
     assert!(text.contains(",kind,退货,return\n"), "{text}");
     assert!(
-        stderr_of(&out).contains("3 file(s) not canonical"),
+        stderr_of(&out).contains("4 file(s) not canonical"),
         "{}",
         stderr_of(&out)
     );
@@ -471,7 +491,7 @@ type BadCell = (
 
 #[test]
 fn one_unreadable_cell_stops_every_command_with_the_same_message() {
-    let cases: [BadCell; 3] = [
+    let cases: [BadCell; 5] = [
         (
             "transactions",
             41,
@@ -515,6 +535,31 @@ fn one_unreadable_cell_stops_every_command_with_the_same_message() {
              2026-08-15 (2026/8/15, 2026年8月15日 and 20260815 are read) (`dangan validate` \
              lists every such cell)",
             &[&["report"], &["fmt"]],
+        ),
+        (
+            "complaints",
+            5,
+            "responded",
+            "第二天上午",
+            "complaints.csv:6: column responded: \"第二天上午\": not a date and time; write a \
+             date, or a date and time, e.g. 2026-08-15 14:30 (2026/8/15 下午2:30 and \
+             2026年8月15日14时30分 are read) (`dangan validate` lists every such cell)",
+            &[
+                &["classify"],
+                &["analyze", "complaints"],
+                &["report"],
+                &["fmt"],
+            ],
+        ),
+        (
+            "followups",
+            8,
+            "satisfaction",
+            "4.5",
+            "followups.csv:9: column satisfaction: \"4.5\": not a satisfaction score from 1 \
+             to 5; write 1, 2, 3, 4 or 5 (非常满意, 满意, 基本满意, 不满意, 非常不满意, 4分 and \
+             ★★★★ are read) (`dangan validate` lists every such cell)",
+            &[&["analyze", "satisfaction"], &["report"], &["fmt"]],
         ),
     ];
     for (table, row, column, value, message, commands) in cases {

@@ -65,6 +65,50 @@ fn yuan(fen: i64) -> String {
     )
 }
 
+/// The complaints section by hand from complaints.csv: per handler,
+/// complaints of October, open at the as-of date 2026-11-01, and open past
+/// the severity's response limit (24, 48, 72 h) by the end of that day.
+fn complaints_by_owner() -> serde_json::Value {
+    use chrono::NaiveDateTime;
+    let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+    let end = at("2026-11-02 00:00");
+    let mut r = csv::Reader::from_path(demo().join("complaints.csv")).unwrap();
+    let mut per: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    for rec in r.deserialize::<BTreeMap<String, String>>() {
+        let rec = rec.unwrap();
+        let e = per.entry(rec["owner"].clone()).or_default();
+        e.0 += i64::from(rec["date"].starts_with("2026-10"));
+        if rec["resolved"].is_empty() {
+            e.1 += 1;
+            let hours = match rec["severity"].as_str() {
+                "major" => 24,
+                "serious" => 48,
+                _ => 72,
+            };
+            let answer = if rec["responded"].is_empty() {
+                end
+            } else {
+                at(&rec["responded"])
+            };
+            e.2 += i64::from((answer - at(&rec["date"])).num_minutes() > hours * 60);
+        }
+    }
+    let mut rows: Vec<_> = per.into_iter().filter(|(_, v)| v.0 + v.1 > 0).collect();
+    // most open and late first, then most open, then by name
+    rows.sort_by(|a, b| {
+        (b.1.2, b.1.1)
+            .cmp(&(a.1.2, a.1.1))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    serde_json::Value::Array(
+        rows.into_iter()
+            .map(|(owner, (n, open, late))| {
+                serde_json::json!({"owner": owner, "complaints": n, "open": open, "late": late})
+            })
+            .collect(),
+    )
+}
+
 #[test]
 fn json_has_every_section_in_order_with_the_archive_numbers() {
     let v: serde_json::Value = serde_json::from_str(&ok(&["--format", "json"])).unwrap();
@@ -84,6 +128,7 @@ fn json_has_every_section_in_order_with_the_archive_numbers() {
             "top_customers",
             "risk",
             "followups_due",
+            "complaints",
             "birthdays",
             "health"
         ]
@@ -158,6 +203,7 @@ fn json_has_every_section_in_order_with_the_archive_numbers() {
         let m = b["mobile"].as_str().unwrap();
         assert!(m.is_empty() || m.contains("****"), "{m}");
     }
+    assert_eq!(v["complaints"]["by_owner"], complaints_by_owner());
     let h = &v["health"];
     let by_rule: i64 = h["by_rule"]
         .as_array()
@@ -181,8 +227,9 @@ fn every_people_format_has_the_sections_in_order() {
                 "4. 销售额前列客户",
                 "5. 风险客户",
                 "6. 待回访客户",
-                "7. 近期生日",
-                "8. 档案质量",
+                "7. 投诉与满意度",
+                "8. 近期生日",
+                "9. 档案质量",
             ],
         ),
         (
@@ -194,8 +241,9 @@ fn every_people_format_has_the_sections_in_order() {
                 "4. Top customers",
                 "5. Risk customers",
                 "6. Follow-ups due",
-                "7. Birthdays ahead",
-                "8. Archive health",
+                "7. Complaints and satisfaction",
+                "8. Birthdays ahead",
+                "9. Archive health",
             ],
         ),
     ] {
