@@ -22,6 +22,16 @@ pub struct Context {
     pub chatty: bool,
 }
 
+/// `--output FILE`: where a table command's output goes (atomically, when
+/// it succeeds) instead of standard output; `.xlsx`, `.csv`, `.json`,
+/// `.yaml` and `.md` pick the format when `--format` is not given.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct OutputFlag {
+    /// Write the output to FILE (atomically) instead of standard output; FILE.xlsx makes a workbook, one sheet per table
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 /// The period a command covers.
 #[derive(clap::Args)]
 pub struct PeriodFlags {

@@ -138,21 +138,80 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let g = &cli.global;
+    // `--output FILE` of a table command (report and import have their own)
+    let (file, sheet): (Option<PathBuf>, (&str, &str)) = match &cli.command {
+        Command::Validate(a) => (a.output.output.clone(), ("检查结果", "findings")),
+        Command::Classify(a) => (a.output.output.clone(), ("客户分级", "classification")),
+        Command::Analyze(a) => (a.output.output.clone(), ("客户构成分析", "analysis")),
+        Command::Due(a) => (a.output.output.clone(), ("待回访", "due")),
+        Command::Find(a) => (a.output.output.clone(), ("查找结果", "found")),
+        Command::History(a) => (a.output.output.clone(), ("变更记录", "history")),
+        Command::Show(a) => (a.output.output.clone(), ("客户档案", "customer")),
+        Command::Dedupe(a) => (a.output.output.clone(), ("疑似重复", "duplicates")),
+        Command::Reassign(a) => (a.output.output.clone(), ("客户移交", "reassigned")),
+        Command::Fmt(a) => (a.output.output.clone(), ("规范化", "fmt")),
+        Command::Import(_) | Command::Report(_) => (None, ("", "")),
+    };
+    let lang = g.lang.unwrap_or_else(Lang::from_env);
     let mut out = Out {
-        format: g.format.unwrap_or_else(Format::default_for_stdout),
-        lang: g.lang.unwrap_or_else(Lang::from_env),
+        format: g
+            .format
+            .or_else(|| file.as_deref().and_then(Format::from_extension))
+            .unwrap_or_else(|| {
+                if file.is_some() {
+                    Format::Csv
+                } else {
+                    Format::default_for_stdout()
+                }
+            }),
+        lang,
     };
     if !matches!(cli.command, Command::Report(_)) {
         match out.format {
             Format::Text => out.format = Format::Table,
             Format::Html => return Err(anyhow!("--format html is for `dangan report`")),
+            Format::Xlsx if matches!(cli.command, Command::Import(_)) => {
+                return Err(anyhow!(
+                    "`dangan import` writes CSV, YAML or JSON (--format); a workbook comes from the commands that print tables"
+                ));
+            }
             _ => {}
         }
     }
+    let format = out.format;
+    let quiet = g.quiet;
+    dangan::render::output::begin_output(format, file.as_deref(), lang.pick(sheet.0, sheet.1))?;
+    // `--format` as given, or as the output file's extension gives it
+    let given = g
+        .format
+        .or_else(|| file.as_deref().and_then(Format::from_extension));
+    let result = dispatch(cli, out, given);
+    // findings (exit 1) are output too: the file is written
+    let written = match &result {
+        Ok(_) => true,
+        Err(e) => e.downcast_ref::<dangan::Findings>().is_some(),
+    };
+    if written {
+        dangan::render::output::finish_output(format, file.as_deref(), lang)?;
+        if let Some(p) = &file
+            && !quiet
+        {
+            let shown = p.display().to_string();
+            eprintln!(
+                "{}",
+                lang.pick(&format!("已写入 {shown}"), &format!("written to {shown}"))
+            );
+        }
+    }
+    result
+}
+
+fn dispatch(cli: Cli, out: Out, given: Option<Format>) -> Result<ExitCode> {
+    let g = &cli.global;
     let cx = dangan::flags::Context {
         archive: dangan::archive::Archive::resolve_dir(g.archive.as_deref()),
         out,
-        format: g.format,
+        format: given,
         quiet: g.quiet,
         chatty: !g.quiet && dangan::render::output::stderr_is_terminal(),
     };

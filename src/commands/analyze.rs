@@ -525,6 +525,8 @@ pub struct Args {
     pub top: Option<u32>,
     #[command(flatten)]
     pub filter: crate::flags::FilterFlags,
+    #[command(flatten)]
+    pub output: crate::flags::OutputFlag,
 }
 
 /// `dangan analyze` from the command line: the options, the run and its table
@@ -540,6 +542,6 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
         today: None,
     };
     let r = run(archive, &opts)?;
-    print(&mut std::io::stdout().lock(), out, &r)?;
+    print(&mut crate::render::output::stdout(), out, &r)?;
     Ok(ExitCode::SUCCESS)
 }

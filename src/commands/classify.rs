@@ -398,6 +398,7 @@ pub fn print(w: &mut dyn Write, out: Out, c: &Classification) -> Result<()> {
         Cell::Int(c.rows.len() as i64),
         Cell::Fen(total),
     ]);
+    crate::render::xlsx::name_next("分级汇总", "summary", out.lang);
     write_rows(w, out, &labels, &rows)
 }
 
@@ -445,6 +446,8 @@ pub struct Args {
     /// When another dangan holds the archive's lock, wait up to this many seconds for it [default: 0, fail at once]
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     pub wait: u64,
+    #[command(flatten)]
+    pub output: crate::flags::OutputFlag,
 }
 
 /// `dangan classify` from the command line: the options, the run and its table
@@ -472,7 +475,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
     };
     let c = run(archive, &opts)?;
     let t = std::time::Instant::now();
-    print(&mut std::io::stdout().lock(), out, &c)?;
+    print(&mut crate::render::output::stdout(), out, &c)?;
     crate::timing("classify: output", t);
     if let Some(wr) = &c.written
         && !g.quiet

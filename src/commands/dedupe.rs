@@ -57,6 +57,8 @@ pub struct Args {
     /// Show mobiles in full in the clusters (the run is registered in access.csv)
     #[arg(long)]
     pub no_mask: bool,
+    #[command(flatten)]
+    pub output: crate::flags::OutputFlag,
 }
 
 /// One pair as listed.
@@ -446,7 +448,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
                 ]
             })
             .collect();
-        write_rows(&mut std::io::stdout().lock(), cx.out, &labels, &rows)?;
+        write_rows(&mut crate::render::output::stdout(), cx.out, &labels, &rows)?;
         let merged = done
             .outcomes
             .iter()
@@ -494,7 +496,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
     }
     crate::flags::register_no_mask(cx, a.no_mask)?;
     let listing = list(&archive, &a)?;
-    let mut w = std::io::stdout().lock();
+    let mut w = crate::render::output::stdout();
     if cx.out.format.is_machine() {
         write_rows(&mut w, cx.out, &pair_labels(), &pair_rows(&listing))?;
     } else {
@@ -505,7 +507,6 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
             &cluster_rows(&listing, a.no_mask, lang),
         )?;
     }
-    drop(w);
     if !cx.quiet {
         let n = listing.pairs.len();
         let records = listing.table.rows.len();

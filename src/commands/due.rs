@@ -38,6 +38,8 @@ pub struct Args {
     /// Show mobiles in full (the run is registered in access.csv)
     #[arg(long)]
     pub no_mask: bool,
+    #[command(flatten)]
+    pub output: crate::flags::OutputFlag,
 }
 
 fn parse_reason(s: &str) -> Result<Reason, String> {
@@ -168,13 +170,18 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
     let t = std::time::Instant::now();
     let human = !cx.out.format.is_machine();
     if cx.out.format == crate::render::output::Format::Csv {
-        write_csv(&mut std::io::stdout().lock(), &list, a.no_mask)?;
+        write_csv(&mut crate::render::output::stdout(), &list, a.no_mask)?;
     } else {
         let rows: Vec<Vec<Cell>> = list
             .iter()
             .map(|d| cells(d, human, cx.out.lang, a.no_mask))
             .collect();
-        write_rows(&mut std::io::stdout().lock(), cx.out, &labels(), &rows)?;
+        write_rows(
+            &mut crate::render::output::stdout(),
+            cx.out,
+            &labels(),
+            &rows,
+        )?;
     }
     crate::timing("due: output", t);
     if cx.chatty && list.is_empty() {

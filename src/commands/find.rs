@@ -29,6 +29,8 @@ pub struct Args {
     /// Show mobiles in full (the run is registered in access.csv)
     #[arg(long)]
     pub no_mask: bool,
+    #[command(flatten)]
+    pub output: crate::flags::OutputFlag,
 }
 
 /// `dangan find` from the command line.
@@ -93,7 +95,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
         })
         .collect();
     write_rows(
-        &mut std::io::stdout().lock(),
+        &mut crate::render::output::stdout(),
         cx.out,
         &customer_labels(),
         &rows,

@@ -220,7 +220,7 @@ pub fn print(w: &mut dyn Write, out: Out, f: &Formatted, no_mask: bool) -> Resul
         for c in &file.file_changes {
             rows.push(vec![
                 Cell::Text(name.clone()),
-                Cell::Int(0),
+                Cell::Line(0),
                 Cell::Text("*".into()),
                 Cell::Text(String::new()),
                 Cell::Text(c.clone()),
@@ -244,7 +244,7 @@ pub fn print(w: &mut dyn Write, out: Out, f: &Formatted, no_mask: bool) -> Resul
             };
             rows.push(vec![
                 Cell::Text(name.clone()),
-                Cell::Int(c.line as i64),
+                Cell::Line(c.line as i64),
                 Cell::Text(c.column.clone()),
                 Cell::Text(show(&c.old)),
                 Cell::Text(show(&c.new)),
@@ -253,7 +253,7 @@ pub fn print(w: &mut dyn Write, out: Out, f: &Formatted, no_mask: bool) -> Resul
         if shown < file.cells.len() {
             rows.push(vec![
                 Cell::Text(name.clone()),
-                Cell::Int(0),
+                Cell::Line(0),
                 Cell::Text("…".into()),
                 Cell::Text(String::new()),
                 Cell::Text(format!(
@@ -290,6 +290,8 @@ pub struct Args {
     /// Show confidential values in full in the listing
     #[arg(long)]
     pub no_mask: bool,
+    #[command(flatten)]
+    pub output: crate::flags::OutputFlag,
 }
 
 /// `dangan fmt` from the command line: the options, the run and its listing
@@ -304,7 +306,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
         lock_wait: std::time::Duration::from_secs(a.wait),
     };
     let f = run(archive, &opts)?;
-    print(&mut std::io::stdout().lock(), out, &f, a.no_mask)?;
+    print(&mut crate::render::output::stdout(), out, &f, a.no_mask)?;
     if chatty && let Some(b) = &f.backup {
         writeln!(std::io::stderr(), "previous files kept in {}", b.display())?;
     }

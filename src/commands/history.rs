@@ -38,6 +38,8 @@ pub struct Args {
     /// Show confidential old and new values in full (the run is registered in access.csv)
     #[arg(long)]
     pub no_mask: bool,
+    #[command(flatten)]
+    pub output: crate::flags::OutputFlag,
 }
 
 /// What to list.
@@ -81,7 +83,7 @@ pub fn run(archive: &Archive, q: &Query) -> Result<Vec<Change>> {
 pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCode> {
     let archive = Archive::open(&cx.archive)?;
     crate::flags::register_no_mask(cx, a.no_mask)?;
-    let mut w = std::io::stdout().lock();
+    let mut w = crate::render::output::stdout();
     if a.access {
         let since = a.since.map(crate::values::dates::iso);
         let rows: Vec<Vec<Cell>> = read_access(&archive.dir)?

@@ -63,6 +63,8 @@ pub struct Args {
     /// When another dangan holds the archive's lock, wait up to this many seconds for it [default: 0, fail at once]
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     pub wait: u64,
+    #[command(flatten)]
+    pub output: crate::flags::OutputFlag,
 }
 
 /// One customer moved.
@@ -269,7 +271,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
             ]
         })
         .collect();
-    let mut w = std::io::stdout().lock();
+    let mut w = crate::render::output::stdout();
     write_rows(&mut w, cx.out, &labels(), &rows)?;
     let lang = cx.out.lang;
     if !cx.out.format.is_machine() && !h.moved.is_empty() {
@@ -293,7 +295,6 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
             &summary,
         )?;
     }
-    drop(w);
     if !cx.quiet {
         let n = h.moved.len();
         let msg = match (h.moved.is_empty(), a.dry_run) {

@@ -263,6 +263,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
             Some("html" | "htm") => Format::Html,
             Some("md" | "markdown") => Format::Markdown,
             Some("json") => Format::Json,
+            Some("xlsx") => Format::Xlsx,
             _ => Format::Text,
         },
         (None, None) => Format::Text,
@@ -289,9 +290,17 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
             serde_json::to_writer_pretty(&mut buf, &doc.to_json())?;
             buf.push(b'\n');
         }
+        Format::Xlsx => {
+            if a.output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                return Err(anyhow!(
+                    "an XLSX workbook is binary and is not shown in a terminal: give --output FILE.xlsx (or redirect to a file)"
+                ));
+            }
+            buf = crate::render::xlsx::workbook(&doc.to_sheets(out.lang), out.lang)?;
+        }
         Format::Csv | Format::Yaml => {
             return Err(anyhow!(
-                "a report is text, markdown, html or json (--format)"
+                "a report is text, markdown, html, json or xlsx (--format)"
             ));
         }
     }

@@ -48,6 +48,8 @@ pub struct Args {
     /// --owner/--where narrow the customers a KEY names (a name two customers share)
     #[command(flatten)]
     pub filter: crate::flags::FilterFlags,
+    #[command(flatten)]
+    pub output: crate::flags::OutputFlag,
 }
 
 /// One customer's whole file.
@@ -420,6 +422,8 @@ pub fn print(w: &mut dyn Write, out: Out, f: &File, no_mask: bool) -> Result<()>
         return write_rows(w, out, &labels, &[row]);
     }
     let heading = |w: &mut dyn Write, zh: &str, en: &str| -> Result<()> {
+        // a workbook: the next table is a sheet of this name
+        crate::render::xlsx::name_next(zh, en, lang);
         if out.format == Format::Markdown {
             writeln!(w, "\n## {}\n", lang.pick(zh, en))?;
         } else {
@@ -457,9 +461,17 @@ pub fn print(w: &mut dyn Write, out: Out, f: &File, no_mask: bool) -> Result<()>
         .fields
         .iter()
         .map(|(c, v)| {
+            let money = crate::archive::schema::TableKind::Customers
+                .column(c)
+                .is_some_and(|col| col.kind == crate::archive::schema::ValueKind::Money);
+            let v = shown(c, v, no_mask);
             vec![
                 Cell::Text(label_of(c).text(lang).to_string()),
-                Cell::Text(shown(c, v, no_mask)),
+                Cell::Text(if money {
+                    crate::values::money::group_thousands(&v)
+                } else {
+                    v
+                }),
             ]
         })
         .collect();
@@ -558,7 +570,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
     let t = std::time::Instant::now();
     let shown = run(&archive, &a.key, &a.period, a.last, &a.filter)?;
     crate::timing("show: the file", t);
-    let mut w = std::io::stdout().lock();
+    let mut w = crate::render::output::stdout();
     // a file is for reading: a table even into a pipe (`| less`), unless
     // --format says otherwise
     let out = Out {

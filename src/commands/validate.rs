@@ -36,7 +36,7 @@ fn finding_labels() -> Vec<Label> {
 fn finding_cells(f: &Finding) -> Vec<Cell> {
     vec![
         Cell::Text(f.table.into()),
-        Cell::Int(f.row as i64),
+        Cell::Line(f.row as i64),
         Cell::Text(f.id.clone()),
         Cell::Text(f.field.clone()),
         Cell::Text(f.rule.name().into()),
@@ -330,8 +330,10 @@ pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()
         }
         // written by `Listing`
         Format::Csv | Format::Json => Ok(()),
-        Format::Table | Format::Markdown | Format::Text | Format::Html => {
+        Format::Table | Format::Markdown | Format::Text | Format::Html | Format::Xlsx => {
             let heading = |w: &mut dyn std::io::Write, zh: &str, en: &str| -> Result<()> {
+                // a workbook: the next table is a sheet of this name
+                crate::render::xlsx::name_next(zh, en, out.lang);
                 let t = out.lang.pick(zh, en);
                 if out.format == Format::Markdown {
                     writeln!(w, "\n## {t}\n")?
@@ -343,7 +345,12 @@ pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()
             let checked: Vec<String> = report
                 .tables
                 .iter()
-                .map(|(t, n)| format!("{t} {n}"))
+                .map(|(t, n)| {
+                    format!(
+                        "{t} {}",
+                        crate::values::money::group_thousands(&n.to_string())
+                    )
+                })
                 .collect();
             heading(w, "检查结果", "Findings")?;
             writeln!(
@@ -351,7 +358,8 @@ pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()
                 "{}",
                 out.lang.pick("已检查：", "checked: ").to_string() + &checked.join(", ")
             )?;
-            if findings.is_empty() {
+            crate::render::xlsx::name_next("检查结果", "Findings", out.lang);
+            if findings.is_empty() && out.format != Format::Xlsx {
                 writeln!(w, "{}", out.lang.pick("没有发现问题。", "No findings."))?;
             } else {
                 write_rows(w, out, &finding_labels(), &findings)?;
@@ -396,6 +404,8 @@ pub struct Args {
     pub sheet: Option<String>,
     #[command(flatten)]
     pub filter: crate::flags::FilterFlags,
+    #[command(flatten)]
+    pub output: crate::flags::OutputFlag,
 }
 
 /// The customers `--owner`/`--where` keep, read leniently: an archive with
@@ -476,7 +486,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
         no_mask: a.no_mask,
         only,
     };
-    let report = run_and_print(archive, &opts, &mut std::io::stdout().lock(), out)?;
+    let report = run_and_print(archive, &opts, &mut crate::render::output::stdout(), out)?;
     let level = match a.fail_on {
         FailOn::Error => Some(crate::check::rules::Severity::Error),
         FailOn::Warning => Some(crate::check::rules::Severity::Warning),

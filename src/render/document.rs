@@ -136,7 +136,7 @@ impl Document {
         }
         for (l, c) in &self.meta {
             let sep = if lang == Lang::Zh { "：" } else { ": " };
-            let line = format!("{}{sep}{}", pick(lang, &(&l.zh, &l.en)), c.render());
+            let line = format!("{}{sep}{}", pick(lang, &(&l.zh, &l.en)), c.render_people());
             if md {
                 writeln!(w, "- {line}")?;
             } else {
@@ -175,6 +175,71 @@ impl Document {
             }
         }
         Ok(())
+    }
+
+    /// The report as a workbook's sheets: the title page (title, period,
+    /// as-of date), then one sheet per section, its tables one under
+    /// another, each chart a native Excel chart (columns, doughnut, line).
+    pub fn to_sheets(&self, lang: Lang) -> Vec<crate::render::xlsx::Sheet> {
+        use crate::render::xlsx::{ChartKind, ChartSpec, Sheet, Table};
+        let field_labels = vec![
+            Label::new("field", "项目", "field"),
+            Label::new("value", "数值", "value"),
+        ];
+        let fields = |title: String, f: &[(Label, Cell)]| Table {
+            title,
+            columns: field_labels.clone(),
+            rows: f
+                .iter()
+                .map(|(l, c)| vec![Cell::Text(l.text(lang).to_string()), c.clone()])
+                .collect(),
+            chart: None,
+        };
+        let mut sheets = vec![Sheet {
+            name: pick(lang, &self.title),
+            tables: vec![fields(pick(lang, &self.title), &self.meta)],
+        }];
+        for (n, s) in self.sections.iter().enumerate() {
+            let title = format!("{}. {}", n + 1, pick(lang, &s.title));
+            let mut tables = Vec::new();
+            for b in &s.blocks {
+                match b {
+                    Block::Fields(f) => tables.push(fields(title.clone(), f)),
+                    Block::Note(..) => {}
+                    Block::Table(t) => {
+                        let chart = t.chart.map(|c| {
+                            let (kind, label, values) = match c {
+                                Chart::Bars { label, value } => (ChartKind::Column, label, value),
+                                Chart::Donut { label, value } => {
+                                    (ChartKind::Doughnut, label, value)
+                                }
+                                Chart::Line { label, value } => (ChartKind::Line, label, value),
+                            };
+                            ChartSpec {
+                                kind,
+                                label,
+                                values,
+                                rows: t.rows.len(),
+                            }
+                        });
+                        tables.push(Table {
+                            title: t
+                                .caption
+                                .as_ref()
+                                .map_or_else(|| title.clone(), |c| pick(lang, c)),
+                            columns: t.columns.clone(),
+                            rows: people_rows(t, lang),
+                            chart,
+                        });
+                    }
+                }
+            }
+            sheets.push(Sheet {
+                name: title,
+                tables,
+            });
+        }
+        sheets
     }
 
     /// One object: `title`, the meta keys, and per section its fields and

@@ -83,7 +83,7 @@ pub fn render(doc: &Document, lang: Lang) -> String {
             format!(
                 "{} {}",
                 escape(&pick(lang, &(&l.zh, &l.en))),
-                escape(&c.render())
+                escape(&c.render_people())
             )
         })
         .collect();
@@ -112,7 +112,7 @@ pub fn render(doc: &Document, lang: Lang) -> String {
                             h,
                             "<div><dt>{}</dt><dd>{}</dd></div>",
                             escape(&pick(lang, &(&l.zh, &l.en))),
-                            escape(&c.render())
+                            escape(&c.render_people())
                         );
                     }
                     h.push_str("</dl>\n");
@@ -151,12 +151,12 @@ fn table(h: &mut String, t: &TableBlock, lang: Lang) {
     let mut write_row = |row: &[Cell], class: &str| {
         let _ = write!(h, "<tr{class}>");
         for c in row {
-            let numeric = matches!(c, Cell::Int(_) | Cell::Fen(_) | Cell::Pct(_) | Cell::Qty(_));
+            let numeric = c.is_number();
             let _ = write!(
                 h,
                 "<td{}>{}</td>",
                 if numeric { " class=\"n\"" } else { "" },
-                escape(&c.render())
+                escape(&c.render_people())
             );
         }
         h.push_str("</tr>\n");

@@ -1,8 +1,10 @@
 //! What people and programs read: `output` (`--format` and `--lang`, tables,
 //! CSV/JSON/YAML), `document` (a report as sections of blocks: text,
-//! Markdown, JSON), `html` (a report as one self-contained HTML file).
+//! Markdown, JSON), `html` (a report as one self-contained HTML file),
+//! `xlsx` (every table as a sheet of a workbook).
 
 pub mod document;
 pub mod html;
 pub mod output;
 pub mod records;
+pub mod xlsx;

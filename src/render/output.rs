@@ -17,6 +17,9 @@ pub enum Format {
     Text,
     /// one self-contained HTML file (`dangan report` only)
     Html,
+    /// an Excel workbook, one sheet per table (needs `--output FILE.xlsx`
+    /// or a pipe; src/render/xlsx.rs)
+    Xlsx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -38,6 +41,103 @@ impl Format {
     pub fn is_machine(self) -> bool {
         matches!(self, Format::Csv | Format::Json | Format::Yaml)
     }
+
+    /// The format a file name asks for (`--output 月报.xlsx`), if any.
+    pub fn from_extension(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "xlsx" => Format::Xlsx,
+            "csv" => Format::Csv,
+            "json" => Format::Json,
+            "yaml" | "yml" => Format::Yaml,
+            "md" | "markdown" => Format::Markdown,
+            "html" | "htm" => Format::Html,
+            "txt" => Format::Text,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a command's standard output goes: the terminal or pipe, a buffer
+/// written atomically to `--output FILE` when the command succeeds, or
+/// nowhere (`--format xlsx`: the tables become sheets, the text between
+/// them is left out).
+enum Target {
+    Stdout,
+    Buffer(Vec<u8>),
+    Discard,
+}
+
+thread_local! {
+    static TARGET: std::cell::RefCell<Target> = const { std::cell::RefCell::new(Target::Stdout) };
+}
+
+/// A command's standard output (see [`begin_output`]); every command
+/// prints through it.
+pub struct Stdout;
+
+/// The command's standard output.
+pub fn stdout() -> Stdout {
+    Stdout
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        TARGET.with(|t| match &mut *t.borrow_mut() {
+            Target::Stdout => std::io::stdout().lock().write_all(buf),
+            Target::Buffer(v) => {
+                v.extend_from_slice(buf);
+                Ok(())
+            }
+            Target::Discard => Ok(()),
+        })?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        TARGET.with(|t| match &*t.borrow() {
+            Target::Stdout => std::io::stdout().lock().flush(),
+            _ => Ok(()),
+        })
+    }
+}
+
+/// Before the command runs: where its output goes. `--format xlsx` to a
+/// terminal is refused (a workbook is binary).
+pub fn begin_output(format: Format, file: Option<&std::path::Path>, name: &str) -> Result<()> {
+    let target = match (format, file) {
+        (Format::Xlsx, None) if std::io::stdout().is_terminal() => {
+            anyhow::bail!(
+                "an XLSX workbook is binary and is not shown in a terminal: give --output FILE.xlsx (or redirect to a file)"
+            )
+        }
+        (Format::Xlsx, _) => Target::Discard,
+        (_, Some(_)) => Target::Buffer(Vec::new()),
+        (_, None) => Target::Stdout,
+    };
+    crate::render::xlsx::name_default(name);
+    TARGET.with(|t| *t.borrow_mut() = target);
+    Ok(())
+}
+
+/// After the command succeeded: the workbook of the tables it printed, or
+/// the text it printed, written atomically to `file` (else to stdout).
+/// Returns the file written, for the "written to" message.
+pub fn finish_output(format: Format, file: Option<&std::path::Path>, lang: Lang) -> Result<()> {
+    let bytes = match TARGET.with(|t| std::mem::replace(&mut *t.borrow_mut(), Target::Stdout)) {
+        Target::Stdout => return Ok(()),
+        Target::Buffer(v) => v,
+        Target::Discard => {
+            let sheets = crate::render::xlsx::take();
+            let _ = format;
+            crate::render::xlsx::workbook(&sheets, lang)?
+        }
+    };
+    match file {
+        Some(p) => crate::archive::commit::write_atomic(p, &bytes)?,
+        None => std::io::stdout().lock().write_all(&bytes)?,
+    }
+    Ok(())
 }
 
 impl Lang {
@@ -94,11 +194,16 @@ impl Label {
 }
 
 /// A value in an output: text, a count, money in fen (printed as yuan), a
-/// percentage in hundredths (`2345` is printed 23.45), or nothing.
+/// percentage in hundredths (`2345` is printed 23.45), a line number, or
+/// nothing. For people (`render_people`) counts, money, percentages and
+/// quantities have their digits grouped (`40,204,247.50`); a line number
+/// never is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Text(String),
     Int(i64),
+    /// a line or row number of a file (`transactions.csv:12345`)
+    Line(i64),
     Fen(i64),
     Pct(i64),
     /// a quantity in ten-thousandths of a unit (`crate::values::money::QTY_SCALE`)
@@ -110,12 +215,23 @@ impl Cell {
     pub fn render(&self) -> String {
         match self {
             Cell::Text(s) => s.clone(),
-            Cell::Int(i) => i.to_string(),
+            Cell::Int(i) | Cell::Line(i) => i.to_string(),
             Cell::Fen(f) => crate::values::money::format_yuan(*f),
             // the same digits as money: two decimals, exact
             Cell::Pct(p) => crate::values::money::format_yuan(*p),
             Cell::Qty(q) => crate::values::money::format_quantity(*q),
             Cell::Null => String::new(),
+        }
+    }
+
+    /// The cell for people (table, markdown, text, html): numbers with
+    /// their digits grouped by three, a line number and text as they are.
+    pub fn render_people(&self) -> String {
+        match self {
+            Cell::Int(_) | Cell::Fen(_) | Cell::Pct(_) | Cell::Qty(_) => {
+                crate::values::money::group_thousands(&self.render())
+            }
+            other => other.render(),
         }
     }
 
@@ -128,6 +244,14 @@ impl Cell {
         }
     }
 
+    /// A number, right-aligned for people.
+    pub fn is_number(&self) -> bool {
+        matches!(
+            self,
+            Cell::Int(_) | Cell::Line(_) | Cell::Fen(_) | Cell::Pct(_) | Cell::Qty(_)
+        )
+    }
+
     pub fn opt_pct(p: Option<i64>) -> Cell {
         p.map_or(Cell::Null, Cell::Pct)
     }
@@ -135,7 +259,7 @@ impl Cell {
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             Cell::Text(s) => serde_json::Value::String(s.clone()),
-            Cell::Int(i) => serde_json::Value::from(*i),
+            Cell::Int(i) | Cell::Line(i) => serde_json::Value::from(*i),
             // money keeps its exact two decimals as a string
             Cell::Fen(f) => serde_json::Value::String(crate::values::money::format_yuan(*f)),
             // a percentage is a plain number (23.45)
@@ -149,7 +273,7 @@ impl Cell {
 
     fn yaml(&self) -> serde_yaml::Value {
         match self {
-            Cell::Int(i) => serde_yaml::Value::from(*i),
+            Cell::Int(i) | Cell::Line(i) => serde_yaml::Value::from(*i),
             Cell::Pct(p) => serde_yaml::Value::from(*p as f64 / 100.0),
             Cell::Qty(q) => serde_yaml::from_str(&crate::values::money::format_quantity(*q))
                 .unwrap_or(serde_yaml::Value::Null),
@@ -191,6 +315,7 @@ pub fn write_rows(
             let arr: Vec<serde_yaml::Mapping> = rows.iter().map(|r| yaml_map(columns, r)).collect();
             serde_yaml::to_writer(&mut *w, &arr)?;
         }
+        Format::Xlsx => crate::render::xlsx::collect(columns, rows, out.lang),
         Format::Table | Format::Text | Format::Html => {
             let mut t = Comfy::new();
             t.load_style(presets::UTF8_FULL_CONDENSED)
@@ -201,7 +326,7 @@ pub fn write_rows(
                 t.set_content_arrangement(ContentArrangement::Dynamic);
             }
             for r in rows {
-                t.add_row(r.iter().map(Cell::render));
+                t.add_row(r.iter().map(Cell::render_people));
             }
             align_numbers(&mut t, rows);
             writeln!(w, "{t}")?;
@@ -220,7 +345,7 @@ pub fn write_rows(
                 .collect();
             writeln!(w, "| {} |", rule.join(" | "))?;
             for r in rows {
-                let cells: Vec<String> = r.iter().map(|c| md_escape(&c.render())).collect();
+                let cells: Vec<String> = r.iter().map(|c| md_escape(&c.render_people())).collect();
                 writeln!(w, "| {} |", cells.join(" | "))?;
             }
         }
@@ -243,7 +368,7 @@ pub fn write_record(w: &mut dyn Write, out: Out, fields: &[(Label, Cell)]) -> Re
             serde_yaml::to_writer(&mut *w, &yaml_map(&labels, &cells))?;
             Ok(())
         }
-        Format::Table | Format::Markdown | Format::Text | Format::Html => {
+        Format::Table | Format::Markdown | Format::Text | Format::Html | Format::Xlsx => {
             let cols = [
                 Label::new("field", "项目", "field"),
                 Label::new("value", "数值", "value"),
@@ -276,8 +401,7 @@ fn yaml_map(columns: &[Label], row: &[Cell]) -> serde_yaml::Mapping {
 /// Is column `i` a number column (a number in some row, text in none)?
 fn numeric_column(rows: &[Vec<Cell>], i: usize) -> bool {
     let cells = || rows.iter().filter_map(|r| r.get(i));
-    cells().any(|c| matches!(c, Cell::Int(_) | Cell::Fen(_) | Cell::Pct(_) | Cell::Qty(_)))
-        && !cells().any(|c| matches!(c, Cell::Text(s) if !s.is_empty()))
+    cells().any(|c| c.is_number()) && !cells().any(|c| matches!(c, Cell::Text(s) if !s.is_empty()))
 }
 
 fn align_numbers(t: &mut Comfy, rows: &[Vec<Cell>]) {

@@ -127,6 +127,34 @@ pub fn format_yuan(fen: i64) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
+/// A number as people read it: the digits before the decimal point grouped
+/// by three (`-1234567.80` → `-1,234,567.80`, `12345` → `12,345`). The one
+/// printer of grouped numbers (people formats: table, markdown, text, html);
+/// machine formats never group.
+pub fn group_thousands(number: &str) -> String {
+    let (sign, rest) = match number.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", number),
+    };
+    let (int, frac) = match rest.find('.') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if !int.bytes().all(|b| b.is_ascii_digit()) {
+        return number.to_string();
+    }
+    let mut out = String::with_capacity(number.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out.push_str(frac);
+    out
+}
+
 /// Parse a stored (already normalised) money cell; empty is `None`.
 pub fn cell_fen(s: &str) -> Result<Option<i64>, String> {
     if s.is_empty() {
@@ -184,6 +212,20 @@ pub fn format_quantity(q: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn people_read_digits_grouped_by_three() {
+        assert_eq!(group_thousands("40204247.50"), "40,204,247.50");
+        assert_eq!(group_thousands("-1234567.80"), "-1,234,567.80");
+        assert_eq!(group_thousands("999.99"), "999.99");
+        assert_eq!(group_thousands("1000"), "1,000");
+        assert_eq!(group_thousands("100000"), "100,000");
+        assert_eq!(group_thousands("-100"), "-100");
+        assert_eq!(group_thousands("0.00"), "0.00");
+        assert_eq!(group_thousands("12345.6789"), "12,345.6789");
+        assert_eq!(group_thousands(""), "");
+        assert_eq!(group_thousands("abc"), "abc");
+    }
 
     #[test]
     fn quantities_are_exact_and_rounded_at_the_ten_thousandth() {

@@ -324,14 +324,14 @@ fn people_get_a_summary_in_chinese() {
     let out = classify(&dir, &["--format", "markdown", "--lang", "zh"]);
     let s = stdout_of(&out);
     assert!(s.contains("| 档案编号 | 客户名称 |"), "{s}");
-    assert!(s.contains("| C001 | 华南建材有限公司 | 广东省 | 张伟 | 50000.00 | 50.00 | 50.00 | A | 风险客户 | over_credit_limit |"), "{s}");
+    assert!(s.contains("| C001 | 华南建材有限公司 | 广东省 | 张伟 | 50,000.00 | 50.00 | 50.00 | A | 风险客户 | over_credit_limit |"), "{s}");
     assert!(
         s.contains("分类期间 2023-07-01..2024-06-30，截至 2024-06-30"),
         "{s}"
     );
-    assert!(s.contains("| A 类 | 3 | 81000.00 |"), "{s}");
-    assert!(s.contains("| 风险客户 | 5 | 56600.00 |"), "{s}");
-    assert!(s.contains("| 合计 | 11 | 99600.00 |"), "{s}");
+    assert!(s.contains("| A 类 | 3 | 81,000.00 |"), "{s}");
+    assert!(s.contains("| 风险客户 | 5 | 56,600.00 |"), "{s}");
+    assert!(s.contains("| 合计 | 11 | 99,600.00 |"), "{s}");
 }
 
 #[test]

@@ -728,10 +728,10 @@ fn analyze_team_is_one_row_per_owner_worked_out_by_hand() {
             "7",
             "7",
             "7",
-            "125000.00",
+            "125,000.00",
             "100.00",
-            "20000.00",
-            "20000.00 │"
+            "20,000.00",
+            "20,000.00 │"
         ]
     );
     let mine = ok(
@@ -763,7 +763,7 @@ VIP,1,1,1000,100000.00,80.00,,0.00,\n\
         &due_archive(),
     );
     let total = table.lines().find(|l| l.contains("(total)")).unwrap();
-    assert!(total.contains("125000.00"), "{total}");
+    assert!(total.contains("125,000.00"), "{total}");
     assert!(
         table.contains("the total counts each customer and each order once"),
         "{table}"

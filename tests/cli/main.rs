@@ -27,3 +27,4 @@ mod report;
 mod revisions;
 mod show;
 mod validate;
+mod xlsx;

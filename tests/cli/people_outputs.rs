@@ -387,3 +387,45 @@ fn csvs_for_people_run_no_formula_and_the_archive_keeps_true_values() {
     let rejects = read(dir.join("import-rejects.csv"));
     assert!(rejects.contains(",'=1+1,"), "{rejects}");
 }
+
+/// A workbook stores a formula-looking text as a string cell, exactly as the
+/// archive holds it: no `<f>` element, no leading `'`.
+#[test]
+fn a_workbook_writes_formula_looking_text_as_strings() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = archive_with_formulas(tmp.path());
+    let file = tmp.path().join("grades.xlsx");
+    let out = dangan()
+        .args([
+            "classify",
+            "--as-of",
+            "2024-06-30",
+            "--lang",
+            "en",
+            "--archive",
+        ])
+        .arg(&dir)
+        .arg("--output")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let mut wb: Xlsx<_> = open_workbook(&file).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let r = wb.worksheet_range(&name).unwrap();
+    let row = r
+        .rows()
+        .find(|row| matches!(&row[0], Data::String(s) if s == "C900"))
+        .unwrap();
+    assert_eq!(
+        row[1],
+        Data::String("=HYPERLINK(\"http://evil\",\"点我\")".into())
+    );
+    assert_eq!(row[3], Data::String("+cmd|calc".into()));
+    let formulas = wb.worksheet_formula(&name).unwrap();
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "a formula was written"
+    );
+}

@@ -257,7 +257,10 @@ fn every_people_format_has_the_sections_in_order() {
                 at += pos + t.len();
             }
             let (net, ..) = october();
-            assert!(s.contains(&yuan(net)), "{format}/{lang}: net sales");
+            // people read the digits grouped: 3,592,527.65
+            let grouped = dangan::values::money::group_thousands(&yuan(net));
+            assert!(grouped.contains(','), "{grouped}");
+            assert!(s.contains(&grouped), "{format}/{lang}: net sales");
         }
     }
     let zh = ok(&["--format", "markdown", "--lang", "zh"]);

@@ -148,7 +148,7 @@ fn show_in_a_chinese_table_labels_every_field_and_masks() {
     assert_eq!(line("等级"), "A");
     assert_eq!(line("类别"), "key");
     // a sale of 20,000.00 and a discount of 1,000.00
-    assert_eq!(line("本期净销售额"), "19000.00");
+    assert_eq!(line("本期净销售额"), "19,000.00");
     assert_eq!(line("订单数"), "2");
     assert_eq!(line("最近交易"), "2024-01-15");
     assert_eq!(line("应收余额"), "0.00");
