@@ -111,7 +111,9 @@ pub fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String>
 }
 
 pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    crate::values::dates::parse_date(s).ok_or_else(|| format!("not a date: {s:?} (use YYYY-MM-DD)"))
+    crate::values::dates::parse_date(s).ok_or_else(|| {
+        crate::render::messages::msg("flag_not_a_date", &[("value", &format!("{s:?}"))])
+    })
 }
 
 /// A run with `--no-mask` is registered in the archive's `access.csv`

@@ -106,9 +106,125 @@ enum Command {
     Dedupe(dangan::commands::dedupe::Args),
 }
 
+/// `--lang` as the command line gives it, read before clap parses it (so
+/// that clap's own usage errors can be in that language).
+fn lang_of_args() -> Lang {
+    let args: Vec<String> = std::env::args().collect();
+    for (i, a) in args.iter().enumerate() {
+        let v = match a.strip_prefix("--lang=") {
+            Some(v) => Some(v.to_string()),
+            None if a == "--lang" => args.get(i + 1).cloned(),
+            None => None,
+        };
+        match v.as_deref() {
+            Some("zh") => return Lang::Zh,
+            Some("en") => return Lang::En,
+            _ => {}
+        }
+    }
+    Lang::from_env()
+}
+
+/// A clap usage error in the catalogue's language; `None` for what clap
+/// prints best itself (help, version) or cannot be taken apart.
+fn usage_error(e: &clap::Error, lang: Lang) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    use dangan::render::messages::msg_in;
+    let get = |k: ContextKind| -> String {
+        match e.get(k) {
+            Some(ContextValue::String(s)) => s.clone(),
+            Some(ContextValue::Strings(v)) => v.join(", "),
+            Some(ContextValue::StyledStr(s)) => s.to_string(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        }
+    };
+    let tip = || {
+        let s = get(ContextKind::SuggestedArg);
+        let s = if s.is_empty() {
+            get(ContextKind::SuggestedSubcommand)
+        } else {
+            s
+        };
+        if s.is_empty() {
+            String::new()
+        } else {
+            msg_in(lang, "usage_tip", &[("suggested", &s)])
+        }
+    };
+    Some(match e.kind() {
+        ErrorKind::UnknownArgument => msg_in(
+            lang,
+            "usage_unknown_argument",
+            &[("arg", &get(ContextKind::InvalidArg)), ("tip", &tip())],
+        ),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let valid = get(ContextKind::ValidValue);
+            let valid = if valid.is_empty() {
+                String::new()
+            } else {
+                msg_in(lang, "usage_valid", &[("values", &valid)])
+            };
+            // the value parser's reason (src/flags.rs), already in `lang`
+            let why = std::error::Error::source(e)
+                .map(|s| msg_in(lang, "usage_why", &[("why", &s.to_string())]))
+                .unwrap_or_default();
+            msg_in(
+                lang,
+                "usage_invalid_value",
+                &[
+                    ("arg", &get(ContextKind::InvalidArg)),
+                    ("value", &get(ContextKind::InvalidValue)),
+                    ("why", &why),
+                    ("valid", &valid),
+                ],
+            )
+        }
+        ErrorKind::MissingRequiredArgument => msg_in(
+            lang,
+            "usage_missing",
+            &[("args", &get(ContextKind::InvalidArg))],
+        ),
+        ErrorKind::InvalidSubcommand => msg_in(
+            lang,
+            "usage_unknown_command",
+            &[
+                ("command", &get(ContextKind::InvalidSubcommand)),
+                ("tip", &tip()),
+            ],
+        ),
+        ErrorKind::NoEquals | ErrorKind::TooFewValues => msg_in(
+            lang,
+            "usage_missing_value",
+            &[("arg", &get(ContextKind::InvalidArg))],
+        ),
+        ErrorKind::ArgumentConflict => msg_in(
+            lang,
+            "usage_conflict",
+            &[
+                ("arg", &get(ContextKind::InvalidArg)),
+                ("other", &get(ContextKind::PriorArg)),
+            ],
+        ),
+        _ => return None,
+    })
+}
+
 fn main() -> ExitCode {
     dangan::archive::commit::install_interrupt_handler();
-    let cli = Cli::parse();
+    let lang = lang_of_args();
+    dangan::render::messages::set_lang(lang);
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if lang == Lang::Zh && e.use_stderr() => match usage_error(&e, lang) {
+            Some(text) => {
+                eprintln!("{text}");
+                return ExitCode::from(2);
+            }
+            None => e.exit(),
+        },
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -130,7 +246,10 @@ fn main() -> ExitCode {
                 eprintln!("dangan: {f}");
                 return ExitCode::from(1);
             }
-            eprintln!("dangan: error: {e:#}");
+            eprintln!(
+                "{}",
+                dangan::render::messages::msg("error", &[("message", &format!("{e:#}"))])
+            );
             ExitCode::from(2)
         }
     }
@@ -169,11 +288,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
     if !matches!(cli.command, Command::Report(_)) {
         match out.format {
             Format::Text => out.format = Format::Table,
-            Format::Html => return Err(anyhow!("--format html is for `dangan report`")),
+            Format::Html => {
+                return Err(anyhow!(dangan::render::messages::msg(
+                    "html_is_for_report",
+                    &[]
+                )));
+            }
             Format::Xlsx if matches!(cli.command, Command::Import(_)) => {
-                return Err(anyhow!(
-                    "`dangan import` writes CSV, YAML or JSON (--format); a workbook comes from the commands that print tables"
-                ));
+                return Err(anyhow!(dangan::render::messages::msg(
+                    "import_no_xlsx",
+                    &[]
+                )));
             }
             _ => {}
         }
@@ -199,7 +324,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let shown = p.display().to_string();
             eprintln!(
                 "{}",
-                lang.pick(&format!("已写入 {shown}"), &format!("written to {shown}"))
+                dangan::render::messages::msg("written_to", &[("file", &shown)])
             );
         }
     }

@@ -292,9 +292,10 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
         }
         Format::Xlsx => {
             if a.output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                return Err(anyhow!(
-                    "an XLSX workbook is binary and is not shown in a terminal: give --output FILE.xlsx (or redirect to a file)"
-                ));
+                return Err(anyhow!(crate::render::messages::msg(
+                    "xlsx_to_terminal",
+                    &[]
+                )));
             }
             buf = crate::render::xlsx::workbook(&doc.to_sheets(out.lang), out.lang)?;
         }
@@ -308,7 +309,13 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
         Some(p) => {
             crate::archive::commit::write_atomic(p, &buf)?;
             if !g.quiet {
-                eprintln!("report written to {}", p.display());
+                eprintln!(
+                    "{}",
+                    crate::render::messages::msg(
+                        "report_written_to",
+                        &[("file", &p.display().to_string())]
+                    )
+                );
             }
         }
         None => std::io::stdout().lock().write_all(&buf)?,

@@ -66,16 +66,7 @@ pub fn repair(kind: ValueKind) -> String {
         ValueKind::Score => "write 1, 2, 3, 4 or 5 (非常满意, 满意, 基本满意, 不满意, 非常不满意, \
              4分 and ★★★★ are read)"
             .into(),
-        ValueKind::Enum(set) => {
-            let words: Vec<String> = set
-                .iter()
-                .map(|(c, aliases)| match aliases.first() {
-                    Some(zh) => format!("{c} ({zh})"),
-                    None => c.to_string(),
-                })
-                .collect();
-            format!("write one of {}", words.join(", "))
-        }
+        ValueKind::Enum(set) => format!("write one of {}", enum_words(set)),
         _ => "correct the value".into(),
     }
 }
@@ -88,11 +79,33 @@ pub fn unreadable(file: &str, line: u64, column: &Column, raw: &str, why: &str) 
     } else {
         raw.to_string()
     };
-    format!(
-        "{file}:{line}: column {}: {shown:?}: {why}; {} (`dangan validate` lists every such cell)",
-        column.name,
-        repair(column.kind)
+    use crate::render::messages::{msg, phrase};
+    let repair = match column.kind {
+        ValueKind::Enum(set) => msg("repair_enum", &[("words", &enum_words(set))]),
+        kind => phrase(&repair(kind)),
+    };
+    msg(
+        "unreadable_cell",
+        &[
+            ("file", file),
+            ("line", &line.to_string()),
+            ("column", column.name),
+            ("value", &format!("{shown:?}")),
+            ("why", &phrase(why)),
+            ("repair", &repair),
+        ],
     )
+}
+
+/// The values of a closed set with their Chinese: `potential (潜在), active (交易中)`.
+fn enum_words(set: &[(&str, &[&str])]) -> String {
+    set.iter()
+        .map(|(c, aliases)| match aliases.first() {
+            Some(zh) => format!("{c} ({zh})"),
+            None => c.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 pub mod document;
 pub mod html;
+pub mod messages;
 pub mod output;
 pub mod records;
 pub mod xlsx;

@@ -107,9 +107,7 @@ impl Write for Stdout {
 pub fn begin_output(format: Format, file: Option<&std::path::Path>, name: &str) -> Result<()> {
     let target = match (format, file) {
         (Format::Xlsx, None) if std::io::stdout().is_terminal() => {
-            anyhow::bail!(
-                "an XLSX workbook is binary and is not shown in a terminal: give --output FILE.xlsx (or redirect to a file)"
-            )
+            anyhow::bail!(crate::render::messages::msg("xlsx_to_terminal", &[]))
         }
         (Format::Xlsx, _) => Target::Discard,
         (_, Some(_)) => Target::Buffer(Vec::new()),

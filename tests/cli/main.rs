@@ -20,6 +20,7 @@ mod dedupe;
 mod fmt;
 mod fuzz_regressions;
 mod import;
+mod messages;
 mod people_outputs;
 mod properties;
 mod reading;

@@ -1,0 +1,296 @@
+//! The catalogue of what people read on stderr, in both languages: errors,
+//! hints, the "written to" lines, clap's usage errors. One entry per
+//! message, `{name}` placeholders filled by [`msg`]; a test proves that every
+//! entry has both languages and the same placeholders. Rule names, column
+//! names, file names and flags stay canonical inside the Chinese text, so
+//! that scripts can grep for them.
+//!
+//! The language is set once at start-up ([`set_lang`]: `--lang`, else
+//! `$DANGAN_LANG`/`$LANG`), so that a message made deep in the library
+//! (an unreadable cell) is in the user's language too.
+//!
+//! [`phrase`] translates a fixed English phrase (a reason such as `not a
+//! date`, a repair hint) when the catalogue has it, and keeps it otherwise.
+
+use crate::render::output::Lang;
+use std::sync::OnceLock;
+
+/// One message: its key, its English and its Chinese text.
+pub struct Message {
+    pub key: &'static str,
+    pub en: &'static str,
+    pub zh: &'static str,
+}
+
+const fn m(key: &'static str, en: &'static str, zh: &'static str) -> Message {
+    Message { key, en, zh }
+}
+
+/// Every message. Keys of templates are names; keys of phrases are their
+/// English text.
+pub static CATALOGUE: &[Message] = &[
+    // the frame of every error
+    m(
+        "error",
+        "dangan: error: {message}",
+        "dangan：错误：{message}",
+    ),
+    m("written_to", "written to {file}", "已写入 {file}"),
+    m(
+        "report_written_to",
+        "report written to {file}",
+        "报告已写入 {file}",
+    ),
+    m(
+        "xlsx_to_terminal",
+        "an XLSX workbook is binary and is not shown in a terminal: give --output FILE.xlsx (or redirect to a file)",
+        "XLSX 工作簿是二进制文件，不能显示在终端里：请加 --output 文件.xlsx（或重定向到文件）",
+    ),
+    m(
+        "import_no_xlsx",
+        "`dangan import` writes CSV, YAML or JSON (--format); a workbook comes from the commands that print tables",
+        "`dangan import` 只输出 CSV、YAML 或 JSON（--format）；工作簿由输出表格的命令生成",
+    ),
+    m(
+        "html_is_for_report",
+        "--format html is for `dangan report`",
+        "--format html 只用于 `dangan report`",
+    ),
+    // a cell no reader can take (src/read/cells.rs)
+    m(
+        "unreadable_cell",
+        "{file}:{line}: column {column}: {value}: {why}; {repair} (`dangan validate` lists every such cell)",
+        "{file}:{line}：列 {column}：{value}：{why}；{repair}（`dangan validate` 会列出所有这样的单元格）",
+    ),
+    m(
+        "repair_enum",
+        "write one of {words}",
+        "请填写以下之一：{words}",
+    ),
+    // why a cell is unreadable (src/values/normalize.rs)
+    m("not a date", "not a date", "不是日期"),
+    m("not a date and time", "not a date and time", "不是日期时间"),
+    m("not an amount", "not an amount", "不是金额"),
+    m("not a number", "not a number", "不是数字"),
+    m(
+        "not a satisfaction score from 1 to 5",
+        "not a satisfaction score from 1 to 5",
+        "不是 1 到 5 的满意度评分",
+    ),
+    // how to repair it (src/read/cells.rs: repair)
+    m(
+        "write an amount in yuan, e.g. 1234.50 (¥, 元, 万 and thousands separators are read)",
+        "write an amount in yuan, e.g. 1234.50 (¥, 元, 万 and thousands separators are read)",
+        "请填写以元为单位的金额，如 1234.50（可以带 ¥、元、万和千位分隔符）",
+    ),
+    m(
+        "write a number, e.g. 12 or 2.5",
+        "write a number, e.g. 12 or 2.5",
+        "请填写数字，如 12 或 2.5",
+    ),
+    m(
+        "write a date, e.g. 2026-08-15 (2026/8/15, 2026年8月15日 and 20260815 are read)",
+        "write a date, e.g. 2026-08-15 (2026/8/15, 2026年8月15日 and 20260815 are read)",
+        "请填写日期，如 2026-08-15（也可以写 2026/8/15、2026年8月15日 或 20260815）",
+    ),
+    m(
+        "write a date, or a date and time, e.g. 2026-08-15 14:30 (2026/8/15 下午2:30 and 2026年8月15日14时30分 are read)",
+        "write a date, or a date and time, e.g. 2026-08-15 14:30 (2026/8/15 下午2:30 and 2026年8月15日14时30分 are read)",
+        "请填写日期或日期时间，如 2026-08-15 14:30（也可以写 2026/8/15 下午2:30 或 2026年8月15日14时30分）",
+    ),
+    m(
+        "write 1, 2, 3, 4 or 5 (非常满意, 满意, 基本满意, 不满意, 非常不满意, 4分 and ★★★★ are read)",
+        "write 1, 2, 3, 4 or 5 (非常满意, 满意, 基本满意, 不满意, 非常不满意, 4分 and ★★★★ are read)",
+        "请填写 1、2、3、4 或 5（也可以写 非常满意、满意、基本满意、不满意、非常不满意、4分 或 ★★★★）",
+    ),
+    m("correct the value", "correct the value", "请更正该值"),
+    // clap's usage errors, rebuilt from their parts (src/bin/dangan.rs)
+    m(
+        "usage_unknown_argument",
+        "error: unexpected argument '{arg}'{tip}\n\nFor more information, try '--help'.",
+        "错误：无法识别的参数 '{arg}'{tip}\n\n查看用法：加 '--help'。",
+    ),
+    m(
+        "usage_tip",
+        "\n\n  tip: did you mean '{suggested}'?",
+        "\n\n  提示：是不是要写 '{suggested}'？",
+    ),
+    m(
+        "usage_invalid_value",
+        "error: invalid value '{value}' for '{arg}'{why}{valid}\n\nFor more information, try '--help'.",
+        "错误：'{arg}' 的值 '{value}' 无效{why}{valid}\n\n查看用法：加 '--help'。",
+    ),
+    m("usage_why", ": {why}", "：{why}"),
+    m(
+        "flag_not_a_date",
+        "not a date: {value} (use YYYY-MM-DD)",
+        "不是日期：{value}（请写 YYYY-MM-DD）",
+    ),
+    m("not_one_of", "not one of {words}", "不是以下之一：{words}"),
+    m(
+        "usage_valid",
+        "\n  [possible values: {values}]",
+        "\n  [可选值：{values}]",
+    ),
+    m(
+        "usage_missing",
+        "error: the following required arguments were not provided: {args}\n\nFor more information, try '--help'.",
+        "错误：缺少必需的参数：{args}\n\n查看用法：加 '--help'。",
+    ),
+    m(
+        "usage_unknown_command",
+        "error: unrecognized subcommand '{command}'{tip}\n\nFor more information, try '--help'.",
+        "错误：没有命令 '{command}'{tip}\n\n查看用法：加 '--help'。",
+    ),
+    m(
+        "usage_missing_value",
+        "error: a value is required for '{arg}' but none was supplied\n\nFor more information, try '--help'.",
+        "错误：'{arg}' 需要一个值，但没有给出\n\n查看用法：加 '--help'。",
+    ),
+    m(
+        "usage_conflict",
+        "error: the argument '{arg}' cannot be used with '{other}'\n\nFor more information, try '--help'.",
+        "错误：参数 '{arg}' 不能与 '{other}' 同时使用\n\n查看用法：加 '--help'。",
+    ),
+];
+
+static LANG: OnceLock<Lang> = OnceLock::new();
+
+/// The language of stderr for this run (set once, at start-up).
+pub fn set_lang(lang: Lang) {
+    let _ = LANG.set(lang);
+}
+
+/// The language of stderr: as set, else from the environment.
+pub fn lang() -> Lang {
+    *LANG.get_or_init(Lang::from_env)
+}
+
+fn entry(key: &str) -> Option<&'static Message> {
+    CATALOGUE.iter().find(|e| e.key == key)
+}
+
+/// The message `key` in the language of this run, its `{name}`
+/// placeholders filled from `args`. An unknown key is shown as it is.
+pub fn msg(key: &str, args: &[(&str, &str)]) -> String {
+    msg_in(lang(), key, args)
+}
+
+/// [`msg`] in a given language.
+pub fn msg_in(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    let template = entry(key).map_or(key, |e| lang.pick(e.zh, e.en));
+    fill(template, args)
+}
+
+/// A fixed English phrase in the language of this run (kept as it is when
+/// the catalogue has no Chinese for it); `not one of a, b` is a template.
+pub fn phrase(en: &str) -> String {
+    if let Some(words) = en.strip_prefix("not one of ") {
+        return msg("not_one_of", &[("words", words)]);
+    }
+    match (lang(), entry(en)) {
+        (Lang::Zh, Some(e)) => e.zh.to_string(),
+        _ => en.to_string(),
+    }
+}
+
+/// `{name}` → its value, in one pass (a value that holds `{x}` stays).
+fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match args.iter().find(|(k, _)| *k == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `{name}` placeholders of a template, sorted.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut v = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let name = &after[..close];
+        if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            v.push(name);
+        }
+        rest = &after[close + 1..];
+    }
+    v.sort_unstable();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages_with_the_same_placeholders() {
+        let mut keys = std::collections::BTreeSet::new();
+        for e in CATALOGUE {
+            assert!(keys.insert(e.key), "{}: twice", e.key);
+            assert!(!e.en.trim().is_empty(), "{}: no English", e.key);
+            assert!(!e.zh.trim().is_empty(), "{}: no Chinese", e.key);
+            assert_ne!(e.en, e.zh, "{}: not translated", e.key);
+            assert!(
+                e.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)
+                    || ('\u{ff00}'..='\u{ffef}').contains(&c)),
+                "{}: the Chinese has no hanzi nor full-width punctuation",
+                e.key
+            );
+            assert_eq!(
+                placeholders(e.en),
+                placeholders(e.zh),
+                "{}: the placeholders differ",
+                e.key
+            );
+            // a phrase is keyed by its English text
+            if e.key.contains(' ') {
+                assert_eq!(e.key, e.en, "a phrase's key is its English");
+            }
+        }
+    }
+
+    #[test]
+    fn templates_are_filled_and_canonical_names_stay() {
+        let args = [
+            ("file", "transactions.csv"),
+            ("line", "42"),
+            ("column", "amount"),
+            ("value", "\"12..50\""),
+            ("why", "不是金额"),
+            ("repair", "请更正该值"),
+        ];
+        assert_eq!(
+            msg_in(Lang::Zh, "unreadable_cell", &args),
+            "transactions.csv:42：列 amount：\"12..50\"：不是金额；请更正该值（`dangan validate` 会列出所有这样的单元格）"
+        );
+        assert_eq!(
+            fill("{a} and {b}", &[("a", "{b}"), ("b", "x")]),
+            "{b} and x"
+        );
+        assert_eq!(fill("no {close", &[]), "no {close");
+        assert_eq!(msg_in(Lang::En, "no_such_key", &[]), "no_such_key");
+    }
+}
