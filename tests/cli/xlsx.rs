@@ -320,3 +320,110 @@ fn import_refuses_xlsx_and_a_bad_output_directory_is_reported() {
         stderr_of(&out)
     );
 }
+
+/// The report workbook opens in a real spreadsheet program: LibreOffice
+/// (headless) converts it to ODS, and its sheets, values and live charts
+/// (bars, a ring, a line) come through. CI installs Debian's
+/// `libreoffice-calc-nogui` and sets `DANGAN_REQUIRE_LIBREOFFICE=1`, so
+/// that there the test fails rather than skips without it.
+#[test]
+fn the_report_workbook_opens_in_libreoffice_with_its_charts_and_values() {
+    let soffice = ["soffice", "libreoffice"].into_iter().find(|p| {
+        std::process::Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(soffice) = soffice else {
+        assert!(
+            std::env::var_os("DANGAN_REQUIRE_LIBREOFFICE").is_none(),
+            "LibreOffice is required here (DANGAN_REQUIRE_LIBREOFFICE) but not installed"
+        );
+        eprintln!("skipped: no LibreOffice (soffice) on this machine");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("report.xlsx");
+    let out = dangan()
+        .args([
+            "report",
+            "--as-of",
+            "2026-11-01",
+            "--lang",
+            "zh",
+            "--archive",
+        ])
+        .arg(demo())
+        .arg("--output")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let profile = tmp.path().join("profile");
+    let conv = std::process::Command::new(soffice)
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "ods",
+            "--outdir",
+        ])
+        .arg(tmp.path().join("out"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        conv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&conv.stderr)
+    );
+    let ods = tmp.path().join("out/report.ods");
+    let names = parts(&ods);
+    let content = part(&ods, "content.xml");
+    for sheet in [
+        "1. 概览",
+        "3. 客户构成分析",
+        "7. 投诉与满意度",
+        "9. 档案质量",
+    ] {
+        assert!(
+            content.contains(&format!("table:name=\"{sheet}\"")),
+            "{sheet} missing"
+        );
+    }
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(
+        &dangan()
+            .args([
+                "report",
+                "--as-of",
+                "2026-11-01",
+                "--format",
+                "json",
+                "--archive",
+            ])
+            .arg(demo())
+            .output()
+            .unwrap(),
+    ))
+    .unwrap();
+    let net = json["overview"]["net_sales"].as_str().unwrap();
+    assert!(
+        content.contains(&format!("office:value=\"{net}\"")),
+        "net sales {net} is not a number cell"
+    );
+    let charts: String = names
+        .iter()
+        .filter(|n| n.starts_with("Object ") && n.ends_with("/content.xml"))
+        .map(|n| part(&ods, n))
+        .collect();
+    for class in ["chart:bar", "chart:ring", "chart:line"] {
+        assert!(
+            charts.contains(&format!("chart:class=\"{class}\"")),
+            "no {class} chart came through"
+        );
+    }
+}
