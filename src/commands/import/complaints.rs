@@ -16,7 +16,6 @@ use crate::archive::{Archive, Record, Table};
 use crate::values::text::fnv1a;
 use anyhow::Result;
 use rustc_hash::FxHashMap as HashMap;
-use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
 /// The columns a row is rejected for when they cannot be read.
@@ -131,23 +130,5 @@ pub(super) fn import_complaints(
     if !changed && opts.output.is_none() {
         return Ok(None);
     }
-    let (target, format) = target_for(archive, kind, opts)?;
-    match target {
-        Target::Stdout => {
-            write_table(&mut std::io::stdout().lock(), format, &table, false, true)?;
-            Ok(None)
-        }
-        Target::File(path, bom) => {
-            if opts.dry_run {
-                return Ok(None);
-            }
-            let mut s = Staged::new(&path)?;
-            {
-                let mut w = BufWriter::new(s.file());
-                write_table(&mut w, format, &table, bom, opts.output.is_some())?;
-                w.flush()?;
-            }
-            Ok(Some(s))
-        }
-    }
+    stage_table(archive, kind, opts, &table)
 }

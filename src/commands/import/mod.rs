@@ -498,6 +498,36 @@ fn target_for(
     }
 }
 
+/// A whole table written where `opts` sends it: to stdout (`--output -`),
+/// or staged for the commit (the archive's file, or `--output FILE`);
+/// nothing on a dry run.
+fn stage_table(
+    archive: &Archive,
+    kind: TableKind,
+    opts: &ImportOptions,
+    table: &Table,
+) -> Result<Option<Staged>> {
+    let (target, format) = target_for(archive, kind, opts)?;
+    match target {
+        Target::Stdout => {
+            write_table(&mut std::io::stdout().lock(), format, table, false, true)?;
+            Ok(None)
+        }
+        Target::File(path, bom) => {
+            if opts.dry_run {
+                return Ok(None);
+            }
+            let mut s = Staged::new(&path)?;
+            {
+                let mut w = BufWriter::new(s.file());
+                write_table(&mut w, format, table, bom, opts.output.is_some())?;
+                w.flush()?;
+            }
+            Ok(Some(s))
+        }
+    }
+}
+
 /// Write a whole table; `for_people` (an `--output` export, not the archive)
 /// neutralises formula-like text in a CSV.
 fn write_table(

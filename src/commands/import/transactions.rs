@@ -543,23 +543,5 @@ pub(super) fn import_followups(
     if added == 0 && opts.output.is_none() {
         return Ok(None);
     }
-    let (target, format) = target_for(archive, kind, opts)?;
-    match target {
-        Target::Stdout => {
-            write_table(&mut std::io::stdout().lock(), format, &table, false, true)?;
-            Ok(None)
-        }
-        Target::File(path, bom) => {
-            if opts.dry_run {
-                return Ok(None);
-            }
-            let mut s = Staged::new(&path)?;
-            {
-                let mut w = BufWriter::new(s.file());
-                write_table(&mut w, format, &table, bom, opts.output.is_some())?;
-                w.flush()?;
-            }
-            Ok(Some(s))
-        }
-    }
+    stage_table(archive, kind, opts, &table)
 }
