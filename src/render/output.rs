@@ -17,8 +17,8 @@ pub enum Format {
     Text,
     /// one self-contained HTML file (`dangan report` only)
     Html,
-    /// an Excel workbook, one sheet per table (needs `--output FILE.xlsx`
-    /// or a pipe; src/render/xlsx.rs)
+    /// an Excel workbook, one sheet per table (with `--output FILE.xlsx`,
+    /// or to a pipe)
     Xlsx,
 }
 
