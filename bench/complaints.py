@@ -23,7 +23,7 @@ if cmd == "duckdb":
       FROM read_csv('{archive}/transactions.csv', types={{'amount': 'DECIMAL(18,2)', 'date': 'VARCHAR'}})
       WHERE {period}
     ), k AS (
-      SELECT severity, date::TIMESTAMP AS at,
+      SELECT severity, date::TIMESTAMP AS t0,
              try_cast(responded AS TIMESTAMP) AS resp, try_cast(resolved AS TIMESTAMP) AS res,
              try_cast(satisfaction AS INTEGER) AS score,
              CASE severity WHEN 'major' THEN 1440 WHEN 'serious' THEN 2880 ELSE 4320 END AS lim
@@ -31,15 +31,15 @@ if cmd == "duckdb":
       WHERE customer_id IN (SELECT id FROM c) AND {period}
     ), k2 AS (
       SELECT *,
-             date_diff('minute', at, coalesce(
+             date_diff('minute', t0, coalesce(
                CASE WHEN resp::DATE <= DATE '{as_of}' THEN resp END,
                CASE WHEN res::DATE <= DATE '{as_of}' THEN res END)) AS took,
-             CASE WHEN res::DATE <= DATE '{as_of}' THEN date_diff('day', at::DATE, res::DATE) END AS days
+             CASE WHEN res::DATE <= DATE '{as_of}' THEN date_diff('day', t0::DATE, res::DATE) END AS days
       FROM k
     )
     SELECT severity, count(*) AS complaints,
            count(*) FILTER (WHERE res IS NULL OR res::DATE > DATE '{as_of}') AS open,
-           count(*) FILTER (WHERE coalesce(took, date_diff('minute', at, DATE '{as_of}' + INTERVAL 1 DAY)) > lim) AS late,
+           count(*) FILTER (WHERE coalesce(took, date_diff('minute', t0, DATE '{as_of}' + INTERVAL 1 DAY)) > lim) AS late,
            round(median(took) / 60, 2) AS median_response_hours,
            round(quantile_cont(took, 0.9) / 60, 2) AS p90_response_hours,
            round(median(days), 2) AS median_resolve_days,

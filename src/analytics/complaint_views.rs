@@ -39,12 +39,47 @@ use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The name of the total row.
 pub const TOTAL: &str = "(total)";
 
-/// Every complaint of the archive, read to its one meaning.
-pub fn load(archive: &Archive) -> Result<Vec<Complaint>> {
+thread_local! {
+    /// The complaints read in this run, with the file, size and time they
+    /// were read from: `report` and `classify` ask for them from several
+    /// places (the risk rule, the section, `due`), and 1M rows take seconds.
+    static LOADED: std::cell::RefCell<Option<(Stamp, Arc<Vec<Complaint>>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+type Stamp = (std::path::PathBuf, u64, Option<std::time::SystemTime>);
+
+/// Every complaint of the archive, read to its one meaning (once a run; read
+/// again when the file changed).
+pub fn load(archive: &Archive) -> Result<Arc<Vec<Complaint>>> {
+    let Some((path, _)) = archive.table_file(TableKind::Complaints)? else {
+        return Ok(Arc::new(Vec::new()));
+    };
+    let meta = std::fs::metadata(&path).ok();
+    let stamp: Stamp = (
+        path,
+        meta.as_ref().map_or(0, |m| m.len()),
+        meta.and_then(|m| m.modified().ok()),
+    );
+    if let Some(hit) = LOADED.with(|l| {
+        l.borrow()
+            .as_ref()
+            .filter(|(s, _)| *s == stamp)
+            .map(|(_, v)| Arc::clone(v))
+    }) {
+        return Ok(hit);
+    }
+    let all = Arc::new(read_all(archive)?);
+    LOADED.with(|l| *l.borrow_mut() = Some((stamp, Arc::clone(&all))));
+    Ok(all)
+}
+
+fn read_all(archive: &Archive) -> Result<Vec<Complaint>> {
     let cols = [
         "id",
         "customer_id",

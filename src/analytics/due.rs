@@ -124,7 +124,7 @@ pub fn list(
     let mut complaints: FxHashMap<String, NaiveDate> = FxHashMap::default();
     if on(Reason::Complaint) && inp.archive.table_file(TableKind::Complaints)?.is_some() {
         let cs = &inp.archive.settings.complaints;
-        for k in crate::analytics::complaint_views::load(inp.archive)? {
+        for k in crate::analytics::complaint_views::load(inp.archive)?.iter() {
             if !k.unanswered_late(cs, inp.as_of) {
                 continue;
             }
@@ -133,7 +133,7 @@ pub fn list(
                 Some(t) => (k.date.date.and_time(t) + limit).date(),
                 None => k.date.date + chrono::Duration::days(limit.num_days()),
             };
-            let e = complaints.entry(k.customer_id).or_insert(ran_out);
+            let e = complaints.entry(k.customer_id.clone()).or_insert(ran_out);
             *e = (*e).min(ran_out);
         }
     }

@@ -68,10 +68,7 @@ pub fn grade_archive(
     let fig = figures(archive, rules, as_of, period)?;
     crate::timing("classify: query and extract", t);
     let t = std::time::Instant::now();
-    let complaints = match archive.table_file(crate::archive::schema::TableKind::Complaints)? {
-        Some(_) => crate::analytics::complaint_views::load(archive)?,
-        None => Vec::new(),
-    };
+    let complaints = crate::analytics::complaint_views::load(archive)?;
     let risky = crate::analytics::complaints::risky(
         &complaints,
         &archive.settings.complaints,

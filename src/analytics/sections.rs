@@ -657,11 +657,7 @@ pub(crate) fn complaints(
     as_of: NaiveDate,
 ) -> Result<Option<Section>> {
     use crate::analytics::complaint_views as views;
-    use crate::archive::schema::TableKind;
-    let all = match archive.table_file(TableKind::Complaints)? {
-        Some(_) => views::load(archive)?,
-        None => Vec::new(),
-    };
+    let all = views::load(archive)?;
     let scores = views::followup_scores(archive)?;
     if all.is_empty() && scores.is_empty() {
         return Ok(None);

@@ -197,8 +197,9 @@ fn customer_complaints(
     }
     let s = &archive.settings.complaints;
     let mut all: Vec<_> = crate::analytics::complaint_views::load(archive)?
-        .into_iter()
+        .iter()
         .filter(|c| c.customer_id == id)
+        .cloned()
         .collect();
     all.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.id.cmp(&a.id)));
     all.truncate(last);
