@@ -222,6 +222,13 @@ pub fn workbook(sheets: &[Sheet], lang: Lang) -> Result<Vec<u8>> {
         let mut row: u32 = 0;
         let mut widths: Vec<usize> = Vec::new();
         for t in &sheet.tables {
+            // Excel's sheet holds 1,048,576 rows
+            if row as usize + usize::from(!single) + 1 + t.rows.len() > 1_048_576 {
+                anyhow::bail!(
+                    "{} rows do not fit in one Excel sheet (1,048,576 rows): use --format csv, or narrow it (--owner, --where, --period)",
+                    t.rows.len()
+                );
+            }
             if !single {
                 ws.write_string_with_format(row, 0, t.title.as_str(), &f.title)?;
                 row += 1;
@@ -302,6 +309,25 @@ mod tests {
         let taken = vec!["销售".to_string()];
         assert_eq!(sheet_name("销售", &taken), "销售 (2)");
         assert_eq!(sheet_name("", &[]), "Sheet");
+    }
+
+    #[test]
+    fn a_table_longer_than_a_sheet_is_refused_with_the_way_out() {
+        let t = |n: usize| Sheet {
+            name: "x".into(),
+            tables: vec![Table {
+                title: "x".into(),
+                columns: vec![Label::new("id", "编号", "id")],
+                rows: vec![vec![Cell::Null]; n],
+                chart: None,
+            }],
+        };
+        let err = workbook(&[t(1_048_576)], Lang::En).unwrap_err().to_string();
+        assert!(
+            err.starts_with("1048576 rows do not fit in one Excel sheet"),
+            "{err}"
+        );
+        assert!(workbook(&[t(3)], Lang::En).is_ok());
     }
 
     #[test]
