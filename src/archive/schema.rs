@@ -35,6 +35,16 @@ impl TableKind {
         TableKind::ALL.into_iter().find(|t| t.name() == s)
     }
 
+    /// The table's name for people in Chinese (a workbook's sheet).
+    pub fn zh(self) -> &'static str {
+        match self {
+            TableKind::Customers => "客户",
+            TableKind::Transactions => "交易",
+            TableKind::Followups => "回访",
+            TableKind::Complaints => "投诉",
+        }
+    }
+
     pub fn columns(self) -> &'static [Column] {
         match self {
             TableKind::Customers => CUSTOMERS,

@@ -48,8 +48,8 @@ pub static CATALOGUE: &[Message] = &[
     ),
     m(
         "import_no_xlsx",
-        "`dangan import` writes CSV, YAML or JSON (--format); a workbook comes from the commands that print tables",
-        "`dangan import` 只输出 CSV、YAML 或 JSON（--format）；工作簿由输出表格的命令生成",
+        "`dangan import --format` sets its summary (table, csv, json, yaml); the cleaned rows become a workbook with --output FILE.xlsx",
+        "`dangan import --format` 只决定导入摘要的格式（table、csv、json、yaml）；要把清洗后的数据存为工作簿，请用 --output 文件.xlsx",
     ),
     m(
         "html_is_for_report",

@@ -77,3 +77,48 @@ pub fn change_cells(c: &Change, no_mask: bool) -> Vec<Cell> {
     .map(Cell::Text)
     .collect()
 }
+
+/// An archive table (the cleaned rows of `import --output FILE.xlsx`) as
+/// typed cells for people: money a number of yuan, a quantity a number,
+/// every other value text (an ISO date becomes a date in a workbook), a
+/// confidential value masked unless `no_mask`. The headers are the columns'
+/// names in `--lang` (an extra column keeps its own).
+pub fn table_for_people(t: &crate::archive::Table, no_mask: bool) -> (Vec<Label>, Vec<Vec<Cell>>) {
+    use crate::archive::schema::ValueKind;
+    let cols: Vec<Option<&crate::archive::schema::Column>> =
+        t.columns.iter().map(|c| t.kind.column(c)).collect();
+    let labels = t
+        .columns
+        .iter()
+        .zip(&cols)
+        .map(|(name, c)| Label::new(name, c.map_or(name.as_str(), |c| c.zh), name))
+        .collect();
+    let rows = t
+        .rows
+        .iter()
+        .map(|r| {
+            (0..t.columns.len())
+                .map(|i| {
+                    let (name, v) = (&t.columns[i], if i < r.len() { r.get(i) } else { "" });
+                    if v.is_empty() {
+                        return Cell::Null;
+                    }
+                    match cols[i].map(|c| c.kind) {
+                        Some(ValueKind::Money) => match crate::values::money::cell_fen(v) {
+                            Ok(Some(fen)) => Cell::Fen(fen),
+                            _ => Cell::Text(v.to_string()),
+                        },
+                        Some(ValueKind::Quantity) => {
+                            match crate::values::money::parse_quantity(v) {
+                                Some((q, _)) => Cell::Qty(q),
+                                None => Cell::Text(v.to_string()),
+                            }
+                        }
+                        _ => Cell::Text(shown(name, v, no_mask)),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    (labels, rows)
+}

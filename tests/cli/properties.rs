@@ -135,6 +135,8 @@ fn import_into(archive: &Path, file: &Path, output: Option<&Path>) -> import::Su
         today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
         progress: false,
         lock_wait: std::time::Duration::ZERO,
+        lang: dangan::render::output::Lang::En,
+        no_mask: false,
     };
     import::run(archive, &opts).unwrap().summary
 }

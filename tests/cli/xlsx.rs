@@ -300,13 +300,17 @@ fn the_report_workbook_has_a_sheet_per_section_and_native_charts() {
 }
 
 #[test]
-fn import_refuses_xlsx_and_a_bad_output_directory_is_reported() {
+fn import_format_xlsx_points_to_output_and_a_bad_output_directory_is_reported() {
     let out = dangan()
         .args(["import", "x.csv", "--format", "xlsx"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("a workbook comes from the commands that print tables"));
+    assert!(
+        stderr_of(&out).contains("the cleaned rows become a workbook with --output FILE.xlsx"),
+        "{}",
+        stderr_of(&out)
+    );
     let out = dangan()
         .args(["classify", "--as-of", "2026-10-31", "--archive"])
         .arg(demo())
@@ -319,6 +323,77 @@ fn import_refuses_xlsx_and_a_bad_output_directory_is_reported() {
         "{}",
         stderr_of(&out)
     );
+}
+
+/// A messy export cleaned once into a workbook: `import FILE --output
+/// cleaned.xlsx` (no archive needed). Headers in `--lang`, the credit limit
+/// a number of yuan, dates dates, the ID number and mobile text — masked
+/// unless `--no-mask`.
+#[test]
+fn import_output_xlsx_is_the_cleaned_table_with_typed_cells() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("导出.csv");
+    std::fs::write(
+        &input,
+        "客户名称,手机,身份证号,信用额度,建档日期\n\
+         张伟,+86 138-0013-8000,11010519900307123X,\"¥1,200\",2026/8/15\n\
+         深圳市鸿达贸易有限公司,13900139000,,1.5万,2026年9月1日\n",
+    )
+    .unwrap();
+    let file = tmp.path().join("cleaned.xlsx");
+    for (no_mask, mobile, id) in [
+        (false, "138****8000", "110***********123X"),
+        (true, "13800138000", "11010519900307123X"),
+    ] {
+        let mut cmd = dangan();
+        cmd.arg("import")
+            .arg(&input)
+            .args([
+                "--table",
+                "customers",
+                "--lang",
+                "zh",
+                "--as-of",
+                "2026-11-01",
+            ])
+            .arg("--output")
+            .arg(&file)
+            .arg("--archive")
+            .arg(tmp.path().join("none"));
+        if no_mask {
+            cmd.arg("--no-mask");
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        // the summary of the run, for a script
+        assert_eq!(
+            stdout_of(&out),
+            "read,added,updated,unchanged,rejected,values_normalised,amounts_rounded\n2,2,0,0,0,5,0\n"
+        );
+        let mut wb = book(&file);
+        assert_eq!(wb.sheet_names(), vec!["客户".to_string()]);
+        let r = wb.worksheet_range("客户").unwrap();
+        let head: Vec<String> = r.rows().next().unwrap().iter().map(text).collect();
+        let at = |name: &str| {
+            head.iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("{name}: not in {head:?}"))
+        };
+        let rows: Vec<&[Data]> = r.rows().skip(1).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(text(&rows[0][at("客户名称")]), "张伟");
+        assert_eq!(text(&rows[0][at("手机")]), mobile);
+        assert_eq!(text(&rows[0][at("身份证号")]), id);
+        assert_eq!(number(&rows[0][at("信用额度")]), 1200.0);
+        assert_eq!(number(&rows[1][at("信用额度")]), 15000.0);
+        assert_eq!(rows[1][at("身份证号")], Data::Empty);
+        // 2026-08-15 is day 46,249 of Excel's calendar
+        match &rows[0][at("建档日期")] {
+            Data::DateTime(d) => assert_eq!(d.as_f64(), 46249.0),
+            other => panic!("not a date: {other:?}"),
+        }
+        assert!(!part(&file, "xl/worksheets/sheet1.xml").contains("<f>"));
+    }
 }
 
 /// The report workbook opens in a real spreadsheet program: LibreOffice

@@ -48,6 +48,10 @@ pub struct ImportOptions {
     pub progress: bool,
     /// how long to wait for another dangan's lock on the archive (`--wait`)
     pub lock_wait: std::time::Duration,
+    /// the language of an `--output FILE.xlsx` workbook's headers
+    pub lang: crate::render::output::Lang,
+    /// an `--output FILE.xlsx` workbook shows confidential values (`--no-mask`)
+    pub no_mask: bool,
 }
 
 /// What an import did, counted in input rows: every row read is exactly one of
@@ -346,23 +350,10 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
             &mut ctx,
             &progress,
         )?;
-        if changed || output_mode {
-            let (target, format) = target_for(&archive, TableKind::Customers, opts)?;
-            match target {
-                Target::Stdout => {
-                    let mut out = std::io::stdout().lock();
-                    write_table(&mut out, format, &customers, false, true)?;
-                }
-                Target::File(path, bom) => {
-                    let mut s = Staged::new(&path)?;
-                    {
-                        let mut w = BufWriter::new(s.file());
-                        write_table(&mut w, format, &customers, bom, output_mode)?;
-                        w.flush()?;
-                    }
-                    staged.push(s);
-                }
-            }
+        if (changed || output_mode)
+            && let Some(s) = stage_table(&archive, TableKind::Customers, opts, &customers)?
+        {
+            staged.push(s);
         }
         if !output_mode {
             // transactions of this run may name the customers it just added
@@ -470,6 +461,8 @@ enum Target {
     Stdout,
     /// path and whether to write a BOM
     File(PathBuf, bool),
+    /// a workbook for people (`--output FILE.xlsx`)
+    Xlsx(PathBuf),
 }
 
 fn target_for(
@@ -479,6 +472,12 @@ fn target_for(
 ) -> Result<(Target, StoreFormat)> {
     match &opts.output {
         Some(o) if o == "-" => Ok((Target::Stdout, StoreFormat::Csv)),
+        Some(o)
+            if crate::render::output::Format::from_extension(Path::new(o))
+                == Some(crate::render::output::Format::Xlsx) =>
+        {
+            Ok((Target::Xlsx(PathBuf::from(o)), StoreFormat::Csv))
+        }
         Some(o) => {
             let p = PathBuf::from(o);
             let yaml = matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
@@ -525,7 +524,39 @@ fn stage_table(
             }
             Ok(Some(s))
         }
+        Target::Xlsx(path) => {
+            if opts.dry_run {
+                return Ok(None);
+            }
+            Ok(Some(xlsx_staged(&path, kind, opts, table)?))
+        }
     }
+}
+
+/// The workbook of a cleaned table (`--output FILE.xlsx`), staged at `path`:
+/// one sheet named after the table, typed cells, masked unless `--no-mask`.
+fn xlsx_staged(
+    path: &Path,
+    kind: TableKind,
+    opts: &ImportOptions,
+    table: &Table,
+) -> Result<Staged> {
+    let (columns, rows) = crate::render::records::table_for_people(table, opts.no_mask);
+    let sheet = crate::render::xlsx::Sheet {
+        name: opts.lang.pick(kind.zh(), kind.name()).to_string(),
+        tables: vec![crate::render::xlsx::Table {
+            title: String::new(),
+            columns,
+            rows,
+            chart: None,
+        }],
+    };
+    let bytes = crate::render::xlsx::workbook(&[sheet], opts.lang)?;
+    let mut s = Staged::new(path)?;
+    s.file()
+        .write_all(&bytes)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(s)
 }
 
 /// Write a whole table; `for_people` (an `--output` export, not the archive)
@@ -572,9 +603,12 @@ pub struct Args {
     /// Show what would change; write nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// Write the cleaned rows to FILE (CSV, or YAML by extension; `-` = stdout) instead of the archive
+    /// Write the cleaned rows to FILE (CSV; YAML or an Excel workbook by the extension .yaml/.xlsx; `-` = stdout) instead of the archive
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<String>,
+    /// In an `--output FILE.xlsx` workbook, show confidential values unmasked (registered in access.csv)
+    #[arg(long)]
+    pub no_mask: bool,
     /// Date recorded as created/updated for new and changed records [default: today]
     #[arg(long, value_parser = crate::flags::parse_date, value_name = "DATE")]
     pub as_of: Option<chrono::NaiveDate>,
@@ -607,7 +641,10 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
         today: a.as_of.unwrap_or_else(crate::values::dates::today),
         progress: chatty,
         lock_wait: std::time::Duration::from_secs(a.wait),
+        lang: out.lang,
+        no_mask: a.no_mask,
     };
+    crate::flags::register_no_mask(cx, a.no_mask && opts.output.is_some())?;
     let r = run(archive, &opts)?;
     let mut err = std::io::stderr().lock();
     print_capped(

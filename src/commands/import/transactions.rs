@@ -244,7 +244,7 @@ pub(super) fn import_transactions(
     let (target, format) = target_for(archive, kind, opts)?;
     let (target_path, bom) = match &target {
         Target::File(p, bom) => (Some(p.clone()), *bom),
-        Target::Stdout => (None, false),
+        Target::Stdout | Target::Xlsx(_) => (None, false),
     };
     // pass B: new rows go to a spill file (a candidate final file: header first)
     let mut spill = match (&target_path, opts.dry_run) {
@@ -463,6 +463,22 @@ pub(super) fn import_transactions(
             }
             drop(body);
             Ok((changed && !dry).then_some(staged))
+        }
+        (Target::Xlsx(path), dry) => {
+            // at most a sheet of rows: the cleaned CSV in memory, then the workbook
+            let mut csv_bytes = Vec::new();
+            body(&mut csv_bytes, ctx)?;
+            drop(body);
+            if dry {
+                return Ok(None);
+            }
+            let mut rd = csv::Reader::from_reader(csv_bytes.as_slice());
+            let mut table = Table::empty(kind);
+            table.columns = rd.headers()?.iter().map(str::to_string).collect();
+            for r in rd.records() {
+                table.rows.push(Record::new(&r?.iter().collect::<Vec<_>>()));
+            }
+            Ok(Some(xlsx_staged(path, kind, opts, &table)?))
         }
     }
 }
