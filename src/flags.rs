@@ -92,10 +92,16 @@ pub fn print_capped(
     more: &str,
 ) -> Result<()> {
     for l in lines {
-        writeln!(w, "{prefix}{l}")?;
+        writeln!(w, "{}", crate::tr!(prefix, message = l))?;
     }
     if total > lines.len() as u64 {
-        writeln!(w, "{prefix}... and {} {more}", total - lines.len() as u64)?;
+        let n = total - lines.len() as u64;
+        let more = crate::tr!(
+            "and_more",
+            n = n,
+            what = crate::render::messages::phrase(more)
+        );
+        writeln!(w, "{}", crate::tr!(prefix, message = more))?;
     }
     Ok(())
 }

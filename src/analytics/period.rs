@@ -35,9 +35,7 @@ pub enum PeriodSpec {
 impl PeriodSpec {
     pub fn parse(s: &str) -> Result<PeriodSpec, String> {
         let t = s.trim().to_ascii_lowercase();
-        let bad = || {
-            format!("not a period: {s:?} (use 12m, 6m, 1y, 2q, 4w, 90d, 2024, 2024-10 or 2024Q3)")
-        };
+        let bad = || crate::tr!("flag_not_a_period", value = format!("{s:?}"));
         if let Some(num) = t.strip_suffix(['d', 'w', 'm', 'q', 'y'])
             && let Ok(n) = num.parse::<u32>()
         {
@@ -113,13 +111,13 @@ impl PeriodArgs {
     /// explicit period (`--to`, a calendar `--period`), else to today.
     pub fn resolve(&self, today: NaiveDate) -> Result<(NaiveDate, Period)> {
         if self.period.is_some() && (self.from.is_some() || self.to.is_some()) {
-            bail!("give either --period or --from/--to, not both");
+            bail!(crate::tr!("period_or_range"));
         }
         let p = match (self.from, self.to, self.period) {
             (Some(from), to, _) => {
                 let to = to.or(self.as_of).unwrap_or(today);
                 if from > to {
-                    bail!("--from {from} is after --to {to}");
+                    bail!(crate::tr!("from_after_to", from = from, to = to));
                 }
                 let days = (to - from).num_days() as u64 + 1;
                 let prev_to = from - Days::new(1);

@@ -33,7 +33,7 @@ pub fn install_interrupt_handler() {
 /// Errors with "interrupted" when Ctrl-C was pressed since the write began.
 pub fn checkpoint() -> Result<()> {
     if INTERRUPTED.load(Ordering::SeqCst) {
-        bail!("interrupted: nothing was changed");
+        bail!(crate::tr!("interrupted"));
     }
     Ok(())
 }
@@ -83,16 +83,17 @@ impl ArchiveLock {
                     let waited = if wait.is_zero() {
                         String::new()
                     } else {
-                        format!(" (waited {} s)", wait.as_secs())
+                        crate::tr!("lock_waited", seconds = wait.as_secs())
                     };
-                    bail!(
-                        "archive {} is locked by another dangan process ({}){waited}; try again when it has finished, or give --wait SECONDS",
-                        dir.display(),
-                        holder.trim()
-                    );
+                    bail!(crate::tr!(
+                        "archive_locked",
+                        dir = dir.display(),
+                        holder = holder.trim(),
+                        waited = waited
+                    ));
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
-                    bail!("{}: cannot lock: {e}", path.display())
+                    bail!(crate::tr!("cannot_lock", file = path.display(), why = e))
                 }
             }
         }

@@ -225,10 +225,10 @@ impl Archive {
 
     pub fn open(dir: &Path) -> Result<Archive> {
         if !dir.exists() {
-            bail!("archive {}: no such directory", dir.display());
+            bail!(crate::tr!("archive_missing", dir = dir.display()));
         }
         if !dir.is_dir() {
-            bail!("archive {}: not a directory", dir.display());
+            bail!(crate::tr!("archive_not_dir", dir = dir.display()));
         }
         crate::archive::commit::settle(dir)?;
         let settings = Settings::load(dir)?;
@@ -255,12 +255,12 @@ impl Archive {
         match found.len() {
             0 => Ok(None),
             1 => Ok(found.into_iter().next()),
-            _ => bail!(
-                "archive {} has both {} and {}: keep one",
-                self.dir.display(),
-                found[0].0.display(),
-                found[1].0.display()
-            ),
+            _ => bail!(crate::tr!(
+                "archive_two_files",
+                dir = self.dir.display(),
+                a = found[0].0.display(),
+                b = found[1].0.display()
+            )),
         }
     }
 

@@ -243,7 +243,10 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             if let Some(f) = e.downcast_ref::<dangan::Findings>() {
-                eprintln!("dangan: {f}");
+                eprintln!(
+                    "{}",
+                    dangan::render::messages::msg("findings", &[("message", &f.to_string())])
+                );
                 return ExitCode::from(1);
             }
             eprintln!(

@@ -183,10 +183,10 @@ pub fn run_with(archive_dir: &Path, opts: &ValidateOptions, sink: Sink) -> Resul
         None => {
             let archive = Archive::open(archive_dir)?;
             let Some((path, _)) = archive.table_file(TableKind::Customers)? else {
-                bail!(
-                    "archive {}: no customers.csv or customers.yaml",
-                    archive_dir.display()
-                );
+                bail!(crate::tr!(
+                    "archive_no_customers",
+                    dir = archive_dir.display()
+                ));
             };
             let src = Source::open(&path.display().to_string(), &ReadOptions::default())?;
             let ids = Arc::new(check_table(

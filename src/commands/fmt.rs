@@ -312,8 +312,9 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
     }
     if a.check && f.changed() {
         let n = f.files.iter().filter(|f| f.changed).count();
-        return Err(anyhow!(crate::Findings(format!(
-            "{n} file(s) not canonical (run `dangan fmt` to rewrite them)"
+        return Err(anyhow!(crate::Findings(crate::tr!(
+            "not_canonical_files",
+            n = n
         ))));
     }
     Ok(ExitCode::SUCCESS)

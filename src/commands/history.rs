@@ -117,10 +117,10 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> Result<std::process::ExitCod
             if !read_log_of(&archive.dir, &k, |_| true)?.is_empty() {
                 ids.push(k);
             } else {
-                bail!(
-                    "no customer (and no revision) has the archive number, mobile, credit code, ID number or name {:?}; try `dangan find`",
-                    crate::values::text::mask_lookalike(key)
-                );
+                bail!(crate::tr!(
+                    "no_such_customer_or_revision",
+                    key = format!("{:?}", crate::values::text::mask_lookalike(key))
+                ));
             }
         }
     }

@@ -110,11 +110,13 @@ pub fn run(
             let hint = if shown == key.trim() {
                 format!("`dangan find {shown}`")
             } else {
-                "`dangan find` with a part of it".to_string()
+                crate::render::messages::phrase("`dangan find` with a part of it")
             };
-            return Err(anyhow!(
-                "no customer has the archive number, mobile, credit code, ID number or name {shown:?}; try {hint}"
-            ));
+            return Err(anyhow!(crate::tr!(
+                "no_such_customer",
+                key = format!("{shown:?}"),
+                hint = hint
+            )));
         }
         1 => {}
         _ => return Ok(Shown::Several(customers, rows)),

@@ -496,8 +496,9 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
         && report.fails(Some(level))
     {
         let n = report.at_least(level);
-        return Err(anyhow!(crate::Findings(format!(
-            "{n} finding(s) at or above --fail-on"
+        return Err(anyhow!(crate::Findings(crate::tr!(
+            "findings_at_fail_on",
+            n = n
         ))));
     }
     Ok(ExitCode::SUCCESS)

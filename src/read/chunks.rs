@@ -122,9 +122,11 @@ impl Iterator for Chunks {
                 }
                 // the last records, without a final newline
                 if let Some(line) = self.open_quote_line() {
-                    return Some(Err(anyhow!(
-                        "{name}:{line}: a quote opened on this line is never closed (the rest of the file was read as one value)"
-                    )));
+                    return Some(Err(anyhow!(crate::tr!(
+                        "quote_never_closed",
+                        file = name,
+                        line = line
+                    ))));
                 }
                 let data = std::mem::take(&mut self.carry);
                 return Some(Ok(self.emit(data)));
@@ -235,19 +237,20 @@ pub fn parse_chunk(
             .map_or((0, 0), |p| (p.byte() as usize, p.line() - 1));
         let line = chunk.first_line + newlines + u64::from(chunk.data.get(pos) == Some(&b'\n'));
         if !checked && rec.iter().any(|v| std::str::from_utf8(v).is_err()) {
-            bail!(
-                "{name}:{line}: undecodable byte sequence (not valid in the detected encoding; try --encoding)"
-            );
+            bail!(crate::tr!("undecodable", place = format!("{name}:{line}")));
         }
         let rec = CsvRecord(&rec);
         if (0..rec.len()).all(|j| rec.get(j).trim().is_empty()) {
             continue;
         }
         if rec.len() != width {
-            bail!(
-                "{name}:{line}: row has {} values but the header has {width} columns",
-                rec.len()
-            );
+            bail!(crate::tr!(
+                "row_width",
+                file = name,
+                line = line,
+                values = rec.len(),
+                width = width
+            ));
         }
         for (i, h) in headers.iter().enumerate() {
             let len = rec.get(i).len();

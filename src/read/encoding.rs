@@ -35,9 +35,12 @@ pub(crate) fn detect_encoding(name: &str, bytes: &[u8]) -> Result<&'static Encod
                     .filter(|&&b| b == b'\n')
                     .count()
                     + 1;
-                bail!(
-                    "{name}:{line}: undecodable byte sequence near byte {offset}: neither UTF-8 nor GBK/GB18030 (give --encoding)"
-                )
+                bail!(crate::tr!(
+                    "undecodable_any",
+                    file = name,
+                    line = line,
+                    offset = offset
+                ))
             }
         }
     }

@@ -148,10 +148,10 @@ impl Source {
             return Source::from_bytes(name, bytes, None, opts);
         }
         let p = Path::new(path);
-        let meta =
-            std::fs::metadata(p).map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+        let meta = std::fs::metadata(p)
+            .map_err(|e| anyhow!(crate::tr!("cannot_open", file = name, why = io_reason(&e))))?;
         if meta.is_dir() {
-            bail!("{name}: is a directory, not a file");
+            bail!(crate::tr!("is_a_directory", file = name));
         }
         let ext = p
             .extension()
@@ -160,20 +160,22 @@ impl Source {
             .to_ascii_lowercase();
         let mut head = vec![0u8; 8192];
         let got = {
-            let mut f = std::fs::File::open(p)
-                .map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+            let mut f = std::fs::File::open(p).map_err(|e| {
+                anyhow!(crate::tr!("cannot_open", file = name, why = io_reason(&e)))
+            })?;
             read_up_to(&mut f, &mut head).with_context(|| format!("{name}: cannot read"))?
         };
         head.truncate(got);
         if got == 0 {
-            bail!("{name}: empty file (no header row)");
+            bail!(crate::tr!("empty_file", file = name));
         }
         if is_workbook(&ext, &head) {
             return read_workbook(name, p, opts);
         }
         if matches!(ext.as_str(), "yaml" | "yml") {
-            let file = std::fs::File::open(p)
-                .map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+            let file = std::fs::File::open(p).map_err(|e| {
+                anyhow!(crate::tr!("cannot_open", file = name, why = io_reason(&e)))
+            })?;
             let bytes = read_all_checked(&name, file)?;
             return Source::from_bytes(name, bytes, Some(meta.len()), opts);
         }
@@ -195,7 +197,8 @@ impl Source {
                 )
             })
         });
-        let reader = reopen().map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+        let reader = reopen()
+            .map_err(|e| anyhow!(crate::tr!("cannot_open", file = name, why = io_reason(&e))))?;
         let head_text = decode_head(&head, encoding);
         let delimiter = sniff_delimiter(&head_text, &ext);
         let crlf = first_line_crlf(&head_text);
@@ -219,7 +222,7 @@ impl Source {
         opts: &ReadOptions,
     ) -> Result<Source> {
         if bytes.is_empty() {
-            bail!("{name}: empty file (no header row)");
+            bail!(crate::tr!("empty_file", file = name));
         }
         if is_workbook("", &bytes) {
             bail!("{name}: a workbook cannot be read from standard input; give its path");
@@ -265,7 +268,7 @@ impl Source {
         loop {
             let more = rdr.read_record(&mut rec).map_err(|e| csv_error(&name, e))?;
             if !more {
-                bail!("{name}: empty file (no header row)");
+                bail!(crate::tr!("empty_file", file = name));
             }
             headers = rec
                 .iter()
@@ -322,8 +325,9 @@ impl Source {
         let name = self.name.clone();
         let (offset, line) = self.data_start;
         let raw = (|| -> Result<RawText> {
-            let mut reader =
-                reopen().map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+            let mut reader = reopen().map_err(|e| {
+                anyhow!(crate::tr!("cannot_open", file = name, why = io_reason(&e)))
+            })?;
             // skip the header exactly as the header parse consumed it
             std::io::copy(&mut (&mut reader).take(offset), &mut std::io::sink())
                 .with_context(|| format!("{name}: cannot read"))?;
@@ -376,18 +380,19 @@ impl Source {
                         if rec.iter().all(|v| v.is_empty()) {
                             continue;
                         }
-                        bail!(
-                            "{name}:{line}: row has {} values but the header has {width} columns",
-                            rec.len()
-                        );
+                        bail!(crate::tr!(
+                            "row_width",
+                            file = name,
+                            line = line,
+                            values = rec.len(),
+                            width = width
+                        ));
                     }
                     let mut vals: Vec<&str> = Vec::with_capacity(idx.len());
                     for i in idx {
                         let v = match i.and_then(|i| rec.get(i)) {
                             Some(b) => std::str::from_utf8(b).map_err(|_| {
-                                anyhow!(
-                                    "{name}:{line}: undecodable byte sequence (not valid UTF-8)"
-                                )
+                                anyhow!(crate::tr!("undecodable_utf8", file = name, line = line))
                             })?,
                             None => "",
                         };
@@ -431,9 +436,7 @@ impl Source {
                     if let Some(l) = *last_had_newline
                         && rdr.get_ref().quotes % 2 == 1
                     {
-                        bail!(
-                            "{name}:{l}: a quote opened on this line is never closed (the rest of the file was read as one value)"
-                        );
+                        bail!(crate::tr!("quote_never_closed", file = name, line = l));
                     }
                     return Ok(None);
                 }
@@ -441,15 +444,18 @@ impl Source {
                     continue;
                 }
                 if rec.len() != width {
-                    bail!(
-                        "{name}:{line}: row has {} values but the header has {width} columns{}",
-                        rec.len(),
-                        if rdr.get_ref().quotes % 2 == 1 {
-                            " (a quote may be left open)"
-                        } else {
-                            ""
-                        }
-                    );
+                    let key = if rdr.get_ref().quotes % 2 == 1 {
+                        "row_width_quote"
+                    } else {
+                        "row_width"
+                    };
+                    bail!(crate::tr!(
+                        key,
+                        file = name,
+                        line = line,
+                        values = rec.len(),
+                        width = width
+                    ));
                 }
                 let mut newline = false;
                 for (i, f) in rec.iter().enumerate() {
@@ -521,8 +527,10 @@ impl RawRow<'_> {
 
 pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::NotFound => crate::render::messages::phrase("no such file"),
+        std::io::ErrorKind::PermissionDenied => {
+            crate::render::messages::phrase("permission denied")
+        }
         _ => e.to_string(),
     }
 }
@@ -543,9 +551,9 @@ pub(crate) fn csv_error(name: &str, e: csv::Error) -> anyhow::Error {
     let line = e.position().map(|p| p.line());
     let at = line.map(|l| format!(":{l}")).unwrap_or_default();
     match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => anyhow!(
-            "{name}{at}: undecodable byte sequence (not valid in the detected encoding; try --encoding)"
-        ),
+        csv::ErrorKind::Utf8 { .. } => {
+            anyhow!(crate::tr!("undecodable", place = format!("{name}{at}")))
+        }
         csv::ErrorKind::Io(io) => anyhow!("{name}{at}: {io}"),
         _ => anyhow!("{name}{at}: {e}"),
     }

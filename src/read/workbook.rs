@@ -16,8 +16,8 @@ pub const MAX_COLUMNS: usize = 16_384;
 /// Refuse a zip-based workbook (XLSX, ODS) that unpacks to more than
 /// [`MAX_WORKBOOK_BYTES`]. Not a zip (XLS): nothing to check here.
 pub(crate) fn check_workbook_size(name: &str, path: &Path) -> Result<()> {
-    let file =
-        std::fs::File::open(path).map_err(|e| anyhow!("{name}: cannot open: {}", io_reason(&e)))?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| anyhow!(crate::tr!("cannot_open", file = name, why = io_reason(&e))))?;
     let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
         return Ok(());
     };

@@ -56,6 +56,200 @@ pub static CATALOGUE: &[Message] = &[
         "--format html is for `dangan report`",
         "--format html 只用于 `dangan report`",
     ),
+    // the archive and its lock (src/archive)
+    m(
+        "archive_missing",
+        "archive {dir}: no such directory",
+        "档案目录 {dir} 不存在",
+    ),
+    m(
+        "archive_not_dir",
+        "archive {dir}: not a directory",
+        "档案 {dir} 不是目录",
+    ),
+    m(
+        "archive_two_files",
+        "archive {dir} has both {a} and {b}: keep one",
+        "档案 {dir} 里同时有 {a} 和 {b}：请只保留一个",
+    ),
+    m(
+        "archive_no_customers",
+        "archive {dir}: no customers.csv or customers.yaml",
+        "档案 {dir} 里没有 customers.csv 或 customers.yaml",
+    ),
+    m(
+        "archive_locked",
+        "archive {dir} is locked by another dangan process ({holder}){waited}; try again when it has finished, or give --wait SECONDS",
+        "档案 {dir} 正被另一个 dangan 进程占用（{holder}）{waited}；请等它结束后再试，或加 --wait 秒数",
+    ),
+    m(
+        "lock_waited",
+        " (waited {seconds} s)",
+        "（已等待 {seconds} 秒）",
+    ),
+    m(
+        "cannot_lock",
+        "{file}: cannot lock: {why}",
+        "{file}：无法加锁：{why}",
+    ),
+    m(
+        "interrupted",
+        "interrupted: nothing was changed",
+        "已中断：没有改动任何文件",
+    ),
+    // files that cannot be read (src/read)
+    m(
+        "cannot_open",
+        "{file}: cannot open: {why}",
+        "{file}：无法打开：{why}",
+    ),
+    m("no such file", "no such file", "文件不存在"),
+    m("permission denied", "permission denied", "没有权限"),
+    m(
+        "is_a_directory",
+        "{file}: is a directory, not a file",
+        "{file} 是目录，不是文件",
+    ),
+    m(
+        "empty_file",
+        "{file}: empty file (no header row)",
+        "{file}：空文件（没有表头行）",
+    ),
+    m(
+        "undecodable",
+        "{place}: undecodable byte sequence (not valid in the detected encoding; try --encoding)",
+        "{place}：无法解码的字节（不符合识别出的编码；请用 --encoding 指定）",
+    ),
+    m(
+        "undecodable_utf8",
+        "{file}:{line}: undecodable byte sequence (not valid UTF-8)",
+        "{file}:{line}：无法解码的字节（不是有效的 UTF-8）",
+    ),
+    m(
+        "undecodable_any",
+        "{file}:{line}: undecodable byte sequence near byte {offset}: neither UTF-8 nor GBK/GB18030 (give --encoding)",
+        "{file}:{line}：第 {offset} 字节附近无法解码：既不是 UTF-8，也不是 GBK/GB18030（请用 --encoding 指定）",
+    ),
+    m(
+        "quote_never_closed",
+        "{file}:{line}: a quote opened on this line is never closed (the rest of the file was read as one value)",
+        "{file}:{line}：这一行的引号没有闭合（文件其余部分被当成了一个值）",
+    ),
+    m(
+        "row_width",
+        "{file}:{line}: row has {values} values but the header has {width} columns",
+        "{file}:{line}：这一行有 {values} 个值，但表头有 {width} 列",
+    ),
+    m(
+        "row_width_quote",
+        "{file}:{line}: row has {values} values but the header has {width} columns (a quote may be left open)",
+        "{file}:{line}：这一行有 {values} 个值，但表头有 {width} 列（可能有引号没有闭合）",
+    ),
+    // looking a customer up (show, history)
+    m(
+        "no_such_customer",
+        "no customer has the archive number, mobile, credit code, ID number or name {key}; try {hint}",
+        "没有档案编号、手机、信用代码、身份证号或名称为 {key} 的客户；试试 {hint}",
+    ),
+    m(
+        "`dangan find` with a part of it",
+        "`dangan find` with a part of it",
+        "用其中一部分运行 `dangan find`",
+    ),
+    m(
+        "no_such_customer_or_revision",
+        "no customer (and no revision) has the archive number, mobile, credit code, ID number or name {key}; try `dangan find`",
+        "没有档案编号、手机、信用代码、身份证号或名称为 {key} 的客户（也没有它的变更记录）；试试 `dangan find`",
+    ),
+    // periods (src/analytics/period.rs)
+    m(
+        "flag_not_a_period",
+        "not a period: {value} (use 12m, 6m, 1y, 2q, 4w, 90d, 2024, 2024-10 or 2024Q3)",
+        "不是统计期：{value}（请写 12m、6m、1y、2q、4w、90d、2024、2024-10 或 2024Q3）",
+    ),
+    m(
+        "period_or_range",
+        "give either --period or --from/--to, not both",
+        "--period 与 --from/--to 只能二选一",
+    ),
+    m(
+        "from_after_to",
+        "--from {from} is after --to {to}",
+        "--from {from} 晚于 --to {to}",
+    ),
+    // what a run found (exit 1)
+    m("findings", "dangan: {message}", "dangan：{message}"),
+    m(
+        "findings_at_fail_on",
+        "{n} finding(s) at or above --fail-on",
+        "{n} 条问题达到或超过 --fail-on 的级别",
+    ),
+    m(
+        "not_canonical_files",
+        "{n} file(s) not canonical (run `dangan fmt` to rewrite them)",
+        "{n} 个文件不是规范格式（运行 `dangan fmt` 重写）",
+    ),
+    m("rows_rejected", "{n} row(s) rejected", "{n} 行被拒收"),
+    // import's lines on stderr (src/commands/import)
+    m(
+        "kept_as_it_was",
+        "{file}:{line}: column {column}: {value} kept as it was: {why}",
+        "{file}:{line}：列 {column}：{value} 原样保留：{why}",
+    ),
+    m("warning", "warning: {message}", "警告：{message}"),
+    m("would", "would {message}", "将会{message}"),
+    m("and_more", "... and {n} {what}", "……另有 {n} {what}"),
+    m("and_n_more", "... and {n} more", "……另有 {n} 条"),
+    m(
+        "more values kept as they were",
+        "more values kept as they were",
+        "个值原样保留",
+    ),
+    m("more changes", "more changes", "处改动"),
+    m(
+        "dry_run",
+        "dry run: nothing was written",
+        "试运行：没有写入任何文件",
+    ),
+    m("rejected", "rejected: {message}", "拒收：{message}"),
+    m(
+        "rejected_written",
+        "{n} rejected row(s) written to {file}",
+        "{n} 行拒收记录已写入 {file}",
+    ),
+    m(
+        "would_be_rejected",
+        "{n} row(s) would be rejected",
+        "将有 {n} 行被拒收",
+    ),
+    m(
+        "backup_kept",
+        "previous files kept in {dir}",
+        "原文件已备份到 {dir}",
+    ),
+    // why a value is kept as it was (src/values/normalize.rs)
+    m(
+        "not an e-mail address",
+        "not an e-mail address",
+        "不是电子邮箱地址",
+    ),
+    m(
+        "not an ID number (18 characters, or 15 digits)",
+        "not an ID number (18 characters, or 15 digits)",
+        "不是身份证号（应为 18 位，或 15 位数字）",
+    ),
+    m(
+        "not a credit code (18 letters and digits)",
+        "not a credit code (18 letters and digits)",
+        "不是统一社会信用代码（应为 18 位字母和数字）",
+    ),
+    m("not a quantity", "not a quantity", "不是数量"),
+    m(
+        "not an 11-digit mobile number",
+        "not an 11-digit mobile number",
+        "不是 11 位手机号",
+    ),
+    m("not a phone number", "not a phone number", "不是电话号码"),
     // a cell no reader can take (src/read/cells.rs)
     m(
         "unreadable_cell",
@@ -192,6 +386,16 @@ pub fn phrase(en: &str) -> String {
         (Lang::Zh, Some(e)) => e.zh.to_string(),
         _ => en.to_string(),
     }
+}
+
+/// A catalogue message with named arguments: `tr!("cannot_open", file =
+/// name, why = reason)` is `msg("cannot_open", &[("file", …), ("why", …)])`,
+/// each value taken by its `Display`.
+#[macro_export]
+macro_rules! tr {
+    ($key:expr $(, $name:ident = $val:expr)* $(,)?) => {
+        $crate::render::messages::msg($key, &[$((stringify!($name), $val.to_string().as_str())),*])
+    };
 }
 
 /// `{name}` → its value, in one pass (a value that holds `{x}` stays).

@@ -649,7 +649,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
     let mut err = std::io::stderr().lock();
     print_capped(
         &mut err,
-        "warning: ",
+        "warning",
         &r.warnings,
         r.warnings_total,
         "more values kept as they were",
@@ -657,35 +657,40 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
     if opts.dry_run {
         print_capped(
             &mut err,
-            "would ",
+            "would",
             &r.changes,
             r.changes_total,
             "more changes",
         )?;
-        writeln!(err, "dry run: nothing was written")?;
+        writeln!(err, "{}", crate::tr!("dry_run"))?;
     }
     for line in &r.rejected_preview {
-        writeln!(err, "rejected: {line}")?;
+        writeln!(err, "{}", crate::tr!("rejected", message = line))?;
     }
     if r.summary.rejected > r.rejected_preview.len() as u64 {
-        writeln!(
-            err,
-            "rejected: ... and {} more",
-            r.summary.rejected - r.rejected_preview.len() as u64
-        )?;
+        let n = r.summary.rejected - r.rejected_preview.len() as u64;
+        let more = crate::tr!("and_n_more", n = n);
+        writeln!(err, "{}", crate::tr!("rejected", message = more))?;
     }
     if let Some(p) = &r.rejects_file {
         writeln!(
             err,
-            "{} rejected row(s) written to {}",
-            r.summary.rejected,
-            p.display()
+            "{}",
+            crate::tr!(
+                "rejected_written",
+                n = r.summary.rejected,
+                file = p.display()
+            )
         )?;
     } else if opts.dry_run && r.summary.rejected > 0 {
-        writeln!(err, "{} row(s) would be rejected", r.summary.rejected)?;
+        writeln!(
+            err,
+            "{}",
+            crate::tr!("would_be_rejected", n = r.summary.rejected)
+        )?;
     }
     if chatty && let Some(b) = &r.backup {
-        writeln!(err, "previous files kept in {}", b.display())?;
+        writeln!(err, "{}", crate::tr!("backup_kept", dir = b.display()))?;
     }
     let s = &r.summary;
     let fields = [
@@ -729,9 +734,9 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
         crate::render::output::write_record(&mut err, human, &fields)?;
     }
     if s.rejected > 0 {
-        return Err(anyhow!(crate::Findings(format!(
-            "{} row(s) rejected",
-            s.rejected
+        return Err(anyhow!(crate::Findings(crate::tr!(
+            "rows_rejected",
+            n = s.rejected
         ))));
     }
     Ok(ExitCode::SUCCESS)

@@ -276,11 +276,13 @@ pub(super) fn warn_problems(ctx: &mut Ctx, input: &Meta, n: &Normalised, slots: 
     for (col, why) in &n.problems {
         let j = input.targets.iter().position(|t| t == col).unwrap_or(0);
         let v = &n.values[slots[j]];
-        ctx.warn(format!(
-            "{}:{}: column {col}: {:?} kept as it was: {why}",
-            input.name,
-            n.line,
-            shown(col, v)
+        ctx.warn(crate::tr!(
+            "kept_as_it_was",
+            file = input.name,
+            line = n.line,
+            column = col,
+            value = format!("{:?}", shown(col, v)),
+            why = crate::render::messages::phrase(why)
         ));
     }
 }
