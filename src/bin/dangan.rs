@@ -308,7 +308,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     let format = out.format;
     let quiet = g.quiet;
-    dangan::render::output::begin_output(format, file.as_deref(), lang.pick(sheet.0, sheet.1))?;
+    // report and import write their own files (a report's workbook, the
+    // cleaned rows): the generic output of a table command stays out of it
+    let generic = !matches!(cli.command, Command::Import(_) | Command::Report(_));
+    if generic {
+        dangan::render::output::begin_output(format, file.as_deref(), lang.pick(sheet.0, sheet.1))?;
+    }
     // `--format` as given, or as the output file's extension gives it
     let given = g
         .format
@@ -319,7 +324,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Ok(_) => true,
         Err(e) => e.downcast_ref::<dangan::Findings>().is_some(),
     };
-    if written {
+    if written && generic {
         dangan::render::output::finish_output(format, file.as_deref(), lang)?;
         if let Some(p) = &file
             && !quiet

@@ -216,6 +216,46 @@ fn an_id_number_is_text_and_masked_unless_no_mask() {
     }
 }
 
+/// `report --format xlsx` into a pipe or with `--output` writes one
+/// workbook and nothing else: before, the table commands' empty workbook
+/// followed the report's on stdout (a zip whose last directory was the empty
+/// one).
+#[test]
+fn the_report_workbook_alone_goes_to_a_pipe_and_nothing_to_stdout_with_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let out = dangan()
+            .args([
+                "report",
+                "--as-of",
+                "2026-11-01",
+                "--format",
+                "xlsx",
+                "--archive",
+            ])
+            .arg(demo())
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        out.stdout
+    };
+    let piped = tmp.path().join("piped.xlsx");
+    std::fs::write(&piped, run(&[])).unwrap();
+    let file = tmp.path().join("file.xlsx");
+    assert_eq!(run(&["--output", file.to_str().unwrap()]), Vec::<u8>::new());
+    for f in [&piped, &file] {
+        let names = book(f).sheet_names();
+        assert_eq!(names.len(), 10, "{}: {names:?}", f.display());
+        assert_eq!(names[0], "Customer archive report 2026-10");
+        assert_eq!(names[9], "9. Archive health");
+        // one zip: its only end-of-directory record is the last 22 bytes
+        let bytes = std::fs::read(f).unwrap();
+        let ends = bytes.windows(4).filter(|w| w == b"PK\x05\x06").count();
+        assert_eq!(ends, 1, "{}", f.display());
+    }
+}
+
 #[test]
 fn the_report_workbook_has_a_sheet_per_section_and_native_charts() {
     let tmp = tempfile::tempdir().unwrap();
