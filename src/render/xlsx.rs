@@ -216,6 +216,9 @@ pub fn workbook(sheets: &[Sheet], lang: Lang) -> Result<Vec<u8>> {
         let name = sheet_name(&sheet.name, &taken);
         taken.push(name.clone());
         let ws = wb.add_worksheet();
+        // printed as a manager prints a report: across, one page wide
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
         ws.set_name(name.as_str())
             .with_context(|| format!("sheet name {name:?}"))?;
         let single = sheet.tables.len() == 1;
