@@ -129,8 +129,8 @@ fn open(copy: &Path, columns: &[&str]) -> Result<DataFrame> {
 }
 
 fn read_columns(copy: &Path, columns: Vec<String>) -> Result<DataFrame> {
-    let file =
-        std::fs::File::open(copy).with_context(|| format!("{}: cannot open", copy.display()))?;
+    let file = std::fs::File::open(copy)
+        .with_context(|| crate::tr!("cannot_open_plain", file = copy.display()))?;
     // read and checked, not memory-mapped: polars' mapped reader trusts the
     // file's offsets, and a damaged copy must not crash the command
     IpcReader::new(file)
@@ -144,12 +144,13 @@ fn read_columns(copy: &Path, columns: Vec<String>) -> Result<DataFrame> {
 /// change meanwhile.
 fn build(csv: &Path, kind: TableKind, copy: &Path, before: &std::fs::Metadata) -> Result<()> {
     let dir = copy.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| crate::tr!("cannot_create", file = dir.display()))?;
     let tmp = tempfile::Builder::new()
         .prefix(".tmp-")
         .suffix(".arrow")
         .tempfile_in(dir)
-        .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
+        .with_context(|| crate::tr!("cannot_create_temp", file = dir.display()))?;
     let headers =
         crate::read::source::Source::open(&csv.display().to_string(), &Default::default())?.headers;
     let mut names: Vec<&str> = kind.columns().iter().map(|c| c.name).collect();
@@ -169,7 +170,10 @@ fn build(csv: &Path, kind: TableKind, copy: &Path, before: &std::fs::Metadata) -
     file.sync_all()?;
     let after = std::fs::metadata(csv)?;
     if stamp(&after) != stamp(before) {
-        return Err(anyhow!("{}: changed while it was read", csv.display()));
+        return Err(anyhow!(crate::tr!(
+            "changed_while_read",
+            file = csv.display()
+        )));
     }
     tmp.persist(copy)
         .map_err(|e| anyhow!("{}: {}", copy.display(), e.error))?;

@@ -253,7 +253,7 @@ pub fn compose(
         .enumerate()
         .any(|(i, n)| names[..i].contains(n))
     {
-        bail!("--by names a group twice: {}", names.join(","));
+        bail!(crate::tr!("by_twice", names = names.join(",")));
     }
     let by: Vec<Expr> = names.iter().map(|n| col(*n)).collect();
     let cur = base.clone().lazy().filter(col("cur"));
@@ -557,7 +557,12 @@ fn base_frame(
             TableKind::Customers,
             &["id", "region", "city", "kind", "owner"],
         )?
-        .ok_or_else(|| anyhow!("archive {}: no customers file", archive.dir.display()))?;
+        .ok_or_else(|| {
+            anyhow!(crate::tr!(
+                "archive_no_customers",
+                dir = archive.dir.display()
+            ))
+        })?;
         paths.push(c.path.clone());
         let customers = c.lf.select([
             col("id").alias("customer_id"),
@@ -669,13 +674,13 @@ fn sides(archive: &Archive, keys: &[Key]) -> Result<Vec<Side>> {
         } else if ts.contains(c) {
             out.push(Side::Transaction);
         } else {
-            bail!(
-                "cannot group by {c:?}: neither the customers nor the transactions have such a column \
-                 (groups: {}; customers: {}; transactions: {})",
-                Key::NAMED.map(|k| k.name().to_string()).join(", "),
-                cs.join(", "),
-                ts.join(", ")
-            );
+            bail!(crate::tr!(
+                "cannot_group_by",
+                column = format!("{c:?}"),
+                groups = Key::NAMED.map(|k| k.name().to_string()).join(", "),
+                customers = cs.join(", "),
+                transactions = ts.join(", ")
+            ));
         }
     }
     Ok(out)
@@ -696,7 +701,7 @@ fn customer_values(
     on: chrono::NaiveDate,
 ) -> Result<DataFrame> {
     if keys.iter().filter(|k| ***k == Key::Tag).count() > 1 {
-        bail!("--by tag can be given once");
+        bail!(crate::tr!("by_tag_once"));
     }
     let mut want: Vec<&str> = vec!["id"];
     for k in keys {
@@ -709,8 +714,12 @@ fn customer_values(
     }
     want.sort_unstable();
     want.dedup();
-    let c = ledger::scan(archive, TableKind::Customers, &want)?
-        .ok_or_else(|| anyhow!("archive {}: no customers file", archive.dir.display()))?;
+    let c = ledger::scan(archive, TableKind::Customers, &want)?.ok_or_else(|| {
+        anyhow!(crate::tr!(
+            "archive_no_customers",
+            dir = archive.dir.display()
+        ))
+    })?;
     let df = ledger::collect(c.lf, &[c.path.as_path()])?;
     let text = |n: &str| ledger::text_column(&df, n);
     let ids = text("id")?;

@@ -214,11 +214,12 @@ fn write_kept(
     body: impl FnOnce(&mut csv::Writer<std::io::BufWriter<&std::fs::File>>) -> Result<()>,
 ) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| crate::tr!("cannot_create", file = dir.display()))?;
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".tmp-{prefix}"))
         .tempfile_in(dir)
-        .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
+        .with_context(|| crate::tr!("cannot_create_temp", file = dir.display()))?;
     if let Some(p) = perms {
         std::fs::set_permissions(tmp.path(), p).ok();
     }

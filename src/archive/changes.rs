@@ -160,7 +160,11 @@ fn check_log(path: &Path, header: &[&str]) -> Result<u64> {
     let mut f = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => bail!("{}: cannot read: {e}", path.display()),
+        Err(e) => bail!(crate::tr!(
+            "cannot_read_why",
+            file = path.display(),
+            why = e
+        )),
     };
     let len = f.metadata()?.len();
     if len == 0 {
@@ -173,12 +177,12 @@ fn check_log(path: &Path, header: &[&str]) -> Result<u64> {
     let first = first.trim_start_matches('\u{feff}').trim_end_matches('\r');
     let want = header.join(",");
     if first != want {
-        bail!(
-            "{}:1: the header is {:?}, not {:?}: this is not dangan's log; move it aside (nothing was changed)",
-            path.display(),
-            first,
-            want
-        );
+        bail!(crate::tr!(
+            "log_foreign_header",
+            file = path.display(),
+            header = format!("{first:?}"),
+            want = format!("{want:?}")
+        ));
     }
     f.seek(SeekFrom::Start(len - 1))?;
     let mut last = [0u8; 1];
@@ -187,10 +191,7 @@ fn check_log(path: &Path, header: &[&str]) -> Result<u64> {
         let lines = std::fs::read(path)
             .map(|b| memchr::memchr_iter(b'\n', &b).count() + 1)
             .unwrap_or(0);
-        bail!(
-            "{}:{lines}: the last line is torn (no line end): the file was cut or edited by hand; repair or remove that line before dangan appends to it (nothing was changed)",
-            path.display()
-        );
+        bail!(crate::tr!("log_torn", file = path.display(), line = lines));
     }
     Ok(len)
 }
@@ -203,7 +204,7 @@ pub(crate) fn apply_append(staged: &Path, target: &Path, base_len: u64) -> Resul
         // no log yet (or an empty one): the staged rows, header first, are
         // the log; renamed into place rather than copied
         std::fs::rename(staged, target)
-            .with_context(|| format!("{}: cannot write", target.display()))?;
+            .with_context(|| crate::tr!("cannot_write", file = target.display()))?;
         if let Some(dir) = target.parent()
             && let Ok(d) = File::open(dir)
         {
@@ -216,13 +217,13 @@ pub(crate) fn apply_append(staged: &Path, target: &Path, base_len: u64) -> Resul
         .create(true)
         .truncate(false)
         .open(target)
-        .with_context(|| format!("{}: cannot write", target.display()))?;
+        .with_context(|| crate::tr!("cannot_write", file = target.display()))?;
     out.set_len(base_len)?;
     out.seek(SeekFrom::Start(base_len))?;
     let mut src =
-        File::open(staged).with_context(|| format!("{}: cannot read", staged.display()))?;
+        File::open(staged).with_context(|| crate::tr!("cannot_read", file = staged.display()))?;
     std::io::copy(&mut src, &mut out)
-        .with_context(|| format!("{}: cannot append", target.display()))?;
+        .with_context(|| crate::tr!("cannot_append", file = target.display()))?;
     out.sync_all()?;
     Ok(())
 }
@@ -246,11 +247,11 @@ pub fn register_access(dir: &Path, command: &str) -> Result<()> {
         .append(true)
         .create(true)
         .open(&path)
-        .with_context(|| format!("{}: cannot register this --no-mask run", path.display()))?;
+        .with_context(|| crate::tr!("cannot_register", file = path.display()))?;
     // one write of a short line with O_APPEND: never interleaved with another's
     f.write_all(&buf)
         .and_then(|_| f.sync_all())
-        .with_context(|| format!("{}: cannot register this --no-mask run", path.display()))?;
+        .with_context(|| crate::tr!("cannot_register", file = path.display()))?;
     Ok(())
 }
 
@@ -278,7 +279,7 @@ pub fn read_log_where(
     let mut r = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_path(&path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+        .with_context(|| crate::tr!("cannot_read", file = path.display()))?;
     let mut out = Vec::new();
     let mut rec = csv::StringRecord::new();
     loop {
@@ -360,7 +361,8 @@ fn read_log_of_in(
         return Ok(Vec::new());
     }
     check_log(&path, &HEADER)?;
-    let mut f = File::open(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let mut f =
+        File::open(&path).with_context(|| crate::tr!("cannot_read", file = path.display()))?;
     let needle = format!(",{id},");
     let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let mut out = Vec::new();

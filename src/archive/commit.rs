@@ -69,7 +69,7 @@ impl ArchiveLock {
             .create(true)
             .truncate(false)
             .open(&path)
-            .with_context(|| format!("{}: cannot create the lock file", path.display()))?;
+            .with_context(|| crate::tr!("cannot_create_lock", file = path.display()))?;
         let start = Instant::now();
         loop {
             match file.try_lock() {
@@ -147,7 +147,7 @@ fn recover(dir: &Path) -> Result<()> {
                     let tmp = dir.join(tmp);
                     let len: u64 = len
                         .parse()
-                        .with_context(|| format!("{}: damaged journal", journal.display()))?;
+                        .with_context(|| crate::tr!("damaged_journal", file = journal.display()))?;
                     if tmp.exists() {
                         super::changes::apply_append(&tmp, &dir.join(fin), len)?;
                     }
@@ -193,7 +193,7 @@ impl Staged {
         let tmp = tempfile::Builder::new()
             .prefix(TEMP_PREFIX)
             .tempfile_in(dir)
-            .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
+            .with_context(|| crate::tr!("cannot_create_temp", file = dir.display()))?;
         // the new file gets the old one's permissions (temp files start at 0600)
         let perms = match std::fs::metadata(target) {
             Ok(m) => m.permissions(),
@@ -316,18 +316,19 @@ pub fn commit(
     let jpath = dir.join(JOURNAL_FILE);
     let jtmp = dir.join(format!("{TEMP_PREFIX}journal"));
     {
-        let mut j =
-            File::create(&jtmp).with_context(|| format!("{}: cannot write", jtmp.display()))?;
+        let mut j = File::create(&jtmp)
+            .with_context(|| crate::tr!("cannot_write", file = jtmp.display()))?;
         j.write_all(journal.as_bytes())?;
         j.sync_all()?;
     }
     crash_point("journal-written");
-    std::fs::rename(&jtmp, &jpath).with_context(|| format!("{}: cannot write", jpath.display()))?;
+    std::fs::rename(&jtmp, &jpath)
+        .with_context(|| crate::tr!("cannot_write", file = jpath.display()))?;
     sync_dir(dir);
     crash_point("journal");
     for (i, (tmp, target)) in kept.iter().enumerate() {
         std::fs::rename(tmp, target)
-            .with_context(|| format!("{}: cannot replace", target.display()))?;
+            .with_context(|| crate::tr!("cannot_replace", file = target.display()))?;
         if i == 0 {
             crash_point("first-rename");
         }
@@ -374,7 +375,8 @@ fn make_backup<'a>(dir: &Path, targets: impl Iterator<Item = &'a Path>) -> Resul
         return Ok(None);
     }
     let root = dir.join(BACKUP_DIR);
-    std::fs::create_dir_all(&root).with_context(|| format!("{}: cannot create", root.display()))?;
+    std::fs::create_dir_all(&root)
+        .with_context(|| crate::tr!("cannot_create", file = root.display()))?;
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
     let mut folder = root.join(&stamp);
     let mut n = 2;
@@ -382,7 +384,8 @@ fn make_backup<'a>(dir: &Path, targets: impl Iterator<Item = &'a Path>) -> Resul
         folder = root.join(format!("{stamp}-{n}"));
         n += 1;
     }
-    std::fs::create_dir(&folder).with_context(|| format!("{}: cannot create", folder.display()))?;
+    std::fs::create_dir(&folder)
+        .with_context(|| crate::tr!("cannot_create", file = folder.display()))?;
     for t in existing {
         let dest = folder.join(t.file_name().unwrap_or_default());
         if std::fs::hard_link(t, &dest).is_err() {
@@ -416,10 +419,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut s = Staged::new(path)?;
     s.file()
         .write_all(bytes)
-        .with_context(|| format!("{}: cannot write", path.display()))?;
+        .with_context(|| crate::tr!("cannot_write", file = path.display()))?;
     s.file().sync_all()?;
-    s.tmp
-        .persist(path)
-        .map_err(|e| anyhow!("{}: cannot write: {}", path.display(), e.error))?;
+    s.tmp.persist(path).map_err(|e| {
+        anyhow!(crate::tr!(
+            "cannot_write_why",
+            file = path.display(),
+            why = e.error
+        ))
+    })?;
     Ok(())
 }

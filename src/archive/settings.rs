@@ -183,7 +183,11 @@ impl Settings {
         match std::fs::read_to_string(&path) {
             Ok(text) => Settings::parse(&text, &path.display().to_string()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
-            Err(e) => Err(anyhow!("{}: cannot read: {e}", path.display())),
+            Err(e) => Err(anyhow!(crate::tr!(
+                "cannot_read_why",
+                file = path.display(),
+                why = e
+            ))),
         }
     }
 
@@ -239,7 +243,8 @@ pub fn aliases_for(
 /// per-table form of `import.aliases`.
 pub fn load_map_file(path: &Path) -> Result<Aliases> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{name}: cannot read: {e}"))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow!(crate::tr!("cannot_read_why", file = name, why = e)))?;
     crate::read::yaml::check_yaml_depth(&name, &text)?;
     let value: serde_yaml::Value = serde_yaml::from_str(&text)
         .map_err(|e| crate::read::yaml::yaml_error(&name, "not valid YAML", e))?;

@@ -170,12 +170,7 @@ pub fn run_with(archive_dir: &Path, opts: &ValidateOptions, sink: Sink) -> Resul
                 Some(t) => t,
                 None => {
                     crate::archive::schema::detect_table(&src.headers, &|t| settings.aliases(t))
-                        .ok_or_else(|| {
-                            anyhow!(
-                                "{}: cannot tell which table the headers belong to; give --table",
-                                src.name
-                            )
-                        })?
+                        .ok_or_else(|| anyhow!(crate::tr!("which_table_short", file = src.name)))?
                 }
             };
             check_table(&ctx, table, src, None, false, &mut report, sink)?;
@@ -226,7 +221,8 @@ pub fn run_with(archive_dir: &Path, opts: &ValidateOptions, sink: Sink) -> Resul
 
 pub(crate) fn load_rules(path: &Path) -> Result<ValidateSettings> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{name}: cannot read: {e}"))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow!(crate::tr!("cannot_read_why", file = name, why = e)))?;
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Wrapped {

@@ -126,7 +126,7 @@ pub fn run(archive_dir: &std::path::Path, opts: &AnalyzeOptions) -> Result<Analy
     }
     let keys = opts.by.clone().unwrap_or_else(|| opts.view.default_keys());
     if keys.is_empty() {
-        return Err(anyhow!("--by needs at least one column"));
+        return Err(anyhow!(crate::tr!("by_needs_a_column")));
     }
     if matches!(opts.view, View::Complaints | View::Satisfaction) {
         return complaints(&archive, opts, &keys, as_of, period);
@@ -190,9 +190,7 @@ fn team(
     period: Period,
 ) -> Result<Analysis> {
     if opts.by.is_some() || opts.top.is_some() {
-        return Err(anyhow!(
-            "analyze team is one row per owner: no --by or --top"
-        ));
+        return Err(anyhow!(crate::tr!("team_no_by")));
     }
     let customers = crate::analytics::due::customers_for(archive, &opts.filter)?;
     let filter = opts.filter.filter(&customers.columns)?;
@@ -241,9 +239,7 @@ fn complaints(
 ) -> Result<Analysis> {
     use crate::analytics::complaint_views as views;
     if opts.top.is_some() {
-        return Err(anyhow!(
-            "analyze complaints and satisfaction have one row per group: no --top"
-        ));
+        return Err(anyhow!(crate::tr!("complaints_no_top")));
     }
     let group = views::Group::of(keys, opts.view == View::Satisfaction)?;
     let rules = grading::rules(archive, &grading::Overrides::default())?;

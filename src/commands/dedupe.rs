@@ -275,12 +275,12 @@ fn read_requests(path: &str) -> Result<Vec<Request>> {
     let mut src = crate::read::source::Source::open(path, &Default::default())?;
     let col = |name: &str| src.headers.iter().position(|h| h.trim() == name);
     let (Some(l), Some(r)) = (col("left_id"), col("right_id")) else {
-        bail!(
-            "{}:{}: needs the columns left_id and right_id (as `dedupe --format csv` lists them); it has: {}",
-            src.name,
-            src.header_line,
-            src.headers.join(", ")
-        );
+        bail!(crate::tr!(
+            "pairs_columns",
+            file = src.name,
+            line = src.header_line,
+            columns = src.headers.join(", ")
+        ));
     };
     let (ln, rn, st) = (col("left_name"), col("right_name"), col("stamp"));
     let name = src.name.clone();
@@ -325,10 +325,7 @@ pub fn apply(archive: &Archive, path: &str, a: &Args) -> Result<Applied> {
     let mut raw = archive.read_table(TableKind::Customers)?;
     let (cpath, cformat) = archive.table_target(TableKind::Customers)?;
     if raw.rows.len() != canonical.rows.len() {
-        bail!(
-            "{}: the file changed while it was read; nothing was merged",
-            cpath.display()
-        );
+        bail!(crate::tr!("changed_nothing_merged", file = cpath.display()));
     }
     let today = crate::values::dates::iso(crate::values::dates::today());
     // what earlier applies merged: a file applied again is no error

@@ -90,13 +90,13 @@ pub fn run(archive: &Archive, a: &Args) -> Result<Handover> {
     let from = a.from.trim().to_string();
     let to: Vec<String> = a.to.iter().map(|t| t.trim().to_string()).collect();
     if from.is_empty() || to.iter().any(String::is_empty) {
-        bail!("--from and --to need a name");
+        bail!(crate::tr!("reassign_need_names"));
     }
     if to.contains(&from) {
-        bail!("--to {from}: the customers are already {from}'s");
+        bail!(crate::tr!("reassign_to_self", from = from));
     }
     if to.iter().collect::<BTreeSet<_>>().len() != to.len() {
-        bail!("--to names a receiver twice: {}", to.join(","));
+        bail!(crate::tr!("reassign_twice", names = to.join(",")));
     }
     let _lock = ArchiveLock::unless_dry_run(
         &archive.dir,
@@ -105,14 +105,15 @@ pub fn run(archive: &Archive, a: &Args) -> Result<Handover> {
     )?;
     let customers = archive.read_canonical(TableKind::Customers)?;
     let Some(owner_col) = customers.col("owner") else {
-        bail!("the customers file has no owner column: nobody's customers to move");
+        bail!(crate::tr!("reassign_no_owner_column"));
     };
     let known = known_owners(archive, &customers, owner_col)?;
     if !known.contains(&from) {
-        bail!(
-            "--from {from}: no customer or follow-up has this owner (owners: {})",
-            known.into_iter().collect::<Vec<_>>().join(", ")
-        );
+        bail!(crate::tr!(
+            "reassign_unknown_owner",
+            from = from,
+            owners = known.into_iter().collect::<Vec<_>>().join(", ")
+        ));
     }
     let filter = Filter::new(&customers.columns, None, &a.conditions)?;
     let together = match &a.keep_together {
@@ -123,10 +124,11 @@ pub fn run(archive: &Archive, a: &Args) -> Result<Handover> {
                 .unwrap_or_else(|| c.trim().to_string());
             match customers.col(&c) {
                 Some(i) => Some(i),
-                None => bail!(
-                    "--keep-together {c}: the customers have no such column (they have: {})",
-                    customers.columns.join(", ")
-                ),
+                None => bail!(crate::tr!(
+                    "keep_together_unknown",
+                    column = c,
+                    columns = customers.columns.join(", ")
+                )),
             }
         }
         None => None,
@@ -201,10 +203,7 @@ pub fn run(archive: &Archive, a: &Args) -> Result<Handover> {
     let (path, format) = archive.table_target(TableKind::Customers)?;
     let mut table = archive.read_table(TableKind::Customers)?;
     if table.rows.len() != customers.rows.len() {
-        bail!(
-            "{}: the file changed while it was read; nothing was moved",
-            path.display()
-        );
+        bail!(crate::tr!("changed_nothing_moved", file = path.display()));
     }
     let raw_owner = table.col("owner").unwrap_or(owner_col);
     let source = format!("reassign --from {} --to {}", h.from, h.to.join(","));

@@ -300,9 +300,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
             buf = crate::render::xlsx::workbook(&doc.to_sheets(out.lang), out.lang)?;
         }
         Format::Csv | Format::Yaml => {
-            return Err(anyhow!(
-                "a report is text, markdown, html, json or xlsx (--format)"
-            ));
+            return Err(anyhow!(crate::tr!("report_formats")));
         }
     }
     match &a.output {

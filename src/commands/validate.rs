@@ -464,9 +464,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
     let only = if a.filter.is_empty() {
         None
     } else if a.file.is_some() {
-        return Err(anyhow!(
-            "--owner and --where check the archive's customers: not with a FILE"
-        ));
+        return Err(anyhow!(crate::tr!("filter_not_with_file")));
     } else {
         Some(kept_customers(
             archive,

@@ -95,16 +95,16 @@ impl Filter {
         }
         for c in &checks {
             if !columns.contains(&c.column) && !GRADED.contains(&c.column.as_str()) {
-                bail!(
-                    "--where {}: the customers have no such column (they have: {}, and tier, segment as graded)",
-                    c.column,
-                    columns
+                bail!(crate::tr!(
+                    "where_unknown_column",
+                    column = c.column,
+                    columns = columns
                         .iter()
                         .filter(|c| !GRADED.contains(&c.as_str()))
                         .cloned()
                         .collect::<Vec<_>>()
                         .join(", ")
-                );
+                ));
             }
         }
         Ok(Filter { checks })

@@ -80,11 +80,12 @@ fn build(archive: &Archive, csv: &Path, path: &Path, before: &std::fs::Metadata)
     let table = archive.read_canonical(TableKind::Customers)?;
     let fields = Fields::of_table(&table);
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| crate::tr!("cannot_create", file = dir.display()))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".tmp-find-")
         .tempfile_in(dir)
-        .with_context(|| format!("{}: cannot create a temp file", dir.display()))?;
+        .with_context(|| crate::tr!("cannot_create_temp", file = dir.display()))?;
     std::fs::set_permissions(tmp.path(), before.permissions()).ok();
     {
         let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
@@ -121,7 +122,7 @@ fn build(archive: &Archive, csv: &Path, path: &Path, before: &std::fs::Metadata)
     tmp.as_file().sync_all()?;
     let after = std::fs::metadata(csv)?;
     if file_stamp(&after) != file_stamp(before) {
-        bail!("{}: changed while it was read", csv.display());
+        bail!(crate::tr!("changed_while_read", file = csv.display()));
     }
     tmp.persist(path)
         .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.error))?;

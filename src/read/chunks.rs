@@ -110,7 +110,11 @@ impl Iterator for Chunks {
                 Ok(n) => n,
                 Err(e) => {
                     self.eof = true;
-                    return Some(Err(anyhow!("{name}: cannot read: {e}")));
+                    return Some(Err(anyhow!(crate::tr!(
+                        "cannot_read_why",
+                        file = name,
+                        why = e
+                    ))));
                 }
             };
             self.carry.truncate(start + got);

@@ -71,9 +71,11 @@ pub(crate) fn detect_file_encoding(
         return Ok(enc);
     }
     check_not_binary(name, head)?;
-    let mut f = std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?;
+    let mut f =
+        std::fs::File::open(path).with_context(|| crate::tr!("cannot_open_plain", file = name))?;
     let mut buf = vec![0u8; SNIFF_BYTES];
-    let got = read_up_to(&mut f, &mut buf).with_context(|| format!("{name}: cannot read"))?;
+    let got =
+        read_up_to(&mut f, &mut buf).with_context(|| crate::tr!("cannot_read", file = name))?;
     buf.truncate(got);
     let whole = got < SNIFF_BYTES;
     match std::str::from_utf8(&buf) {

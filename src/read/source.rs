@@ -163,7 +163,7 @@ impl Source {
             let mut f = std::fs::File::open(p).map_err(|e| {
                 anyhow!(crate::tr!("cannot_open", file = name, why = io_reason(&e)))
             })?;
-            read_up_to(&mut f, &mut head).with_context(|| format!("{name}: cannot read"))?
+            read_up_to(&mut f, &mut head).with_context(|| crate::tr!("cannot_read", file = name))?
         };
         head.truncate(got);
         if got == 0 {
@@ -225,7 +225,7 @@ impl Source {
             bail!(crate::tr!("empty_file", file = name));
         }
         if is_workbook("", &bytes) {
-            bail!("{name}: a workbook cannot be read from standard input; give its path");
+            bail!(crate::tr!("workbook_from_stdin", file = name));
         }
         let encoding = match opts.encoding {
             Some(e) => e,
@@ -233,7 +233,11 @@ impl Source {
         };
         let (text, _, malformed) = encoding.decode(&bytes);
         if malformed {
-            bail!("{name}: cannot be decoded as {}", encoding.name());
+            bail!(crate::tr!(
+                "cannot_decode_as",
+                file = name,
+                encoding = encoding.name()
+            ));
         }
         let text = text.into_owned();
         let trimmed = text.trim_start_matches('\u{feff}');
@@ -330,7 +334,7 @@ impl Source {
             })?;
             // skip the header exactly as the header parse consumed it
             std::io::copy(&mut (&mut reader).take(offset), &mut std::io::sink())
-                .with_context(|| format!("{name}: cannot read"))?;
+                .with_context(|| crate::tr!("cannot_read", file = name))?;
             Ok(RawText {
                 name: self.name.clone(),
                 headers: self.headers.clone(),

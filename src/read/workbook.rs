@@ -31,13 +31,13 @@ pub(crate) fn check_workbook_size(name: &str, path: &Path) -> Result<()> {
     for i in 0..zip.len() {
         let mut part = zip
             .by_index(i)
-            .map_err(|e| anyhow!("{name}: not a readable workbook: {e}"))?;
+            .map_err(|e| anyhow!(crate::tr!("not_a_workbook", file = name, why = e)))?;
         if total.saturating_add(part.size()) > MAX_WORKBOOK_BYTES {
             return Err(too_big());
         }
         let left = MAX_WORKBOOK_BYTES - total;
         let n = std::io::copy(&mut (&mut part).take(left + 1), &mut std::io::sink())
-            .map_err(|e| anyhow!("{name}: not a readable workbook: {e}"))?;
+            .map_err(|e| anyhow!(crate::tr!("not_a_workbook", file = name, why = e)))?;
         total += n;
         if total > MAX_WORKBOOK_BYTES {
             return Err(too_big());
@@ -82,14 +82,23 @@ pub(crate) fn sheet_rows(
         )
     };
     if let Sheets::Xlsx(x) = wb {
-        let mut cells = x
-            .worksheet_cells_reader(sheet)
-            .map_err(|e| anyhow!("{name}: sheet {sheet:?} cannot be read: {e}"))?;
+        let mut cells = x.worksheet_cells_reader(sheet).map_err(|e| {
+            anyhow!(crate::tr!(
+                "sheet_unreadable",
+                file = name,
+                sheet = format!("{sheet:?}"),
+                why = e
+            ))
+        })?;
         let mut rows: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
-        while let Some(c) = cells
-            .next_cell()
-            .map_err(|e| anyhow!("{name}: sheet {sheet:?} cannot be read: {e}"))?
-        {
+        while let Some(c) = cells.next_cell().map_err(|e| {
+            anyhow!(crate::tr!(
+                "sheet_unreadable",
+                file = name,
+                sheet = format!("{sheet:?}"),
+                why = e
+            ))
+        })? {
             let (r, col) = c.get_position();
             let v = workbook_cell(&Data::from(c.get_value().clone()));
             if v.trim().is_empty() {
@@ -112,9 +121,14 @@ pub(crate) fn sheet_rows(
             })
             .collect());
     }
-    let range = wb
-        .worksheet_range(sheet)
-        .map_err(|e| anyhow!("{name}: sheet {sheet:?} cannot be read: {e}"))?;
+    let range = wb.worksheet_range(sheet).map_err(|e| {
+        anyhow!(crate::tr!(
+            "sheet_unreadable",
+            file = name,
+            sheet = format!("{sheet:?}"),
+            why = e
+        ))
+    })?;
     let (row0, _) = range.start().unwrap_or((0, 0));
     let mut out = Vec::new();
     for (i, r) in range.rows().enumerate() {
@@ -135,27 +149,33 @@ pub(crate) fn sheet_rows(
 pub(crate) fn read_workbook(name: String, path: &Path, opts: &ReadOptions) -> Result<Source> {
     use calamine::{Reader, open_workbook_auto};
     check_workbook_size(&name, path)?;
-    let mut wb =
-        open_workbook_auto(path).map_err(|e| anyhow!("{name}: not a readable workbook: {e}"))?;
+    let mut wb = open_workbook_auto(path)
+        .map_err(|e| anyhow!(crate::tr!("not_a_workbook", file = name, why = e)))?;
     let sheets = wb.sheet_names();
     let sheet = match &opts.sheet {
         Some(s) => {
             if !sheets.contains(s) {
-                bail!(
-                    "{name}: no sheet named {s:?} (sheets: {})",
-                    sheets.join(", ")
-                );
+                bail!(crate::tr!(
+                    "no_such_sheet",
+                    file = name,
+                    sheet = format!("{s:?}"),
+                    sheets = sheets.join(", ")
+                ));
             }
             s.clone()
         }
         None => sheets
             .first()
             .cloned()
-            .ok_or_else(|| anyhow!("{name}: workbook has no sheets"))?,
+            .ok_or_else(|| anyhow!(crate::tr!("workbook_no_sheets", file = name)))?,
     };
     let mut grid = sheet_rows(&name, &mut wb, &sheet)?.into_iter();
     let Some((header_line, mut headers)) = grid.next() else {
-        bail!("{name}: sheet {sheet:?} is empty (no header row)");
+        bail!(crate::tr!(
+            "sheet_empty",
+            file = name,
+            sheet = format!("{sheet:?}")
+        ));
     };
     for h in &mut headers {
         *h = h.trim().to_string();

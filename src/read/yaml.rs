@@ -158,5 +158,5 @@ pub fn yaml_error(name: &str, what: &str, e: serde_yaml::Error) -> anyhow::Error
         .location()
         .map(|l| format!(":{}", l.line()))
         .unwrap_or_default();
-    anyhow!("{name}{at}: {what}: {e}")
+    anyhow!("{name}{at}: {}: {e}", crate::render::messages::phrase(what))
 }

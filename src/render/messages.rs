@@ -250,6 +250,225 @@ pub static CATALOGUE: &[Message] = &[
         "不是 11 位手机号",
     ),
     m("not a phone number", "not a phone number", "不是电话号码"),
+    // the commands' own usage errors (src/commands, src/analytics)
+    m(
+        "by_needs_a_column",
+        "--by needs at least one column",
+        "--by 至少要给一列",
+    ),
+    m(
+        "team_no_by",
+        "analyze team is one row per owner: no --by or --top",
+        "analyze team 每个负责人一行：不能加 --by 或 --top",
+    ),
+    m(
+        "complaints_no_top",
+        "analyze complaints and satisfaction have one row per group: no --top",
+        "analyze complaints 和 satisfaction 每组一行：不能加 --top",
+    ),
+    m(
+        "filter_not_with_file",
+        "--owner and --where check the archive's customers: not with a FILE",
+        "--owner 和 --where 针对档案里的客户：不能与 FILE 一起用",
+    ),
+    m(
+        "reassign_need_names",
+        "--from and --to need a name",
+        "--from 和 --to 都要写负责人姓名",
+    ),
+    m(
+        "reassign_to_self",
+        "--to {from}: the customers are already {from}'s",
+        "--to {from}：这些客户本来就是 {from} 的",
+    ),
+    m(
+        "reassign_twice",
+        "--to names a receiver twice: {names}",
+        "--to 里有接收人写了两次：{names}",
+    ),
+    m(
+        "reassign_no_owner_column",
+        "the customers file has no owner column: nobody's customers to move",
+        "客户文件没有 owner（负责人）列：没有可移交的客户",
+    ),
+    m(
+        "reassign_unknown_owner",
+        "--from {from}: no customer or follow-up has this owner (owners: {owners})",
+        "--from {from}：没有客户或回访记录属于这个负责人（现有负责人：{owners}）",
+    ),
+    m(
+        "keep_together_unknown",
+        "--keep-together {column}: the customers have no such column (they have: {columns})",
+        "--keep-together {column}：客户没有这一列（现有列：{columns}）",
+    ),
+    m(
+        "changed_nothing_moved",
+        "{file}: the file changed while it was read; nothing was moved",
+        "{file}：读取期间文件被改动了；没有移交任何客户",
+    ),
+    m(
+        "report_formats",
+        "a report is text, markdown, html, json or xlsx (--format)",
+        "报告的格式是 text、markdown、html、json 或 xlsx（--format）",
+    ),
+    m(
+        "on_duplicate_error",
+        "--on-duplicate error: {n} row(s) match customers already known; nothing was imported:\n  {rows}",
+        "--on-duplicate error：有 {n} 行与已有客户重复；没有导入任何数据：\n  {rows}",
+    ),
+    m(
+        "header_only",
+        "{file}:{line}: no data rows (header only)",
+        "{file}:{line}：没有数据行（只有表头）",
+    ),
+    m(
+        "changed_nothing_merged",
+        "{file}: the file changed while it was read; nothing was merged",
+        "{file}：读取期间文件被改动了；没有合并任何客户",
+    ),
+    m(
+        "by_twice",
+        "--by names a group twice: {names}",
+        "--by 里有分组写了两次：{names}",
+    ),
+    m(
+        "by_tag_once",
+        "--by tag can be given once",
+        "--by tag 只能写一次",
+    ),
+    m(
+        "cannot_group_by",
+        "cannot group by {column}: neither the customers nor the transactions have such a column (groups: {groups}; customers: {customers}; transactions: {transactions})",
+        "不能按 {column} 分组：客户和交易都没有这一列（分组：{groups}；客户列：{customers}；交易列：{transactions}）",
+    ),
+    m(
+        "which_table",
+        "{file}: cannot tell which table the headers ({headers}) belong to; give --table customers|transactions|followups|complaints",
+        "{file}：看不出这些表头（{headers}）属于哪张表；请加 --table customers|transactions|followups|complaints",
+    ),
+    m(
+        "two_headers_one_column",
+        "{file}:{line}: columns {a} and {b} both map to {column}; drop one, or map one elsewhere with --map",
+        "{file}:{line}：列 {a} 和 {b} 都对应到 {column}；请删掉一列，或用 --map 把其中一列对应到别处",
+    ),
+    m(
+        "pairs_columns",
+        "{file}:{line}: needs the columns left_id and right_id (as `dedupe --format csv` lists them); it has: {columns}",
+        "{file}:{line}：需要 left_id 和 right_id 两列（即 `dedupe --format csv` 输出的列）；现有列：{columns}",
+    ),
+    m(
+        "output_one_table",
+        "--output writes one table, but the files hold {tables}: import them separately",
+        "--output 只能写一张表，但这些文件包含 {tables}：请分开导入",
+    ),
+    m(
+        "where_unknown_column",
+        "--where {column}: the customers have no such column (they have: {columns}, and tier, segment as graded)",
+        "--where {column}：客户没有这一列（现有列：{columns}，以及分级得出的 tier、segment）",
+    ),
+    // input and output (every file)
+    m("cannot_write", "{file}: cannot write", "{file}：无法写入"),
+    m("cannot_read", "{file}: cannot read", "{file}：无法读取"),
+    m(
+        "cannot_read_why",
+        "{file}: cannot read: {why}",
+        "{file}：无法读取：{why}",
+    ),
+    m(
+        "cannot_write_why",
+        "{file}: cannot write: {why}",
+        "{file}：无法写入：{why}",
+    ),
+    m("cannot_create", "{file}: cannot create", "{file}：无法创建"),
+    m(
+        "cannot_create_temp",
+        "{file}: cannot create a temp file",
+        "{file}：无法创建临时文件",
+    ),
+    m("cannot_append", "{file}: cannot append", "{file}：无法追加"),
+    m(
+        "cannot_replace",
+        "{file}: cannot replace",
+        "{file}：无法替换",
+    ),
+    m(
+        "cannot_open_plain",
+        "{file}: cannot open",
+        "{file}：无法打开",
+    ),
+    m(
+        "cannot_create_lock",
+        "{file}: cannot create the lock file",
+        "{file}：无法创建锁文件",
+    ),
+    m(
+        "damaged_journal",
+        "{file}: damaged journal",
+        "{file}：提交日志已损坏",
+    ),
+    m(
+        "changed_while_read",
+        "{file}: changed while it was read",
+        "{file}：读取期间被改动了",
+    ),
+    m(
+        "cannot_register",
+        "{file}: cannot register this --no-mask run",
+        "{file}：无法登记这次 --no-mask 查阅",
+    ),
+    m(
+        "cannot_decode_as",
+        "{file}: cannot be decoded as {encoding}",
+        "{file}：不能按 {encoding} 解码",
+    ),
+    m(
+        "log_foreign_header",
+        "{file}:1: the header is {header}, not {want}: this is not dangan's log; move it aside (nothing was changed)",
+        "{file}:1：表头是 {header}，不是 {want}：这不是 dangan 的变更记录；请把它移走（没有改动任何文件）",
+    ),
+    m(
+        "log_torn",
+        "{file}:{line}: the last line is torn (no line end): the file was cut or edited by hand; repair or remove that line before dangan appends to it (nothing was changed)",
+        "{file}:{line}：最后一行不完整（没有换行）：文件被截断或手工改过；请先修好或删掉这一行，dangan 才能继续追加（没有改动任何文件）",
+    ),
+    m(
+        "not_a_workbook",
+        "{file}: not a readable workbook: {why}",
+        "{file}：不是可读取的工作簿：{why}",
+    ),
+    m(
+        "sheet_unreadable",
+        "{file}: sheet {sheet} cannot be read: {why}",
+        "{file}：工作表 {sheet} 无法读取：{why}",
+    ),
+    m(
+        "workbook_no_sheets",
+        "{file}: workbook has no sheets",
+        "{file}：工作簿里没有工作表",
+    ),
+    m(
+        "sheet_empty",
+        "{file}: sheet {sheet} is empty (no header row)",
+        "{file}：工作表 {sheet} 是空的（没有表头行）",
+    ),
+    m(
+        "workbook_from_stdin",
+        "{file}: a workbook cannot be read from standard input; give its path",
+        "{file}：不能从标准输入读取工作簿；请给出文件路径",
+    ),
+    m(
+        "no_such_sheet",
+        "{file}: no sheet named {sheet} (sheets: {sheets})",
+        "{file}：没有名为 {sheet} 的工作表（现有：{sheets}）",
+    ),
+    m(
+        "which_table_short",
+        "{file}: cannot tell which table the headers belong to; give --table",
+        "{file}：看不出表头属于哪张表；请加 --table",
+    ),
+    m("not valid YAML", "not valid YAML", "不是有效的 YAML"),
+    m("invalid settings", "invalid settings", "设置有误"),
+    m("invalid rules", "invalid rules", "规则有误"),
     // a cell no reader can take (src/read/cells.rs)
     m(
         "unreadable_cell",

@@ -134,7 +134,9 @@ fn import_into(archive: &Path, file: &Path, output: Option<&Path>) -> import::Su
         output: output.map(|p| p.display().to_string()),
         today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
         progress: false,
-        lock_wait: std::time::Duration::ZERO,
+        // other tests of this binary fork children, which hold a copy of
+        // this process's lock descriptor until they exec: wait that moment out
+        lock_wait: std::time::Duration::from_secs(10),
         lang: dangan::render::output::Lang::En,
         no_mask: false,
     };

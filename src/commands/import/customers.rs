@@ -290,10 +290,11 @@ pub(super) fn import_customers(
     if !dup_errors.is_empty() {
         let n = dup_errors.len();
         dup_errors.truncate(10);
-        bail!(
-            "--on-duplicate error: {n} row(s) match customers already known; nothing was imported:\n  {}",
-            dup_errors.join("\n  ")
-        );
+        bail!(crate::tr!(
+            "on_duplicate_error",
+            n = n,
+            rows = dup_errors.join("\n  ")
+        ));
     }
     // an archive record counts as updated only when it differs in the end
     // (besides `updated` itself): re-importing a file changes nothing

@@ -302,14 +302,9 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
     if output_mode {
         let tables: HashSet<TableKind> = inputs.iter().map(|i| i.meta.table).collect();
         if tables.len() > 1 {
-            bail!(
-                "--output writes one table, but the files hold {}: import them separately",
-                {
-                    let mut t: Vec<&str> = tables.iter().map(|t| t.name()).collect();
-                    t.sort();
-                    t.join(" and ")
-                }
-            );
+            let mut t: Vec<&str> = tables.iter().map(|t| t.name()).collect();
+            t.sort();
+            bail!(crate::tr!("output_one_table", tables = t.join(" + ")));
         }
     }
     let total_bytes: u64 = inputs.iter().filter_map(|i| i.src.size).sum();
@@ -452,7 +447,7 @@ fn persist(mut s: Staged) -> Result<()> {
     let target = s.target.clone();
     let tmp = s.path().to_path_buf();
     std::fs::rename(&tmp, &target)
-        .with_context(|| format!("{}: cannot write", target.display()))?;
+        .with_context(|| crate::tr!("cannot_write", file = target.display()))?;
     // the temp path is gone now; dropping `s` finds nothing to remove
     Ok(())
 }
@@ -555,7 +550,7 @@ fn xlsx_staged(
     let mut s = Staged::new(path)?;
     s.file()
         .write_all(&bytes)
-        .with_context(|| format!("{}: cannot write", path.display()))?;
+        .with_context(|| crate::tr!("cannot_write", file = path.display()))?;
     Ok(s)
 }
 

@@ -28,15 +28,16 @@ pub(super) fn open_input(
                 TableKind::ALL.into_iter().find(|t| stem.contains(t.name()))
             })
             .ok_or_else(|| {
-                anyhow!(
-                    "{}: cannot tell which table the headers ({}) belong to; give --table customers|transactions|followups|complaints",
-                    src.name,
-                    src.headers
+                anyhow!(crate::tr!(
+                    "which_table",
+                    file = src.name,
+                    headers = src
+                        .headers
                         .iter()
                         .map(|h| crate::values::text::mask_lookalike(h))
                         .collect::<Vec<_>>()
                         .join(", ")
-                )
+                ))
             })?,
     };
     let map = HeaderMap::new(table, &user_aliases(table));
@@ -48,13 +49,14 @@ pub(super) fn open_input(
             None => h.clone(),
         };
         if let Some(j) = targets.iter().position(|x: &String| *x == t) {
-            bail!(
-                "{}:{}: columns {:?} and {:?} both map to {t}; drop one, or map one elsewhere with --map",
-                src.name,
-                src.header_line,
-                src.headers[j],
-                h
-            );
+            bail!(crate::tr!(
+                "two_headers_one_column",
+                file = src.name,
+                line = src.header_line,
+                a = format!("{:?}", src.headers[j]),
+                b = format!("{h:?}"),
+                column = t
+            ));
         }
         targets.push(t);
     }
@@ -240,11 +242,11 @@ impl RowStream {
     /// file with a header and no rows is an error.
     pub(super) fn finish(self, summary: &mut Summary) -> Result<()> {
         if self.read == 0 {
-            bail!(
-                "{}:{}: no data rows (header only)",
-                self.name,
-                self.header_line
-            );
+            bail!(crate::tr!(
+                "header_only",
+                file = self.name,
+                line = self.header_line
+            ));
         }
         summary.values_normalised += self.counts.normalised;
         summary.amounts_rounded += self.counts.rounded;
