@@ -18,6 +18,11 @@
 //!   named by the version of the reading that made it: after a change of the
 //!   reading, older copies are never read.
 //! - `archive.cache: false` turns the copy off.
+//! - A copy is Arrow IPC with LZ4-compressed buffers, followed by a footer of
+//!   20 bytes: the CRC32 of the IPC bytes, their length, and the magic
+//!   `DGNCOPY3`. A copy is read whole into memory and its checksum checked
+//!   before any column is decoded, so a copy with any bit flipped (a bad
+//!   disk, a stray write) is removed and the CSV read, never answered from.
 
 use crate::archive::Archive;
 use crate::archive::schema::TableKind;
@@ -81,7 +86,7 @@ fn trace(msg: std::fmt::Arguments) {
 
 /// The version of the reading a copy was made by: a copy of another
 /// version is never read (and is removed as an earlier one).
-const READING: &str = "r2";
+const READING: &str = "r3";
 
 /// `DIR/.cache/<stem>.<reading>.<stamp>.arrow`
 fn copy_path(dir: &Path, csv: &Path, meta: &std::fs::Metadata) -> Option<PathBuf> {
@@ -94,9 +99,62 @@ fn copy_path(dir: &Path, csv: &Path, meta: &std::fs::Metadata) -> Option<PathBuf
 
 use crate::archive::file_stamp as stamp;
 
-/// The columns of a copy, read (and checked) into memory: every other
-/// column on a second thread (the reader checks one column after another).
+/// The footer's magic: the last 8 bytes of every copy of this reading.
+const MAGIC: &[u8; 8] = b"DGNCOPY3";
+/// CRC32 (4 bytes), IPC length (8 bytes), magic (8 bytes).
+const FOOTER: usize = 20;
+
+/// The CRC32 of `bytes`, its halves summed on two threads.
+fn crc(bytes: &[u8]) -> u32 {
+    let (a, b) = bytes.split_at(bytes.len() / 2);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| {
+            let mut h = crc32fast::Hasher::new();
+            h.update(b);
+            h
+        });
+        let mut h = crc32fast::Hasher::new();
+        h.update(a);
+        match other.join() {
+            Ok(second) => {
+                h.combine(&second);
+                h.finalize()
+            }
+            // never: hashing does not panic; a copy that cannot be checked is not read
+            Err(_) => !crc32fast::hash(bytes),
+        }
+    })
+}
+
+/// The IPC bytes of a copy read into memory, when its footer and checksum
+/// say they are the ones written.
+fn checked(copy: &Path) -> Result<Vec<u8>> {
+    let mut bytes =
+        std::fs::read(copy).with_context(|| format!("{}: cannot read", copy.display()))?;
+    let n = bytes.len();
+    if n < FOOTER || &bytes[n - 8..] != MAGIC {
+        return Err(anyhow!("{}: no footer", copy.display()));
+    }
+    let word = |at: usize, len: usize| {
+        let mut b = [0u8; 8];
+        b[..len].copy_from_slice(&bytes[at..at + len]);
+        u64::from_le_bytes(b)
+    };
+    let (want, len) = (word(n - FOOTER, 4) as u32, word(n - 16, 8));
+    if len != (n - FOOTER) as u64 {
+        return Err(anyhow!("{}: cut short or grown", copy.display()));
+    }
+    bytes.truncate(n - FOOTER);
+    if crc(&bytes) != want {
+        return Err(anyhow!("{}: checksum differs", copy.display()));
+    }
+    Ok(bytes)
+}
+
+/// The columns of a copy, read whole and checked, then decoded: every other
+/// column on a second thread.
 fn open(copy: &Path, columns: &[&str]) -> Result<DataFrame> {
+    let bytes = checked(copy)?;
     let names = |half: usize| -> Vec<String> {
         columns
             .iter()
@@ -107,8 +165,8 @@ fn open(copy: &Path, columns: &[&str]) -> Result<DataFrame> {
     };
     let (mine, theirs) = (names(0), names(1));
     let (a, b) = std::thread::scope(|s| {
-        let other = s.spawn(|| read_columns(copy, theirs));
-        let a = read_columns(copy, mine);
+        let other = s.spawn(|| read_columns(copy, &bytes, theirs));
+        let a = read_columns(copy, &bytes, mine);
         let b = other
             .join()
             .unwrap_or_else(|_| Err(anyhow!("{}: reader thread failed", copy.display())));
@@ -128,15 +186,36 @@ fn open(copy: &Path, columns: &[&str]) -> Result<DataFrame> {
     Ok(df)
 }
 
-fn read_columns(copy: &Path, columns: Vec<String>) -> Result<DataFrame> {
-    let file = std::fs::File::open(copy)
-        .with_context(|| crate::tr!("cannot_open_plain", file = copy.display()))?;
-    // read and checked, not memory-mapped: polars' mapped reader trusts the
-    // file's offsets, and a damaged copy must not crash the command
-    IpcReader::new(file)
+fn read_columns(copy: &Path, bytes: &[u8], columns: Vec<String>) -> Result<DataFrame> {
+    if columns.is_empty() {
+        return Ok(DataFrame::empty());
+    }
+    // from the checked bytes in memory: polars' mapped reader would trust
+    // the file's offsets, and the file may change after the check
+    IpcReader::new(std::io::Cursor::new(bytes))
         .with_columns(Some(columns))
         .finish()
         .map_err(|e| anyhow!("{}: {e}", copy.display()))
+}
+
+/// A writer that sums the CRC32 of what passes through it.
+struct Summing<W> {
+    inner: W,
+    hash: crc32fast::Hasher,
+    len: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Summing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Read the whole CSV by `read::frame` (every canonical column, and the
@@ -163,11 +242,25 @@ fn build(csv: &Path, kind: TableKind, copy: &Path, before: &std::fs::Metadata) -
     let mut df = crate::read::frame::read(csv, kind, &names)?;
     // readable by whoever may read the CSV (temp files start at 0600)
     std::fs::set_permissions(tmp.path(), before.permissions()).ok();
-    let mut file = tmp.as_file();
-    IpcWriter::new(&mut file)
-        .finish(&mut df)
-        .map_err(|e| anyhow!("{}: {e}", tmp.path().display()))?;
-    file.sync_all()?;
+    {
+        let mut w = Summing {
+            inner: std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()),
+            hash: crc32fast::Hasher::new(),
+            len: 0,
+        };
+        IpcWriter::new(&mut w)
+            .with_compression(Some(polars_io::ipc::IpcCompression::LZ4))
+            .finish(&mut df)
+            .map_err(|e| anyhow!("{}: {e}", tmp.path().display()))?;
+        let (crc, len) = (w.hash.clone().finalize(), w.len);
+        let mut out = w.inner;
+        std::io::Write::write_all(&mut out, &crc.to_le_bytes())?;
+        std::io::Write::write_all(&mut out, &len.to_le_bytes())?;
+        std::io::Write::write_all(&mut out, MAGIC)?;
+        std::io::Write::flush(&mut out)?;
+    }
+    drop(df);
+    tmp.as_file().sync_all()?;
     let after = std::fs::metadata(csv)?;
     if stamp(&after) != stamp(before) {
         return Err(anyhow!(crate::tr!(

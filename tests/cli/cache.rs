@@ -212,6 +212,37 @@ fn a_damaged_copy_is_not_trusted_and_is_made_again() {
     }
 }
 
+/// One bit flipped anywhere in a copy — its header, an amount's buffer, a
+/// string's offsets, the footer — is caught by the footer's checksum: the
+/// answer is the CSV's, the copy is removed and made again (issue 21).
+#[test]
+fn a_copy_with_one_flipped_bit_anywhere_is_detected() {
+    let dir = archive(ON);
+    assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+    let copy = copy_of(dir.path(), "transactions");
+    let good = std::fs::read(&copy).unwrap();
+    let n = good.len();
+    assert_eq!(&good[n - 8..], b"DGNCOPY3");
+    // 40 places spread over the file, and its first and last bytes
+    let mut at: Vec<usize> = (0..40).map(|k| k * n / 40).collect();
+    at.extend([1, n - 1, n - 9, n - 20]);
+    for (k, &i) in at.iter().enumerate() {
+        let mut damaged = good.clone();
+        damaged[i] ^= 1 << (k % 8);
+        std::fs::write(&copy, &damaged).unwrap();
+        assert_eq!(
+            run(dir.path(), &["analyze", "region"]),
+            REGION,
+            "bit {} of byte {i}",
+            k % 8
+        );
+        assert!(!copy.exists(), "byte {i}: the damaged copy was kept");
+        // made again by the next run
+        assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+        assert_eq!(std::fs::read(&copy).unwrap(), good);
+    }
+}
+
 #[test]
 fn temp_files_of_killed_runs_are_removed_once_an_hour_old() {
     let dir = archive(ON);
