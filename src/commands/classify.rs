@@ -484,18 +484,17 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
         if wr.changed == 0 && wr.backup.is_none() {
             writeln!(
                 err,
-                "{}: grades unchanged, nothing written",
-                wr.path.display()
+                "{}",
+                crate::tr!("grades_unchanged", file = wr.path.display())
             )?;
         } else {
             writeln!(
                 err,
-                "{}: tier, segment, classified_at written ({} customer(s) changed)",
-                wr.path.display(),
-                wr.changed
+                "{}",
+                crate::tr!("grades_written", file = wr.path.display(), n = wr.changed)
             )?;
             if let Some(b) = &wr.backup {
-                writeln!(err, "previous file kept in {}", b.display())?;
+                writeln!(err, "{}", crate::tr!("backup_kept_file", dir = b.display()))?;
             }
         }
     }

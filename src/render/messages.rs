@@ -469,6 +469,22 @@ pub static CATALOGUE: &[Message] = &[
     m("not valid YAML", "not valid YAML", "不是有效的 YAML"),
     m("invalid settings", "invalid settings", "设置有误"),
     m("invalid rules", "invalid rules", "规则有误"),
+    // classify --write (src/commands/classify.rs)
+    m(
+        "grades_unchanged",
+        "{file}: grades unchanged, nothing written",
+        "{file}：分级没有变化，未写入",
+    ),
+    m(
+        "grades_written",
+        "{file}: tier, segment, classified_at written ({n} customer(s) changed)",
+        "{file}：已写入 tier、segment、classified_at（{n} 位客户有变化）",
+    ),
+    m(
+        "backup_kept_file",
+        "previous file kept in {dir}",
+        "原文件已备份到 {dir}",
+    ),
     // a cell no reader can take (src/read/cells.rs)
     m(
         "unreadable_cell",
