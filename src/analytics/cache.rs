@@ -154,7 +154,9 @@ fn checked(copy: &Path) -> Result<Vec<u8>> {
 /// The columns of a copy, read whole and checked, then decoded: every other
 /// column on a second thread.
 fn open(copy: &Path, columns: &[&str]) -> Result<DataFrame> {
+    let started = std::time::Instant::now();
     let bytes = checked(copy)?;
+    crate::timing("cache: copy read and its checksum checked", started);
     let names = |half: usize| -> Vec<String> {
         columns
             .iter()
