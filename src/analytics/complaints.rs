@@ -77,14 +77,14 @@ impl ComplaintSettings {
             ("minor", h.minor),
         ] {
             if v <= 0 {
-                bail!("complaints.response_hours.{name}: {v} is not a number of hours above 0");
+                bail!(crate::tr!("response_hours", name = name, value = v));
             }
         }
         if self.open_days < 0 {
-            bail!("complaints.open_days: {} is below 0", self.open_days);
+            bail!(crate::tr!("open_days", value = self.open_days));
         }
         if self.risk_major == 0 {
-            bail!("complaints.risk_major: must be at least 1");
+            bail!(crate::tr!("risk_major"));
         }
         Ok(())
     }

@@ -171,8 +171,13 @@ const CUSTOMER_COLUMNS: [&str; 8] = [
 
 /// The one query: every customer with its sums over the transactions.
 fn figures(archive: &Archive, rules: &Rules, as_of: NaiveDate, p: &Period) -> Result<Figures> {
-    let customers = ledger::scan(archive, TableKind::Customers, &CUSTOMER_COLUMNS)?
-        .ok_or_else(|| anyhow!("archive {}: no customers file", archive.dir.display()))?;
+    let customers =
+        ledger::scan(archive, TableKind::Customers, &CUSTOMER_COLUMNS)?.ok_or_else(|| {
+            anyhow!(crate::tr!(
+                "archive_no_customers",
+                dir = archive.dir.display()
+            ))
+        })?;
     let tx = ledger::scan(
         archive,
         TableKind::Transactions,

@@ -83,10 +83,7 @@ pub fn ageing(
             k,
             Key::Customer | Key::Tier | Key::Region | Key::City | Key::Kind | Key::Owner
         ) {
-            bail!(
-                "credit is per customer: group by customer_id, tier, region, city, kind or owner, not {}",
-                k.name()
-            );
+            bail!(crate::tr!("credit_groups", by = k.name()));
         }
     }
     let customers = ledger::scan(
@@ -94,7 +91,12 @@ pub fn ageing(
         TableKind::Customers,
         &["id", "region", "city", "kind", "owner", "credit_limit"],
     )?
-    .ok_or_else(|| anyhow!("archive {}: no customers file", archive.dir.display()))?;
+    .ok_or_else(|| {
+        anyhow!(crate::tr!(
+            "archive_no_customers",
+            dir = archive.dir.display()
+        ))
+    })?;
     let mut paths = vec![customers.path.clone()];
     let mut lf = customers.lf;
     if let Some(tx) = ledger::scan(

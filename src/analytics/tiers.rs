@@ -201,7 +201,7 @@ pub struct Rules {
 
 fn pct_bp(name: &str, v: f64) -> Result<i64> {
     if !(v > 0.0 && v <= 100.0) {
-        bail!("{name} must be a percentage above 0 and at most 100, not {v}");
+        bail!(crate::tr!("pct_range", name = name, value = v));
     }
     Ok((v * 100.0).round() as i64)
 }
@@ -211,7 +211,7 @@ impl ClassifySettings {
         let a_bp = pct_bp("a", self.a)?;
         let b_bp = pct_bp("b", self.b)?;
         if a_bp > b_bp {
-            bail!("a ({}) must not be above b ({})", self.a, self.b);
+            bail!(crate::tr!("a_above_b", a = self.a, b = self.b));
         }
         let a_min = self
             .a_min
@@ -222,15 +222,19 @@ impl ClassifySettings {
             .fen()
             .map_err(|e| anyhow::anyhow!("b_min: {e}"))?;
         if b_min <= 0 || a_min < b_min {
-            bail!("thresholds must satisfy a_min >= b_min > 0");
+            bail!(crate::tr!("thresholds"));
         }
         if self.grace_days < 0 {
-            bail!("grace_days must not be negative");
+            bail!(crate::tr!("grace_days"));
         }
         for r in &self.off {
             if !RISK_RULES.iter().any(|k| k.name() == r) {
                 let names: Vec<&str> = RISK_RULES.iter().map(|k| k.name()).collect();
-                bail!("off: unknown risk rule {r:?} (one of {})", names.join(", "));
+                bail!(crate::tr!(
+                    "unknown_risk_rule",
+                    rule = format!("{r:?}"),
+                    rules = names.join(", ")
+                ));
             }
         }
         if let Some(p) = &self.period {

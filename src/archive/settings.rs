@@ -82,14 +82,14 @@ impl AnalyzeSettings {
 
     fn check(&self) -> Result<()> {
         if self.age_band_names.len() != self.age_bands.len() + 1 {
-            bail!(
-                "analyze.age_band_names: {} names for {} bounds (one more name than bounds)",
-                self.age_band_names.len(),
-                self.age_bands.len()
-            );
+            bail!(crate::tr!(
+                "age_band_names",
+                names = self.age_band_names.len(),
+                bounds = self.age_bands.len()
+            ));
         }
         if self.age_bands.windows(2).any(|w| w[0] >= w[1]) {
-            bail!("analyze.age_bands: the bounds must increase");
+            bail!(crate::tr!("age_bands_increase"));
         }
         Ok(())
     }
@@ -200,9 +200,11 @@ impl Settings {
             .map_err(|e| crate::read::yaml::yaml_error(name, "invalid settings", e))?;
         for table in s.import.aliases.keys() {
             if crate::archive::schema::TableKind::parse(table).is_none() {
-                bail!(
-                    "{name}: import.aliases: unknown table {table:?} (customers, transactions, followups, complaints)"
-                );
+                bail!(crate::tr!(
+                    "aliases_unknown_table",
+                    file = name,
+                    table = format!("{table:?}")
+                ));
             }
         }
         s.analyze.check().map_err(|e| anyhow!("{name}: {e}"))?;
@@ -214,7 +216,7 @@ impl Settings {
             bail!("{name}: classify: {e}");
         }
         if s.archive.id_width == 0 || s.archive.id_width > 18 {
-            bail!("{name}: archive.id_width must be between 1 and 18");
+            bail!(crate::tr!("id_width", file = name));
         }
         Ok(s)
     }
@@ -249,13 +251,13 @@ pub fn load_map_file(path: &Path) -> Result<Aliases> {
     let value: serde_yaml::Value = serde_yaml::from_str(&text)
         .map_err(|e| crate::read::yaml::yaml_error(&name, "not valid YAML", e))?;
     let serde_yaml::Value::Mapping(m) = value else {
-        bail!("{name}: expected a map of header: column");
+        bail!(crate::tr!("map_expected", file = name));
     };
     let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for (k, v) in m {
         let key = k
             .as_str()
-            .ok_or_else(|| anyhow!("{name}: keys must be text"))?
+            .ok_or_else(|| anyhow!(crate::tr!("map_keys_text", file = name)))?
             .to_string();
         match v {
             serde_yaml::Value::String(col) => {
@@ -270,14 +272,18 @@ pub fn load_map_file(path: &Path) -> Result<Aliases> {
             {
                 for (h, c) in inner {
                     let (Some(h), Some(c)) = (h.as_str(), c.as_str()) else {
-                        bail!("{name}: {key}: expected header: column pairs of text");
+                        bail!(crate::tr!("map_pairs_text", file = name, key = key));
                     };
                     out.entry(key.clone())
                         .or_default()
                         .insert(h.into(), c.into());
                 }
             }
-            _ => bail!("{name}: {key:?}: expected a column name, or a table name with a map"),
+            _ => bail!(crate::tr!(
+                "map_value",
+                file = name,
+                key = format!("{key:?}")
+            )),
         }
     }
     Ok(out)

@@ -323,11 +323,11 @@ pub(crate) fn check_table(
         .unwrap_or_default()
     {
         if table.column(&f).is_none() && !src.headers.contains(&f) {
-            bail!(
-                "validation settings: required.{}: {f:?} is not a column of {}",
-                table.name(),
-                table.name()
-            );
+            bail!(crate::tr!(
+                "required_unknown_column",
+                table = table.name(),
+                column = format!("{f:?}")
+            ));
         }
         let i = file_col(&f);
         extra_required.push((f, i));

@@ -156,13 +156,16 @@ impl Iterator for Chunks {
                     self.eof = true;
                     let line = self.line;
                     let quote = match self.open_quote_line() {
-                        Some(q) => format!(" (a quote opened on line {q} may never be closed)"),
+                        Some(q) => crate::tr!("quote_maybe_open", line = q),
                         None => String::new(),
                     };
-                    return Some(Err(anyhow!(
-                        "{name}: line {line} is longer than {} MiB; refusing to read it{quote}",
-                        MAX_LINE_BYTES / 1024 / 1024
-                    )));
+                    return Some(Err(anyhow!(crate::tr!(
+                        "line_too_long",
+                        file = name,
+                        line = line,
+                        max = MAX_LINE_BYTES / 1024 / 1024,
+                        quote = quote
+                    ))));
                 }
                 None => continue,
             }
@@ -248,21 +251,25 @@ pub fn parse_chunk(
             continue;
         }
         if rec.len() != width {
-            bail!(crate::tr!(
-                "row_width",
-                file = name,
-                line = line,
-                values = rec.len(),
-                width = width
+            return Err(crate::read::source::row_width(
+                name,
+                line,
+                rec.len(),
+                width,
+                false,
             ));
         }
         for (i, h) in headers.iter().enumerate() {
             let len = rec.get(i).len();
             if len > MAX_FIELD_BYTES {
-                bail!(
-                    "{name}:{line}: value of column {h:?} is {len} bytes, over the {} KiB limit",
-                    MAX_FIELD_BYTES / 1024
-                );
+                bail!(crate::tr!(
+                    "value_too_long",
+                    file = name,
+                    line = line,
+                    column = format!("{h:?}"),
+                    len = len,
+                    max = MAX_FIELD_BYTES / 1024
+                ));
             }
         }
         f(RawRow::Csv(line, rec));

@@ -49,9 +49,12 @@ pub(crate) fn detect_encoding(name: &str, bytes: &[u8]) -> Result<&'static Encod
 pub(crate) fn check_not_binary(name: &str, head: &[u8]) -> Result<()> {
     if let Some(pos) = head.iter().take(8192).position(|&b| b == 0) {
         let line = head[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
-        bail!(
-            "{name}:{line}: binary data (a NUL byte at offset {pos}); not a text, YAML or workbook file"
-        );
+        bail!(crate::tr!(
+            "binary_data",
+            file = name,
+            line = line,
+            offset = pos
+        ));
     }
     Ok(())
 }

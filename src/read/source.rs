@@ -384,13 +384,7 @@ impl Source {
                         if rec.iter().all(|v| v.is_empty()) {
                             continue;
                         }
-                        bail!(crate::tr!(
-                            "row_width",
-                            file = name,
-                            line = line,
-                            values = rec.len(),
-                            width = width
-                        ));
+                        return Err(row_width(name, line, rec.len(), width, false));
                     }
                     let mut vals: Vec<&str> = Vec::with_capacity(idx.len());
                     for i in idx {
@@ -448,28 +442,25 @@ impl Source {
                     continue;
                 }
                 if rec.len() != width {
-                    let key = if rdr.get_ref().quotes % 2 == 1 {
-                        "row_width_quote"
-                    } else {
-                        "row_width"
-                    };
-                    bail!(crate::tr!(
-                        key,
-                        file = name,
-                        line = line,
-                        values = rec.len(),
-                        width = width
+                    return Err(row_width(
+                        name,
+                        line,
+                        rec.len(),
+                        width,
+                        rdr.get_ref().quotes % 2 == 1,
                     ));
                 }
                 let mut newline = false;
                 for (i, f) in rec.iter().enumerate() {
                     if f.len() > MAX_FIELD_BYTES {
-                        bail!(
-                            "{name}:{line}: value of column {:?} is {} bytes, over the {} KiB limit",
-                            self.headers[i],
-                            f.len(),
-                            MAX_FIELD_BYTES / 1024
-                        );
+                        bail!(crate::tr!(
+                            "value_too_long",
+                            file = name,
+                            line = line,
+                            column = format!("{:?}", self.headers[i]),
+                            len = f.len(),
+                            max = MAX_FIELD_BYTES / 1024
+                        ));
                     }
                     newline |= f.contains('\n');
                 }
@@ -529,6 +520,29 @@ impl RawRow<'_> {
     }
 }
 
+/// `FILE:LINE: row has N values but the header has W columns` (and that a
+/// quote may be left open), in `--lang`.
+pub(crate) fn row_width(
+    name: &str,
+    line: u64,
+    values: usize,
+    width: usize,
+    quote_open: bool,
+) -> anyhow::Error {
+    let key = if quote_open {
+        "row_width_quote"
+    } else {
+        "row_width"
+    };
+    anyhow!(crate::tr!(
+        key,
+        file = name,
+        line = line,
+        values = values,
+        width = width
+    ))
+}
+
 pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => crate::render::messages::phrase("no such file"),
@@ -577,10 +591,13 @@ pub(crate) fn read_all_checked(name: &str, r: impl Read + Send + 'static) -> Res
 
 pub(crate) fn check_headers(name: &str, line: u64, headers: &[String]) -> Result<()> {
     if headers.len() > MAX_COLUMNS {
-        bail!(
-            "{name}:{line}: {} columns, more than the {MAX_COLUMNS} a table may have (Excel's limit); refusing to read it",
-            headers.len()
-        );
+        bail!(crate::tr!(
+            "too_many_columns",
+            file = name,
+            line = line,
+            n = headers.len(),
+            max = MAX_COLUMNS
+        ));
     }
     for (i, h) in headers.iter().enumerate() {
         if h.is_empty() {
@@ -588,11 +605,14 @@ pub(crate) fn check_headers(name: &str, line: u64, headers: &[String]) -> Result
         }
         if let Some(j) = headers[..i].iter().position(|x| x == h) {
             let h = crate::values::text::mask_lookalike(h);
-            bail!(
-                "{name}:{line}: duplicate header {h:?} in columns {} and {}",
-                j + 1,
-                i + 1
-            );
+            bail!(crate::tr!(
+                "duplicate_header",
+                file = name,
+                line = line,
+                header = format!("{h:?}"),
+                a = j + 1,
+                b = i + 1
+            ));
         }
     }
     Ok(())

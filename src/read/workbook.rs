@@ -22,10 +22,11 @@ pub(crate) fn check_workbook_size(name: &str, path: &Path) -> Result<()> {
         return Ok(());
     };
     let too_big = || {
-        anyhow!(
-            "{name}: the workbook unpacks to more than {} MiB (a zip bomb, or a sheet too large to read from a workbook: save it as CSV)",
-            MAX_WORKBOOK_BYTES >> 20
-        )
+        anyhow!(crate::tr!(
+            "workbook_too_big",
+            file = name,
+            max = MAX_WORKBOOK_BYTES >> 20
+        ))
     };
     let mut total = 0u64;
     for i in 0..zip.len() {
@@ -47,6 +48,16 @@ pub(crate) fn check_workbook_size(name: &str, path: &Path) -> Result<()> {
 }
 
 /// The text of a workbook cell as people typed it.
+/// `FILE: sheet "S" cannot be read: why`, in `--lang`.
+fn sheet_unreadable(name: &str, sheet: &str, e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!(crate::tr!(
+        "sheet_unreadable",
+        file = name,
+        sheet = format!("{sheet:?}"),
+        why = e
+    ))
+}
+
 pub(crate) fn workbook_cell(d: &calamine::Data) -> String {
     use calamine::Data;
     match d {
@@ -77,28 +88,24 @@ pub(crate) fn sheet_rows(
 ) -> Result<Vec<(u64, Vec<String>)>> {
     use calamine::{Data, Reader, Sheets};
     let wide = |row: u64, col: u64| {
-        anyhow!(
-            "{name}:{row}: sheet {sheet:?} has a value in column {col}, beyond the {MAX_COLUMNS} columns a sheet may have"
-        )
+        anyhow!(crate::tr!(
+            "sheet_too_wide",
+            file = name,
+            line = row,
+            sheet = format!("{sheet:?}"),
+            column = col,
+            max = MAX_COLUMNS
+        ))
     };
     if let Sheets::Xlsx(x) = wb {
-        let mut cells = x.worksheet_cells_reader(sheet).map_err(|e| {
-            anyhow!(crate::tr!(
-                "sheet_unreadable",
-                file = name,
-                sheet = format!("{sheet:?}"),
-                why = e
-            ))
-        })?;
+        let mut cells = x
+            .worksheet_cells_reader(sheet)
+            .map_err(|e| sheet_unreadable(name, sheet, e))?;
         let mut rows: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
-        while let Some(c) = cells.next_cell().map_err(|e| {
-            anyhow!(crate::tr!(
-                "sheet_unreadable",
-                file = name,
-                sheet = format!("{sheet:?}"),
-                why = e
-            ))
-        })? {
+        while let Some(c) = cells
+            .next_cell()
+            .map_err(|e| sheet_unreadable(name, sheet, e))?
+        {
             let (r, col) = c.get_position();
             let v = workbook_cell(&Data::from(c.get_value().clone()));
             if v.trim().is_empty() {
@@ -121,14 +128,9 @@ pub(crate) fn sheet_rows(
             })
             .collect());
     }
-    let range = wb.worksheet_range(sheet).map_err(|e| {
-        anyhow!(crate::tr!(
-            "sheet_unreadable",
-            file = name,
-            sheet = format!("{sheet:?}"),
-            why = e
-        ))
-    })?;
+    let range = wb
+        .worksheet_range(sheet)
+        .map_err(|e| sheet_unreadable(name, sheet, e))?;
     let (row0, _) = range.start().unwrap_or((0, 0));
     let mut out = Vec::new();
     for (i, r) in range.rows().enumerate() {
@@ -189,9 +191,13 @@ pub(crate) fn read_workbook(name: String, path: &Path, opts: &ReadOptions) -> Re
     let mut rows = Vec::new();
     for (line, mut values) in grid {
         if values.iter().skip(width).any(|v| !v.trim().is_empty()) {
-            bail!(
-                "{name}:{line}: sheet {sheet:?} row has values beyond the {width} headed columns"
-            );
+            bail!(crate::tr!(
+                "sheet_row_beyond",
+                file = name,
+                line = line,
+                sheet = format!("{sheet:?}"),
+                width = width
+            ));
         }
         values.resize(width, String::new());
         rows.push(Row { line, values });

@@ -16,10 +16,13 @@ pub fn check_yaml_depth(name: &str, text: &str) -> Result<()> {
     for (i, line) in text.lines().enumerate() {
         let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
         if indent > MAX_YAML_INDENT {
-            bail!(
-                "{name}:{}: indented {indent} columns, more than {MAX_YAML_INDENT}: a table is a list of flat maps, refusing to parse it",
-                i + 1
-            );
+            bail!(crate::tr!(
+                "yaml_indent",
+                file = name,
+                line = i + 1,
+                indent = indent,
+                max = MAX_YAML_INDENT
+            ));
         }
         for b in line.bytes() {
             match b {
@@ -28,10 +31,12 @@ pub fn check_yaml_depth(name: &str, text: &str) -> Result<()> {
                 _ => {}
             }
             if depth > MAX_YAML_DEPTH {
-                bail!(
-                    "{name}:{}: nested more than {MAX_YAML_DEPTH} levels deep: a table is a list of flat maps, refusing to parse it",
-                    i + 1
-                );
+                bail!(crate::tr!(
+                    "yaml_depth",
+                    file = name,
+                    line = i + 1,
+                    max = MAX_YAML_DEPTH
+                ));
             }
         }
     }
@@ -45,10 +50,11 @@ pub(crate) fn read_yaml(name: String, text: &str) -> Result<Source> {
     let items = match value {
         serde_yaml::Value::Sequence(s) => s,
         serde_yaml::Value::Null => Vec::new(),
-        other => bail!(
-            "{name}:1: expected a list of maps (one map per record), found {}",
-            yaml_kind(&other)
-        ),
+        other => bail!(crate::tr!(
+            "yaml_not_list",
+            file = name,
+            found = yaml_kind(&other)
+        )),
     };
     // the line of each top-level item: lines starting with "-" at column 0
     let item_lines: Vec<u64> = text
@@ -69,29 +75,33 @@ pub(crate) fn read_yaml(name: String, text: &str) -> Result<Source> {
     let mut maps = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
         let serde_yaml::Value::Mapping(m) = item else {
-            bail!(
-                "{name}:{}: item {} is {}, expected a map of column: value",
-                line_of(i),
-                i + 1,
-                yaml_kind(&item)
-            );
+            bail!(crate::tr!(
+                "yaml_item_not_map",
+                file = name,
+                line = line_of(i),
+                item = i + 1,
+                found = yaml_kind(&item)
+            ));
         };
         let mut pairs = Vec::with_capacity(m.len());
         for (k, v) in m {
             let key = scalar(&k).ok_or_else(|| {
-                anyhow!(
-                    "{name}:{}: item {} has a key that is not text",
-                    line_of(i),
-                    i + 1
-                )
+                anyhow!(crate::tr!(
+                    "yaml_key_not_text",
+                    file = name,
+                    line = line_of(i),
+                    item = i + 1
+                ))
             })?;
             let val = scalar(&v).ok_or_else(|| {
-                anyhow!(
-                    "{name}:{}: item {}, key {key:?}: value is {}, expected text or a number",
-                    line_of(i),
-                    i + 1,
-                    yaml_kind(&v)
-                )
+                anyhow!(crate::tr!(
+                    "yaml_value_kind",
+                    file = name,
+                    line = line_of(i),
+                    item = i + 1,
+                    key = format!("{key:?}"),
+                    found = yaml_kind(&v)
+                ))
             })?;
             if !headers.contains(&key) {
                 headers.push(key.clone());

@@ -485,6 +485,177 @@ pub static CATALOGUE: &[Message] = &[
         "previous file kept in {dir}",
         "原文件已备份到 {dir}",
     ),
+    // settings and the limits that refuse hostile files
+    m(
+        "age_band_names",
+        "analyze.age_band_names: {names} names for {bounds} bounds (one more name than bounds)",
+        "analyze.age_band_names：{names} 个名称对 {bounds} 个分界（名称应比分界多一个）",
+    ),
+    m(
+        "age_bands_increase",
+        "analyze.age_bands: the bounds must increase",
+        "analyze.age_bands：分界必须递增",
+    ),
+    m(
+        "aliases_unknown_table",
+        "{file}: import.aliases: unknown table {table} (customers, transactions, followups, complaints)",
+        "{file}：import.aliases：没有 {table} 这张表（customers、transactions、followups、complaints）",
+    ),
+    m(
+        "id_width",
+        "{file}: archive.id_width must be between 1 and 18",
+        "{file}：archive.id_width 必须在 1 到 18 之间",
+    ),
+    m(
+        "map_expected",
+        "{file}: expected a map of header: column",
+        "{file}：应为“表头: 列名”的映射",
+    ),
+    m(
+        "map_keys_text",
+        "{file}: keys must be text",
+        "{file}：键必须是文本",
+    ),
+    m(
+        "map_pairs_text",
+        "{file}: {key}: expected header: column pairs of text",
+        "{file}：{key}：应为文本的“表头: 列名”对",
+    ),
+    m(
+        "map_value",
+        "{file}: {key}: expected a column name, or a table name with a map",
+        "{file}：{key}：应为列名，或表名加一个映射",
+    ),
+    m(
+        "required_unknown_column",
+        "validation settings: required.{table}: {column} is not a column of {table}",
+        "检查设置：required.{table}：{column} 不是 {table} 的列",
+    ),
+    m(
+        "yaml_indent",
+        "{file}:{line}: indented {indent} columns, more than {max}: a table is a list of flat maps, refusing to parse it",
+        "{file}:{line}：缩进 {indent} 列，超过 {max}：表应是扁平映射的列表，拒绝解析",
+    ),
+    m(
+        "yaml_depth",
+        "{file}:{line}: nested more than {max} levels deep: a table is a list of flat maps, refusing to parse it",
+        "{file}:{line}：嵌套超过 {max} 层：表应是扁平映射的列表，拒绝解析",
+    ),
+    m(
+        "yaml_not_list",
+        "{file}:1: expected a list of maps (one map per record), found {found}",
+        "{file}:1：应为映射的列表（每条记录一个映射），实际是 {found}",
+    ),
+    m(
+        "yaml_item_not_map",
+        "{file}:{line}: item {item} is {found}, expected a map of column: value",
+        "{file}:{line}：第 {item} 项是 {found}，应为“列: 值”的映射",
+    ),
+    m(
+        "yaml_key_not_text",
+        "{file}:{line}: item {item} has a key that is not text",
+        "{file}:{line}：第 {item} 项有一个不是文本的键",
+    ),
+    m(
+        "yaml_value_kind",
+        "{file}:{line}: item {item}, key {key}: value is {found}, expected text or a number",
+        "{file}:{line}：第 {item} 项，键 {key}：值是 {found}，应为文本或数字",
+    ),
+    m(
+        "quote_maybe_open",
+        " (a quote opened on line {line} may never be closed)",
+        "（第 {line} 行的引号可能没有闭合）",
+    ),
+    m(
+        "line_too_long",
+        "{file}: line {line} is longer than {max} MiB; refusing to read it{quote}",
+        "{file}：第 {line} 行超过 {max} MiB，拒绝读取{quote}",
+    ),
+    m(
+        "value_too_long",
+        "{file}:{line}: value of column {column} is {len} bytes, over the {max} KiB limit",
+        "{file}:{line}：列 {column} 的值有 {len} 字节，超过 {max} KiB 的上限",
+    ),
+    m(
+        "too_many_columns",
+        "{file}:{line}: {n} columns, more than the {max} a table may have (Excel's limit); refusing to read it",
+        "{file}:{line}：{n} 列，超过一张表最多的 {max} 列（Excel 的上限），拒绝读取",
+    ),
+    m(
+        "duplicate_header",
+        "{file}:{line}: duplicate header {header} in columns {a} and {b}",
+        "{file}:{line}：第 {a} 列和第 {b} 列的表头 {header} 重复",
+    ),
+    m(
+        "binary_data",
+        "{file}:{line}: binary data (a NUL byte at offset {offset}); not a text, YAML or workbook file",
+        "{file}:{line}：二进制数据（偏移 {offset} 处有 NUL 字节）；不是文本、YAML 或工作簿文件",
+    ),
+    m(
+        "workbook_too_big",
+        "{file}: the workbook unpacks to more than {max} MiB (a zip bomb, or a sheet too large to read from a workbook: save it as CSV)",
+        "{file}：工作簿解压后超过 {max} MiB（可能是压缩炸弹，或工作表太大，不适合从工作簿读取：请另存为 CSV）",
+    ),
+    m(
+        "sheet_too_wide",
+        "{file}:{line}: sheet {sheet} has a value in column {column}, beyond the {max} columns a sheet may have",
+        "{file}:{line}：工作表 {sheet} 第 {column} 列有值，超过一张表最多的 {max} 列",
+    ),
+    m(
+        "sheet_row_beyond",
+        "{file}:{line}: sheet {sheet} row has values beyond the {width} headed columns",
+        "{file}:{line}：工作表 {sheet} 这一行在有表头的 {width} 列之外还有值",
+    ),
+    m(
+        "credit_groups",
+        "credit is per customer: group by customer_id, tier, region, city, kind or owner, not {by}",
+        "信用按客户计算：请按 customer_id、tier、region、city、kind 或 owner 分组，不能按 {by}",
+    ),
+    m(
+        "pct_range",
+        "{name} must be a percentage above 0 and at most 100, not {value}",
+        "{name} 必须是大于 0、不超过 100 的百分比，而不是 {value}",
+    ),
+    m(
+        "a_above_b",
+        "a ({a}) must not be above b ({b})",
+        "a（{a}）不能大于 b（{b}）",
+    ),
+    m(
+        "thresholds",
+        "thresholds must satisfy a_min >= b_min > 0",
+        "门槛必须满足 a_min >= b_min > 0",
+    ),
+    m(
+        "grace_days",
+        "grace_days must not be negative",
+        "grace_days 不能为负数",
+    ),
+    m(
+        "unknown_risk_rule",
+        "off: unknown risk rule {rule} (one of {rules})",
+        "off：没有 {rule} 这条风险规则（可选：{rules}）",
+    ),
+    m(
+        "response_hours",
+        "complaints.response_hours.{name}: {value} is not a number of hours above 0",
+        "complaints.response_hours.{name}：{value} 不是大于 0 的小时数",
+    ),
+    m(
+        "open_days",
+        "complaints.open_days: {value} is below 0",
+        "complaints.open_days：{value} 小于 0",
+    ),
+    m(
+        "risk_major",
+        "complaints.risk_major: must be at least 1",
+        "complaints.risk_major：至少为 1",
+    ),
+    m(
+        "xlsx_too_many_rows",
+        "{n} rows do not fit in one Excel sheet (1,048,576 rows): use --format csv, or narrow it (--owner, --where, --period)",
+        "{n} 行放不进一个 Excel 工作表（最多 1,048,576 行）：请用 --format csv，或缩小范围（--owner、--where、--period）",
+    ),
     // a cell no reader can take (src/read/cells.rs)
     m(
         "unreadable_cell",

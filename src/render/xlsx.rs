@@ -227,10 +227,7 @@ pub fn workbook(sheets: &[Sheet], lang: Lang) -> Result<Vec<u8>> {
         for t in &sheet.tables {
             // Excel's sheet holds 1,048,576 rows
             if row as usize + usize::from(!single) + 1 + t.rows.len() > 1_048_576 {
-                anyhow::bail!(
-                    "{} rows do not fit in one Excel sheet (1,048,576 rows): use --format csv, or narrow it (--owner, --where, --period)",
-                    t.rows.len()
-                );
+                anyhow::bail!(crate::tr!("xlsx_too_many_rows", n = t.rows.len()));
             }
             if !single {
                 ws.write_string_with_format(row, 0, t.title.as_str(), &f.title)?;
