@@ -126,13 +126,14 @@ fn crc(bytes: &[u8]) -> u32 {
     })
 }
 
-/// The IPC bytes of a copy read into memory, when its footer and checksum
-/// say they are the ones written.
-fn checked(copy: &Path) -> Result<Vec<u8>> {
+/// The bytes of a derived file read into memory without its footer, when
+/// the footer (`magic`) and checksum say they are the ones written: the IPC
+/// of a copy, or the codes of `analytics::codes`.
+pub(crate) fn checked(copy: &Path, magic: &[u8; 8]) -> Result<Vec<u8>> {
     let mut bytes =
         std::fs::read(copy).with_context(|| format!("{}: cannot read", copy.display()))?;
     let n = bytes.len();
-    if n < FOOTER || &bytes[n - 8..] != MAGIC {
+    if n < FOOTER || &bytes[n - 8..] != magic {
         return Err(anyhow!("{}: no footer", copy.display()));
     }
     let word = |at: usize, len: usize| {
@@ -155,7 +156,7 @@ fn checked(copy: &Path) -> Result<Vec<u8>> {
 /// column on a second thread.
 fn open(copy: &Path, columns: &[&str]) -> Result<DataFrame> {
     let started = std::time::Instant::now();
-    let bytes = checked(copy)?;
+    let bytes = checked(copy, MAGIC)?;
     crate::timing("cache: copy read and its checksum checked", started);
     let names = |half: usize| -> Vec<String> {
         columns
@@ -201,10 +202,31 @@ fn read_columns(copy: &Path, bytes: &[u8], columns: Vec<String>) -> Result<DataF
 }
 
 /// A writer that sums the CRC32 of what passes through it.
-struct Summing<W> {
-    inner: W,
+pub(crate) struct Summing<W> {
+    pub(crate) inner: W,
     hash: crc32fast::Hasher,
     len: u64,
+}
+
+impl<W: std::io::Write> Summing<W> {
+    pub(crate) fn new(inner: W) -> Self {
+        Summing {
+            inner,
+            hash: crc32fast::Hasher::new(),
+            len: 0,
+        }
+    }
+
+    /// The footer after what was written: its CRC32, its length, `magic`.
+    pub(crate) fn finish(self, magic: &[u8; 8]) -> std::io::Result<W> {
+        let (crc, len) = (self.hash.finalize(), self.len);
+        let mut out = self.inner;
+        out.write_all(&crc.to_le_bytes())?;
+        out.write_all(&len.to_le_bytes())?;
+        out.write_all(magic)?;
+        out.flush()?;
+        Ok(out)
+    }
 }
 
 impl<W: std::io::Write> std::io::Write for Summing<W> {
@@ -245,21 +267,12 @@ fn build(csv: &Path, kind: TableKind, copy: &Path, before: &std::fs::Metadata) -
     // readable by whoever may read the CSV (temp files start at 0600)
     std::fs::set_permissions(tmp.path(), before.permissions()).ok();
     {
-        let mut w = Summing {
-            inner: std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()),
-            hash: crc32fast::Hasher::new(),
-            len: 0,
-        };
+        let mut w = Summing::new(std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()));
         IpcWriter::new(&mut w)
             .with_compression(Some(polars_io::ipc::IpcCompression::LZ4))
             .finish(&mut df)
             .map_err(|e| anyhow!("{}: {e}", tmp.path().display()))?;
-        let (crc, len) = (w.hash.clone().finalize(), w.len);
-        let mut out = w.inner;
-        std::io::Write::write_all(&mut out, &crc.to_le_bytes())?;
-        std::io::Write::write_all(&mut out, &len.to_le_bytes())?;
-        std::io::Write::write_all(&mut out, MAGIC)?;
-        std::io::Write::flush(&mut out)?;
+        w.finish(MAGIC)?;
     }
     drop(df);
     tmp.as_file().sync_all()?;
@@ -279,9 +292,10 @@ fn build(csv: &Path, kind: TableKind, copy: &Path, before: &std::fs::Metadata) -
     Ok(())
 }
 
-/// Remove the copies of earlier versions of the same table, and temp files
-/// that killed runs left.
-fn remove_others(copy: &Path) {
+/// Remove the copies of earlier versions of the same table (the files
+/// beside `copy` of its stem and extension), and temp files that killed runs
+/// left.
+pub(crate) fn remove_others(copy: &Path) {
     let (Some(dir), Some(name)) = (copy.parent(), copy.file_name().and_then(|n| n.to_str())) else {
         return;
     };
@@ -296,8 +310,9 @@ fn remove_others(copy: &Path) {
         let Some(other) = other.to_str() else {
             continue;
         };
+        let ext = name.rsplit('.').next().unwrap_or("arrow");
         let earlier_version = other != name
-            && other.ends_with(".arrow")
+            && other.rsplit('.').next() == Some(ext)
             && other.split('.').next() == Some(stem)
             && !other.starts_with(".tmp-");
         // a temp file left by a run that was killed while making a copy (an

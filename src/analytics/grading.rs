@@ -2,9 +2,9 @@
 //! and `report` use): every customer graded A/B/C, sorted into key /
 //! general / risk with the reasons, and scored RFM.
 //!
-//! The aggregation is one polars query over the transactions (`figures`):
-//! per customer its net sales in the period and the previous one, orders,
-//! last sale, outstanding and overdue. The ranking, the pareto cut and the
+//! The aggregation is one pass over the transactions' codes (`figures`,
+//! `analytics::codes`): per customer its net sales in the period and the
+//! previous one, orders, last sale, outstanding and overdue. The ranking, the pareto cut and the
 //! risk rules are `analytics::tiers`.
 
 use crate::analytics::ledger;
@@ -15,7 +15,6 @@ use crate::archive::schema::TableKind;
 use crate::values::dates::iso;
 use anyhow::{Result, anyhow};
 use chrono::{Days, NaiveDate};
-use polars::prelude::{DataFrame, DataType, Expr, JoinArgs, JoinType, NULL, col, lit, when};
 
 /// Flags over the `classify:` settings of `dangan.yaml` (`None`: the setting).
 #[derive(Debug, Clone, Default)]
@@ -64,9 +63,35 @@ pub fn grade_archive(
     as_of: NaiveDate,
     period: &Period,
 ) -> Result<Vec<Graded>> {
+    Ok(grade_and_age(archive, rules, as_of, period, false)?.0)
+}
+
+/// Every customer graded, in ranking order, and (with `ageing`) every
+/// customer's receivables ageing as `analyze credit --by customer` gives it
+/// (`receivables::per_customer`), both from one reading of the transactions.
+pub fn grade_and_age(
+    archive: &Archive,
+    rules: &Rules,
+    as_of: NaiveDate,
+    period: &Period,
+    ageing: bool,
+) -> Result<(Vec<Graded>, Vec<crate::analytics::receivables::CreditRow>)> {
     let t = std::time::Instant::now();
-    let fig = figures(archive, rules, as_of, period)?;
+    let (fig, codes) = figures(archive, rules, as_of, period)?;
     crate::timing("classify: query and extract", t);
+    let credit = match (ageing, &codes) {
+        (true, Some(codes)) => {
+            crate::analytics::receivables::per_customer(codes, &fig.id, &fig.credit_limit, as_of)
+        }
+        (true, None) => crate::analytics::receivables::per_customer(
+            &Default::default(),
+            &fig.id,
+            &fig.credit_limit,
+            as_of,
+        ),
+        (false, _) => Vec::new(),
+    };
+    drop(codes);
     let t = std::time::Instant::now();
     let complaints = crate::analytics::complaint_views::load(archive)?;
     let risky = crate::analytics::complaints::risky(
@@ -77,7 +102,7 @@ pub fn grade_archive(
     );
     let g = grade(fig, rules, as_of, &risky);
     crate::timing("classify: rank, cut, rules, RFM", t);
-    Ok(g)
+    Ok((g, credit))
 }
 
 /// Every graded customer's tier and segment by id (what `--where tier=A`
@@ -169,8 +194,15 @@ const CUSTOMER_COLUMNS: [&str; 8] = [
     "tags",
 ];
 
-/// The one query: every customer with its sums over the transactions.
-fn figures(archive: &Archive, rules: &Rules, as_of: NaiveDate, p: &Period) -> Result<Figures> {
+/// Every customer with its sums over the transactions: the customers' columns
+/// from their frame, the sums in one pass over the transactions' codes
+/// (`analytics::codes`).
+fn figures(
+    archive: &Archive,
+    rules: &Rules,
+    as_of: NaiveDate,
+    p: &Period,
+) -> Result<(Figures, Option<crate::analytics::codes::TxCodes>)> {
     let customers =
         ledger::scan(archive, TableKind::Customers, &CUSTOMER_COLUMNS)?.ok_or_else(|| {
             anyhow!(crate::tr!(
@@ -178,140 +210,10 @@ fn figures(archive: &Archive, rules: &Rules, as_of: NaiveDate, p: &Period) -> Re
                 dir = archive.dir.display()
             ))
         })?;
-    let tx = ledger::scan(
-        archive,
-        TableKind::Transactions,
-        &["customer_id", "date", "kind", "amount", "paid", "due_date"],
-    )?;
-    let mut paths = vec![customers.path.as_path()];
-    let lf = match &tx {
-        Some(tx) => {
-            paths.push(tx.path.as_path());
-            // every figure is first a column of its own (elementwise, fast),
-            // then a plain sum or max per customer (polars' fast group path;
-            // a when/then inside the aggregation is evaluated group by group)
-            let agg = tx
-                .lf
-                .clone()
-                .filter(col("customer_id").is_not_null())
-                .select(per_row(rules, as_of, p))
-                .select(per_transaction())
-                .group_by([col("customer_id")])
-                .agg(
-                    FIGURES
-                        .iter()
-                        .map(|f| {
-                            if *f == "last_sale" {
-                                col(*f).max()
-                            } else {
-                                col(*f).sum()
-                            }
-                        })
-                        .collect::<Vec<_>>(),
-                );
-            customers.lf.join(
-                agg,
-                [col("id")],
-                [col("customer_id")],
-                JoinArgs::new(JoinType::Left),
-            )
-        }
-        None => customers.lf.with_columns([
-            lit(0i64).alias("net"),
-            lit(0i64).alias("prev_net"),
-            lit(0i64).alias("orders"),
-            lit(0i64).alias("frequency"),
-            lit(NULL).cast(DataType::String).alias("last_sale"),
-            lit(0i64).alias("outstanding"),
-            lit(0i64).alias("overdue"),
-        ]),
-    };
-    let t = std::time::Instant::now();
-    let df = ledger::collect(lf, &paths)?;
-    crate::timing("classify: polars query", t);
-    extract(&df)
-}
-
-/// The figures summed (`last_sale`: the latest) per customer.
-const FIGURES: [&str; 7] = [
-    "net",
-    "prev_net",
-    "orders",
-    "frequency",
-    "last_sale",
-    "outstanding",
-    "overdue",
-];
-
-/// What each transaction is, computed once per row: in the period, in the
-/// previous one, up to the as-of date, a sale, overdue; its signed amount and
-/// unpaid part. (Text comparisons of dates are the dear part: each is made
-/// once here rather than in every figure.)
-fn per_row(rules: &Rules, as_of: NaiveDate, p: &Period) -> Vec<Expr> {
-    let overdue_before = iso(as_of - Days::new(rules.grace_days as u64));
-    vec![
-        col("customer_id"),
-        col("date"),
-        ledger::dated_between(p.from, p.to).alias("cur"),
-        ledger::dated_between(p.prev_from, p.prev_to).alias("prev"),
-        col("date")
-            .lt_eq(lit(iso(as_of)))
-            .fill_null(lit(false))
-            .alias("upto"),
-        ledger::is_back().not().alias("sale"),
-        ledger::signed_amount().alias("signed"),
-        ledger::signed_unpaid().alias("signed_unpaid"),
-        ledger::unpaid().alias("unpaid"),
-        col("due_date")
-            .lt(lit(overdue_before))
-            .fill_null(lit(false))
-            .alias("late"),
-    ]
-}
-
-/// Each transaction's share of every figure, beside its customer id (from
-/// the columns of `per_row`).
-fn per_transaction() -> Vec<Expr> {
-    let zero = || lit(0i64);
-    vec![
-        col("customer_id"),
-        when(col("cur"))
-            .then(col("signed"))
-            .otherwise(zero())
-            .alias("net"),
-        when(col("prev"))
-            .then(col("signed"))
-            .otherwise(zero())
-            .alias("prev_net"),
-        col("cur").cast(DataType::Int64).alias("orders"),
-        col("cur")
-            .and(col("sale"))
-            .cast(DataType::Int64)
-            .alias("frequency"),
-        when(col("upto").and(col("sale")))
-            .then(col("date"))
-            .otherwise(lit(NULL).cast(DataType::String))
-            .alias("last_sale"),
-        when(col("upto"))
-            .then(col("signed_unpaid"))
-            .otherwise(zero())
-            .alias("outstanding"),
-        when(
-            col("upto")
-                .and(col("sale"))
-                .and(col("late"))
-                .and(col("unpaid").gt(zero())),
-        )
-        .then(col("unpaid"))
-        .otherwise(zero())
-        .alias("overdue"),
-    ]
-}
-
-fn extract(df: &DataFrame) -> Result<Figures> {
-    let strings = |name: &str| ledger::text_column(df, name);
-    let ints = |name: &str| ledger::int_column(df, name);
-    Ok(Figures {
+    let df = ledger::collect(customers.lf, &[customers.path.as_path()])?;
+    let strings = |name: &str| ledger::text_column(&df, name);
+    let n = df.height();
+    let mut fig = Figures {
         id: strings("id")?,
         name: strings("name")?,
         region: strings("region")?,
@@ -320,19 +222,128 @@ fn extract(df: &DataFrame) -> Result<Figures> {
         credit_rating: strings("credit_rating")?,
         status: strings("status")?,
         tags: strings("tags")?,
-        net: ints("net")?,
-        prev_net: ints("prev_net")?,
-        orders: ints("orders")?,
-        frequency: ints("frequency")?,
-        last_sale: df
-            .column("last_sale")?
-            .str()?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect(),
-        outstanding: ints("outstanding")?,
-        overdue: ints("overdue")?,
-    })
+        net: vec![0; n],
+        prev_net: vec![0; n],
+        orders: vec![0; n],
+        frequency: vec![0; n],
+        last_sale: vec![None; n],
+        outstanding: vec![0; n],
+        overdue: vec![0; n],
+    };
+    let ids: Vec<Option<&str>> = df.column("id")?.str()?.iter().collect();
+    let t = std::time::Instant::now();
+    let Some(codes) = crate::analytics::codes::of(archive, &customers.path, &ids)? else {
+        return Ok((fig, None));
+    };
+    crate::timing("classify: the transactions' codes", t);
+    let t = std::time::Instant::now();
+    let sums = sum(&codes, n, rules, as_of, p);
+    // a customer id written twice: each row gets the sums of the id (as a
+    // join on the id gives them); the codes name the id's first row. Ids in
+    // increasing order (the usual file) have no repeat to look for.
+    let sorted = ids.windows(2).all(|w| w[0] < w[1]);
+    let mut first: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    for (i, id) in ids.iter().enumerate() {
+        let j = match id {
+            Some(id) if !sorted => *first.entry(id).or_insert(i),
+            _ => i,
+        };
+        let s = &sums[j];
+        fig.net[i] = s.net;
+        fig.prev_net[i] = s.prev_net;
+        fig.orders[i] = s.orders;
+        fig.frequency[i] = s.frequency;
+        fig.outstanding[i] = s.outstanding;
+        fig.overdue[i] = s.overdue;
+        fig.last_sale[i] = (s.last != crate::analytics::codes::NO_DAY)
+            .then(|| crate::analytics::codes::date(s.last).map(iso))
+            .flatten();
+    }
+    crate::timing("classify: sums over the codes", t);
+    Ok((fig, Some(codes)))
+}
+
+/// One customer's sums over its transactions (one cache line: a
+/// transaction's sums touch one place in memory, not seven).
+#[derive(Clone, Copy)]
+struct Sums {
+    net: i64,
+    prev_net: i64,
+    orders: i64,
+    frequency: i64,
+    outstanding: i64,
+    overdue: i64,
+    /// the last sale up to the as-of date, a day number or `NO_DAY`
+    last: i32,
+}
+
+/// The sums of every transaction into its customer's (by the customer's
+/// row in the customers file, `n` rows).
+///
+/// What a transaction adds: in the period its signed amount (returns and
+/// discounts taken off) to net sales, one order and, for a sale, one to the
+/// frequency; in the previous period its signed amount to the previous net
+/// sales; up to the as-of date its signed unpaid part to the outstanding and,
+/// for a sale, its date to the last sale and, when its due date is before
+/// the grace days with something unpaid, that part to the overdue.
+fn sum(
+    codes: &crate::analytics::codes::TxCodes,
+    n: usize,
+    rules: &Rules,
+    as_of: NaiveDate,
+    p: &Period,
+) -> Vec<Sums> {
+    use crate::analytics::codes::{NO_CUSTOMER, NO_DAY, day};
+    let (from, to) = (day(p.from), day(p.to));
+    let (prev_from, prev_to) = (day(p.prev_from), day(p.prev_to));
+    let upto = day(as_of);
+    let late_before = day(as_of - Days::new(rules.grace_days as u64));
+    let mut sums = vec![
+        Sums {
+            net: 0,
+            prev_net: 0,
+            orders: 0,
+            frequency: 0,
+            outstanding: 0,
+            overdue: 0,
+            last: NO_DAY,
+        };
+        n
+    ];
+    for r in 0..codes.customer.len() {
+        let (c, d) = (codes.customer[r], codes.day[r]);
+        if c == NO_CUSTOMER || d == NO_DAY {
+            continue;
+        }
+        let s = &mut sums[c as usize];
+        let (back, amount) = (codes.back[r], codes.amount[r]);
+        let signed = if back && amount > 0 {
+            amount.wrapping_neg()
+        } else {
+            amount
+        };
+        if from <= d && d <= to {
+            s.net = s.net.wrapping_add(signed);
+            s.orders += 1;
+            s.frequency += i64::from(!back);
+        }
+        if prev_from <= d && d <= prev_to {
+            s.prev_net = s.prev_net.wrapping_add(signed);
+        }
+        if d <= upto {
+            let unpaid = amount.wrapping_sub(codes.paid[r]);
+            let signed_unpaid = if back { unpaid.wrapping_neg() } else { unpaid };
+            s.outstanding = s.outstanding.wrapping_add(signed_unpaid);
+            if !back {
+                s.last = s.last.max(d);
+                let due = codes.due[r];
+                if due != NO_DAY && due < late_before && unpaid > 0 {
+                    s.overdue = s.overdue.wrapping_add(unpaid);
+                }
+            }
+        }
+    }
+    sums
 }
 
 /// Tiers, segments, shares and RFM scores from the figures, in ranking order.

@@ -1,6 +1,7 @@
 //! The numbers of the archive (polars), for `classify`, `analyze`, `report`:
 //! - `ledger`: archive tables as lazy frames, and the expressions they share
 //! - `cache`: binary copies of big archive CSVs in `.cache/`
+//! - `codes`: the transactions as day numbers, fen and customer rows (what grading sums)
 //! - `period`: `--period`, `--from/--to`, `--as-of` and the previous period
 //! - `grading`: every customer graded (the query behind classify, analyze, report)
 //! - `tiers`: A/B/C tiers (the pareto cut), segments and risk rules, RFM
@@ -21,6 +22,8 @@
 
 #[cfg(feature = "analytics")]
 pub mod cache;
+#[cfg(feature = "analytics")]
+pub mod codes;
 #[cfg(feature = "analytics")]
 pub mod complaint_views;
 pub mod complaints;

@@ -211,6 +211,90 @@ pub fn ageing(
     })
 }
 
+/// Every customer's ageing from the transactions' codes (`analytics::codes`):
+/// the rows `ageing(archive, &[Key::Customer], as_of, …)` gives, with the
+/// same rules as [`per_invoice`] on day numbers, for `show`'s standing.
+/// `ids` and `limits` are the customers file's columns in file order; an id
+/// written twice counts once per row, as the join on the id does. Customers
+/// owing nothing and with no limit have no row; rows are in file order and
+/// carry no share.
+pub fn per_customer(
+    codes: &crate::analytics::codes::TxCodes,
+    ids: &[String],
+    limits: &[Option<i64>],
+    as_of: NaiveDate,
+) -> Vec<CreditRow> {
+    use crate::analytics::codes::{NO_CUSTOMER, NO_DAY, day};
+    let n = ids.len();
+    let mut outstanding = vec![0i64; n];
+    let mut buckets = vec![[0i64; 5]; n];
+    let today = day(as_of);
+    for r in 0..codes.customer.len() {
+        let (c, d) = (codes.customer[r], codes.day[r]);
+        if c == NO_CUSTOMER || d == NO_DAY || d > today {
+            continue;
+        }
+        let c = c as usize;
+        let unpaid = codes.amount[r].wrapping_sub(codes.paid[r]);
+        let back = codes.back[r];
+        outstanding[c] =
+            outstanding[c].wrapping_add(if back { unpaid.wrapping_neg() } else { unpaid });
+        if back || unpaid <= 0 {
+            continue;
+        }
+        let due = if codes.due[r] == NO_DAY {
+            d
+        } else {
+            codes.due[r]
+        };
+        let age = today - due;
+        let b = match age {
+            ..=0 => 0,
+            1..=30 => 1,
+            31..=90 => 2,
+            91..=180 => 3,
+            _ => 4,
+        };
+        buckets[c][b] = buckets[c][b].wrapping_add(unpaid);
+    }
+    // each row of an id gets the id's sums (its first row's), and the id's
+    // group adds them up over its rows
+    let mut first: rustc_hash::FxHashMap<&str, (usize, i64, i64, i64)> = Default::default();
+    for (i, id) in ids.iter().enumerate() {
+        let e = first.entry(id.as_str()).or_insert((i, 0, 0, 0));
+        let (j, limit) = (e.0, limits[i].unwrap_or(0));
+        e.1 += 1;
+        e.2 += limit;
+        e.3 += i64::from(limit > 0 && outstanding[j] > limit);
+    }
+    let mut rows = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let (j, times, limit, over_limit) = first[id.as_str()];
+        if j != i {
+            continue;
+        }
+        let out = outstanding[j].wrapping_mul(times);
+        let b = buckets[j].map(|v| v.wrapping_mul(times));
+        let sum: i64 = b.iter().sum();
+        let owing = out != 0 || sum > 0;
+        if !owing && limit <= 0 {
+            continue;
+        }
+        rows.push(CreditRow {
+            keys: vec![id.clone()],
+            customers: if owing { times } else { 0 },
+            outstanding: out,
+            overdue: b[1..].iter().sum(),
+            credits: sum - out,
+            buckets: b,
+            credit_limit: limit,
+            over_limit,
+            share: None,
+        });
+    }
+    rows
+}
+
 /// Per transaction: what it adds to the outstanding balance and to each of
 /// the five ageing buckets.
 fn per_invoice(as_of: NaiveDate) -> Vec<Expr> {

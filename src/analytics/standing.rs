@@ -20,11 +20,10 @@
 //! per version of the transactions file; a customer's rows are one block
 //! found by a binary search of the file. Without it, a query of the whole table.
 
-use crate::analytics::composition::Key;
-use crate::analytics::grading::{Graded, grade_archive};
+use crate::analytics::grading::{Graded, grade_and_age};
 use crate::analytics::ledger;
 use crate::analytics::period::Period;
-use crate::analytics::receivables::{CreditRow, ageing};
+use crate::analytics::receivables::CreditRow;
 use crate::analytics::tiers::{KEY_REASONS, RISK_RULES, Reason, Rules, Segment, Tier};
 use crate::archive::schema::TableKind;
 use crate::archive::{Archive, CACHE_DIR, file_stamp};
@@ -90,8 +89,7 @@ pub fn of_customer(
             }
         }
     }
-    let graded = grade_archive(archive, rules, as_of, period)?;
-    let credit = ageing(archive, &[Key::Customer], as_of, None, None, None)?.rows;
+    let (graded, credit) = grade_and_age(archive, rules, as_of, period, true)?;
     let by_id = by_customer(&credit);
     if let Some(p) = &path {
         keep(archive, p, &graded, &by_id);
@@ -168,37 +166,47 @@ fn write(
 ) -> Result<()> {
     write_kept(path, "standing.", perms, |w| {
         w.write_record(HEADER)?;
-        let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+        // fields written one by one from one buffer: a million customers
+        // are 28 million fields, and a String each cost seconds
+        let mut buf = String::new();
+        let mut int = |w: &mut csv::Writer<_>, v: Option<i64>| -> csv::Result<()> {
+            use std::fmt::Write as _;
+            buf.clear();
+            if let Some(v) = v {
+                let _ = write!(buf, "{v}");
+            }
+            w.write_field(buf.as_bytes())
+        };
+        let empty = CreditRow::empty(Vec::new());
         for g in graded {
-            let empty = CreditRow::empty(Vec::new());
             let c = credit.get(g.id.as_str()).copied().unwrap_or(&empty);
-            let mut rec: Vec<String> = vec![
-                g.id.clone(),
-                g.name.clone(),
-                g.region.clone(),
-                g.owner.clone(),
-                g.net_sales.to_string(),
-                g.prev_net_sales.to_string(),
-                opt(g.share),
-                opt(g.cumulative_share),
-                g.tier.name().into(),
-                g.segment.name().into(),
-                Reason::join(&g.reasons),
-                g.orders.to_string(),
-                g.last_date.clone().unwrap_or_default(),
-                opt(g.recency_days),
-                g.frequency.to_string(),
-                g.outstanding.to_string(),
-                g.overdue.to_string(),
-                g.r.to_string(),
-                g.f.to_string(),
-                g.m.to_string(),
-            ];
-            rec.extend(c.buckets.iter().map(i64::to_string));
-            rec.push(c.credits.to_string());
-            rec.push(c.outstanding.to_string());
-            rec.push(c.overdue.to_string());
-            w.write_record(&rec)?;
+            w.write_field(&g.id)?;
+            w.write_field(&g.name)?;
+            w.write_field(&g.region)?;
+            w.write_field(&g.owner)?;
+            int(w, Some(g.net_sales))?;
+            int(w, Some(g.prev_net_sales))?;
+            int(w, g.share)?;
+            int(w, g.cumulative_share)?;
+            w.write_field(g.tier.name())?;
+            w.write_field(g.segment.name())?;
+            w.write_field(Reason::join(&g.reasons))?;
+            int(w, Some(g.orders))?;
+            w.write_field(g.last_date.as_deref().unwrap_or_default())?;
+            int(w, g.recency_days)?;
+            int(w, Some(g.frequency))?;
+            int(w, Some(g.outstanding))?;
+            int(w, Some(g.overdue))?;
+            int(w, Some(i64::from(g.r)))?;
+            int(w, Some(i64::from(g.f)))?;
+            int(w, Some(i64::from(g.m)))?;
+            for b in c.buckets {
+                int(w, Some(b))?;
+            }
+            int(w, Some(c.credits))?;
+            int(w, Some(c.outstanding))?;
+            int(w, Some(c.overdue))?;
+            w.write_record(None::<&[u8]>)?;
         }
         Ok(())
     })
@@ -323,10 +331,10 @@ pub fn graded_all(
             }
         }
     }
-    let graded = grade_archive(archive, rules, as_of, period)?;
+    // the ageing too when the standing is kept, so that a `show` of the
+    // date reads its row
+    let (graded, credit) = grade_and_age(archive, rules, as_of, period, path.is_some())?;
     if let Some(p) = &path {
-        // the ageing too, so that a `show` of the date reads its row
-        let credit = ageing(archive, &[Key::Customer], as_of, None, None, None)?.rows;
         keep(archive, p, &graded, &by_customer(&credit));
     }
     Ok(graded)

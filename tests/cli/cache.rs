@@ -73,11 +73,12 @@ fn copies_give_the_same_answers_as_the_csv() {
         assert_eq!(second, from_csv, "{args:?}");
     }
     assert_eq!(run(on.path(), &["analyze", "region"]), REGION);
-    // one copy per table, none with copies off
+    // one copy per table and the codes classify sums, none with copies off
     let names = copies(on.path());
-    assert_eq!(names.len(), 2, "{names:?}");
-    assert!(names[0].starts_with("customers.") && names[0].ends_with(".arrow"));
-    assert!(names[1].starts_with("transactions.") && names[1].ends_with(".arrow"));
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names[0].starts_with("codes.k1.") && names[0].ends_with(".codes"));
+    assert!(names[1].starts_with("customers.") && names[1].ends_with(".arrow"));
+    assert!(names[2].starts_with("transactions.") && names[2].ends_with(".arrow"));
     assert!(copies(off.path()).is_empty());
 }
 
@@ -282,5 +283,72 @@ fn the_report_is_the_same_from_copies() {
     assert!(from_csv.contains("广东省"), "{from_csv}");
     assert_eq!(report(on.path()), from_csv); // makes the copies
     assert_eq!(report(on.path()), from_csv); // reads them
-    assert_eq!(copies(on.path()).len(), 2);
+    assert_eq!(copies(on.path()).len(), 3, "{:?}", copies(on.path()));
+}
+
+/// The codes `classify` sums (`src/analytics/codes.rs`): a flipped bit
+/// anywhere is caught by their footer, the answer is the CSV's, and the next
+/// run makes them again byte for byte.
+#[test]
+fn damaged_codes_are_not_trusted_and_are_made_again() {
+    let on = archive(ON);
+    let from_csv = run(archive(OFF).path(), &["classify"]);
+    assert_eq!(run(on.path(), &["classify"]), from_csv);
+    let codes = copy_of(on.path(), "codes");
+    let good = std::fs::read(&codes).unwrap();
+    let n = good.len();
+    // 8 bytes of row count, 29 a transaction (18 rows), 20 of footer
+    assert_eq!(n, 8 + 18 * 29 + 20);
+    assert_eq!(&good[n - 8..], b"DGNCODE1");
+    for (k, i) in [
+        0,
+        8,
+        8 + 18 * 4,
+        8 + 18 * 12 + 3,
+        8 + 18 * 28,
+        n - 20,
+        n - 1,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut damaged = good.clone();
+        damaged[i] ^= 1 << (k % 8);
+        std::fs::write(&codes, &damaged).unwrap();
+        assert_eq!(run(on.path(), &["classify"]), from_csv, "byte {i}");
+        // removed and made again in the same run
+        assert_eq!(std::fs::read(&codes).unwrap(), good, "byte {i}");
+    }
+    // cut short, and emptied
+    for damaged in [good[..n / 2].to_vec(), Vec::new()] {
+        std::fs::write(&codes, &damaged).unwrap();
+        assert_eq!(run(on.path(), &["classify"]), from_csv);
+        assert_eq!(std::fs::read(&codes).unwrap(), good);
+    }
+}
+
+/// The codes name customers by their row in the customers file: when that
+/// file changes (here its rows reversed, same bytes otherwise), the old codes
+/// are never read, and the grades are the CSV's.
+#[test]
+fn codes_follow_a_change_to_the_customers_file() {
+    let on = archive(ON);
+    let off = archive(OFF);
+    assert_eq!(
+        run(on.path(), &["classify"]),
+        run(off.path(), &["classify"])
+    );
+    let old = copy_of(on.path(), "codes");
+    for dir in [on.path(), off.path()] {
+        let path = dir.join("customers.csv");
+        let text = read(&path);
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines[1..].reverse();
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    }
+    let from_csv = run(off.path(), &["classify"]);
+    assert_eq!(run(on.path(), &["classify"]), from_csv);
+    assert_eq!(run(on.path(), &["classify"]), from_csv);
+    assert!(!old.exists());
+    assert_ne!(copy_of(on.path(), "codes"), old);
 }

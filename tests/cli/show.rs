@@ -112,6 +112,64 @@ fn show_agrees_with_classify_for_every_customer() {
     assert_eq!(n, 11);
 }
 
+/// `show`'s receivables (summed from the transactions' codes with the
+/// grade) are `analyze credit --by customer`'s row of the customer, bucket
+/// by bucket, at dates before, inside and after the archives' invoices.
+#[test]
+fn show_ageing_agrees_with_analyze_credit_for_every_customer() {
+    let mut checked = 0;
+    for (archive, as_of) in [
+        (sales(), "2024-06-30"),
+        (sales(), "2024-09-15"),
+        (sales(), "2025-03-01"),
+        (testdata("due"), "2026-11-01"),
+        (testdata("complaints"), "2026-11-01"),
+    ] {
+        let csv = ok(
+            &[
+                "analyze", "credit", "--by", "customer", "--as-of", as_of, "--format", "csv",
+            ],
+            &archive,
+        );
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        let head = r.headers().unwrap().clone();
+        let at = |name: &str| head.iter().position(|h| h == name).unwrap();
+        let mut owing = std::collections::HashMap::new();
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            owing.insert(rec[0].to_string(), rec);
+        }
+        let ids = ok(&["classify", "--as-of", as_of, "--format", "csv"], &archive);
+        for line in ids.lines().skip(1) {
+            let id = line.split(',').next().unwrap();
+            let json = ok(
+                &["show", id, "--as-of", as_of, "--format", "json"],
+                &archive,
+            );
+            let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+            let cr = &v["credit"];
+            let want = |name: &str| {
+                owing
+                    .get(id)
+                    .map_or("0.00".to_string(), |rec| rec[at(name)].to_string())
+            };
+            assert_eq!(cr["outstanding"], want("outstanding"), "{id} at {as_of}");
+            assert_eq!(cr["overdue"], want("overdue"), "{id} at {as_of}");
+            for b in [
+                "not_due",
+                "days_1_30",
+                "days_31_90",
+                "days_91_180",
+                "days_over_180",
+            ] {
+                assert_eq!(cr["ageing"][b], want(b), "{id} {b} at {as_of}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 33, "{checked}");
+}
+
 #[test]
 fn show_in_a_chinese_table_labels_every_field_and_masks() {
     let out = ok(
