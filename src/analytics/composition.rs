@@ -486,36 +486,46 @@ fn base_frame(
     }
     tx_cols.sort_unstable();
     tx_cols.dedup();
-    let Some(tx) = ledger::scan(archive, TableKind::Transactions, &tx_cols)? else {
+    let (prev_from, to) = (iso(p.prev_from), iso(p.to));
+    let Some(tx) = ledger::scan_dated(
+        archive,
+        TableKind::Transactions,
+        &tx_cols,
+        Some((&prev_from, &to)),
+    )?
+    else {
         return Ok(None);
     };
     let mut paths = vec![tx.path.clone()];
     let date = || col("date");
-    let mut lf: LazyFrame = tx
-        .lf
-        .filter(
+    // both periods; a frame read from the file holds only them already
+    let lf = if tx.dated {
+        tx.lf
+    } else {
+        tx.lf.filter(
             date()
-                .gt_eq(lit(iso(p.prev_from)))
-                .and(date().lt_eq(lit(iso(p.to))))
+                .gt_eq(lit(prev_from))
+                .and(date().lt_eq(lit(to)))
                 .fill_null(lit(false)),
         )
-        .with_columns([
-            date().gt_eq(lit(iso(p.from))).alias("cur"),
-            signed_amount().fill_null(lit(0i64)).alias("amount"),
-            when(
-                col("kind")
-                    .eq(lit(crate::archive::schema::TxKind::Discount.name()))
-                    .fill_null(lit(false)),
-            )
-            .then(lit(0i64))
-            .otherwise(
-                when(is_back())
-                    .then(lit(0i64) - col("quantity"))
-                    .otherwise(col("quantity")),
-            )
-            .fill_null(lit(0i64))
-            .alias("quantity"),
-        ]);
+    };
+    let mut lf: LazyFrame = lf.with_columns([
+        date().gt_eq(lit(iso(p.from))).alias("cur"),
+        signed_amount().fill_null(lit(0i64)).alias("amount"),
+        when(
+            col("kind")
+                .eq(lit(crate::archive::schema::TxKind::Discount.name()))
+                .fill_null(lit(false)),
+        )
+        .then(lit(0i64))
+        .otherwise(
+            when(is_back())
+                .then(lit(0i64) - col("quantity"))
+                .otherwise(col("quantity")),
+        )
+        .fill_null(lit(0i64))
+        .alias("quantity"),
+    ]);
     if keys.contains(&Key::Month) {
         lf = lf.with_column(date().str().slice(lit(0i64), lit(7u64)).alias("month"));
     }

@@ -23,10 +23,26 @@ pub use crate::values::money::{QTY_SCALE, format_quantity};
 pub struct Frame {
     pub lf: LazyFrame,
     pub path: PathBuf,
+    /// the rows are those of the date range asked of [`scan_dated`] already
+    pub dated: bool,
 }
 
 /// The named columns of a table, or `None` when the archive has no such file.
 pub fn scan(archive: &Archive, kind: TableKind, columns: &[&str]) -> Result<Option<Frame>> {
+    scan_dated(archive, kind, columns, None)
+}
+
+/// [`scan`]; with `dated` (`from..=to`, ISO), a frame read from the file
+/// keeps only the rows dated within it (`read::frame::read_dated`: a period
+/// is never built and filtered out afterwards) and says so in
+/// [`Frame::dated`]. A frame from a binary copy holds every row: the caller
+/// filters it.
+pub fn scan_dated(
+    archive: &Archive,
+    kind: TableKind,
+    columns: &[&str],
+    dated: Option<(&str, &str)>,
+) -> Result<Option<Frame>> {
     let Some((path, _)) = archive.table_file(kind)? else {
         return Ok(None);
     };
@@ -36,11 +52,14 @@ pub fn scan(archive: &Archive, kind: TableKind, columns: &[&str]) -> Result<Opti
     } else {
         None
     };
-    let lf = match copy {
-        Some(lf) => lf,
-        None => crate::read::frame::read(&path, kind, columns)?.lazy(),
+    let (lf, dated) = match copy {
+        Some(lf) => (lf, false),
+        None => (
+            crate::read::frame::read_dated(&path, kind, columns, dated)?.lazy(),
+            dated.is_some(),
+        ),
     };
-    Ok(Some(Frame { lf, path }))
+    Ok(Some(Frame { lf, path, dated }))
 }
 
 /// Is the transaction a return or a discount (taken off the sales)? Any

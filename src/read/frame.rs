@@ -85,6 +85,60 @@ const CHUNK_ROWS: usize = 6_000;
 struct Plan {
     slots: Vec<Slot>,
     checks: Vec<(usize, &'static Column)>,
+    /// only the rows whose date (canonical) is in this range are kept
+    /// ([`read_dated`]); every other row is read and checked all the same
+    dated: Option<Dated>,
+}
+
+/// The rows a frame keeps: `slot` (a date column) within `from..=to`, as
+/// ISO text compares.
+struct Dated {
+    slot: usize,
+    from: String,
+    to: String,
+}
+
+/// One cell of a row read for its slot.
+enum Value<'a> {
+    Int(Option<i64>),
+    Text(std::borrow::Cow<'a, str>),
+}
+
+/// The cell of `slot` in `raw`, read as the frame holds it.
+fn value<'a>(slot: &Slot, name: &str, line: u64, raw: &'a str) -> Result<Value<'a>, String> {
+    // the usual stored amount or quantity, read without the round trip
+    // through its canonical text (the same value: see `plain_integer`)
+    if slot.integer
+        && let Some(c) = slot.column
+        && let Some(n) = plain_integer(c.kind, raw)
+    {
+        return Ok(Value::Int(Some(n)));
+    }
+    let value = match slot.column {
+        Some(c) => read_at(name, line, c, raw)?,
+        None => std::borrow::Cow::Borrowed(raw),
+    };
+    if !slot.integer {
+        return Ok(Value::Text(value));
+    }
+    let n = match slot.column.map(|c| c.kind) {
+        _ if value.is_empty() => None,
+        Some(ValueKind::Quantity) => crate::values::money::parse_quantity(&value).map(|q| q.0),
+        _ => crate::values::money::cell_fen(&value).ok().flatten(),
+    };
+    if n.is_none()
+        && !value.is_empty()
+        && let Some(c) = slot.column
+    {
+        return Err(crate::read::cells::unreadable(
+            name,
+            line,
+            c,
+            raw,
+            "out of range",
+        ));
+    }
+    Ok(Value::Int(n))
 }
 
 fn fold(plan: &Plan, name: &str, part: &mut Part, row: &RawRow) {
@@ -102,56 +156,48 @@ fn fold(plan: &Plan, name: &str, part: &mut Part, row: &RawRow) {
         }
     }
     let slots = &plan.slots;
-    for (slot, b) in slots.iter().zip(part.builders.iter_mut()) {
-        let raw = slot.at.map_or("", |i| row.field(i));
-        // the usual stored amount or quantity, read without the round trip
-        // through its canonical text (the same value: see `plain_integer`)
-        if let (Builder::Int(v), Some(c)) = (&mut *b, slot.column)
-            && let Some(n) = plain_integer(c.kind, raw)
-        {
-            v.push(Some(n));
-            continue;
-        }
-        let value = match slot.column {
-            Some(c) => match read_at(name, row.line(), c, raw) {
-                Ok(v) => v,
-                Err(e) => {
+    let raw_of = |slot: &Slot| slot.at.map_or("", |i| row.field(i));
+    if let Some(d) = &plan.dated {
+        let slot = &slots[d.slot];
+        let kept = match value(slot, name, row.line(), raw_of(slot)) {
+            Ok(Value::Text(v)) => !v.is_empty() && d.from.as_str() <= &*v && &*v <= d.to.as_str(),
+            Ok(Value::Int(_)) => true,
+            Err(e) => {
+                part.err = Some(e);
+                return;
+            }
+        };
+        if !kept {
+            // not in the frame, but its cells stop the read as they would
+            for slot in slots {
+                if let Err(e) = value(slot, name, row.line(), raw_of(slot)) {
                     part.err = Some(e);
                     return;
                 }
-            },
-            None => std::borrow::Cow::Borrowed(raw),
-        };
-        match b {
-            Builder::Int(v) => {
-                let n = match slot.column.map(|c| c.kind) {
-                    _ if value.is_empty() => None,
-                    Some(ValueKind::Quantity) => {
-                        crate::values::money::parse_quantity(&value).map(|q| q.0)
-                    }
-                    _ => crate::values::money::cell_fen(&value).ok().flatten(),
-                };
-                if n.is_none()
-                    && !value.is_empty()
-                    && let Some(c) = slot.column
-                {
-                    part.err = Some(crate::read::cells::unreadable(
-                        name,
-                        row.line(),
-                        c,
-                        raw,
-                        "out of range",
-                    ));
-                    return;
-                }
-                v.push(n);
             }
-            Builder::Str(s) => {
-                if value.is_empty() {
+            return;
+        }
+    }
+    for (slot, b) in slots.iter().zip(part.builders.iter_mut()) {
+        match (value(slot, name, row.line(), raw_of(slot)), b) {
+            (Ok(Value::Int(n)), Builder::Int(v)) => v.push(n),
+            (Ok(Value::Text(t)), Builder::Str(s)) => {
+                if t.is_empty() {
                     s.append_null();
                 } else {
-                    s.append_value(value.as_ref());
+                    s.append_value(t.as_ref());
                 }
+            }
+            (Ok(_), _) => {
+                part.err = Some(format!(
+                    "{name}: column {}: internal type mismatch",
+                    slot.name
+                ));
+                return;
+            }
+            (Err(e), _) => {
+                part.err = Some(e);
+                return;
             }
         }
     }
@@ -209,8 +255,22 @@ fn seal(slots: &[Slot], part: &mut Part) {
 /// read, asked for or not: a command stops on the same unreadable cell
 /// whichever columns it needs.
 pub fn read(path: &Path, table: TableKind, columns: &[&str]) -> Result<DataFrame> {
+    read_dated(path, table, columns, None)
+}
+
+/// [`read`], keeping only the rows whose `date` is within `from..=to` (ISO;
+/// `date` must be one of `columns`) when `dated` is given: the rows of a
+/// period are never built, never filtered out of the frame afterwards.
+/// Every row is still read and checked: a bad cell outside the period stops
+/// the read as it does in [`read`].
+pub fn read_dated(
+    path: &Path,
+    table: TableKind,
+    columns: &[&str],
+    dated: Option<(&str, &str)>,
+) -> Result<DataFrame> {
     let started = std::time::Instant::now();
-    let df = read_frame(path, table, columns)?;
+    let df = read_frame(path, table, columns, dated)?;
     crate::timing(
         &format!("read: {} ({} rows)", path.display(), df.height()),
         started,
@@ -218,7 +278,12 @@ pub fn read(path: &Path, table: TableKind, columns: &[&str]) -> Result<DataFrame
     Ok(df)
 }
 
-fn read_frame(path: &Path, table: TableKind, columns: &[&str]) -> Result<DataFrame> {
+fn read_frame(
+    path: &Path,
+    table: TableKind,
+    columns: &[&str],
+    dated: Option<(&str, &str)>,
+) -> Result<DataFrame> {
     let name = path.display().to_string();
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let src = if len == 0 {
@@ -241,7 +306,22 @@ fn read_frame(path: &Path, table: TableKind, columns: &[&str]) -> Result<DataFra
         .filter(|c| crate::read::cells::is_strict(c) && !columns.contains(&c.name))
         .filter_map(|c| src.headers.iter().position(|h| h == c.name).map(|i| (i, c)))
         .collect();
-    let plan = Arc::new(Plan { slots, checks });
+    let dated = match dated {
+        Some((from, to)) => Some(Dated {
+            slot: columns
+                .iter()
+                .position(|&c| c == "date")
+                .ok_or_else(|| anyhow!("{name}: a dated read without the date column"))?,
+            from: from.to_string(),
+            to: to.to_string(),
+        }),
+        None => None,
+    };
+    let plan = Arc::new(Plan {
+        slots,
+        checks,
+        dated,
+    });
     let make: MakeFn<Part> = {
         let plan = Arc::clone(&plan);
         Arc::new(move || Part {

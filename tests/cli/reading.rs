@@ -613,6 +613,76 @@ fn one_unreadable_cell_stops_every_command_with_the_same_message() {
     }
 }
 
+/// The views read only the rows of their two periods from a CSV
+/// (`read::frame::read_dated`); a row dated long before them is still read
+/// and checked: its bad cell stops every command as one in the period does,
+/// and the numbers of a row outside the periods are the same as without it.
+#[test]
+fn a_bad_cell_outside_the_periods_still_stops_every_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&demo(), tmp.path());
+    with_bad_cell(tmp.path(), "transactions", 41, "date", "2019/3/5");
+    // a good row of 2019 is in no view of 2024-11..2026-10
+    let base = tempfile::tempdir().unwrap();
+    copy_dir(&demo(), base.path());
+    let view = |dir: &Path, v: &str| {
+        let out = dangan()
+            .args([
+                "analyze",
+                v,
+                "--as-of",
+                AS_OF,
+                "--format",
+                "csv",
+                "--archive",
+            ])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        stdout_of(&out)
+    };
+    for v in ["region", "product", "month"] {
+        // the demo's row 41 (2026-06-29, 33,774.00) is in the period: moved
+        // to 2019 it is in neither
+        let (with, without) = (view(tmp.path(), v), view(base.path(), v));
+        // the amounts of all groups, in fen
+        let amount = |t: &str| -> i64 {
+            let mut r = csv::Reader::from_reader(t.as_bytes());
+            assert_eq!(&r.headers().unwrap()[4], "amount");
+            r.records()
+                .map(|rec| {
+                    let a = rec.unwrap()[4].replace('.', "");
+                    a.parse::<i64>().unwrap()
+                })
+                .sum()
+        };
+        let taken = amount(&without) - amount(&with);
+        assert_eq!(taken, 3_377_400, "{v}");
+    }
+    with_bad_cell(tmp.path(), "transactions", 41, "amount", "12..50");
+    let message = "dangan: error: ./transactions.csv:42: column amount: \"12..50\": not an \
+        amount; write an amount in yuan, e.g. 1234.50 (¥, 元, 万 and thousands separators are \
+        read) (`dangan validate` lists every such cell)\n";
+    for args in [
+        &["analyze", "region"][..],
+        &["analyze", "product"],
+        &["analyze", "month"],
+        &["analyze", "product", "--by", "category,product"],
+        &["classify"],
+    ] {
+        let out = dangan()
+            .current_dir(tmp.path())
+            .args(args)
+            .args(["--archive", ".", "--format", "csv", "--as-of", AS_OF])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr_of(&out), message, "{args:?}");
+        assert_eq!(stdout_of(&out), "", "{args:?}");
+    }
+}
+
 /// A quantity has one parser (issue 16): `1.23456` is stored by import as
 /// `1.2346`, and analyze reads it so from a CSV archive and a YAML one alike.
 #[test]
