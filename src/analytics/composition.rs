@@ -241,12 +241,6 @@ pub fn compose(
     if keys.is_empty() {
         bail!("nothing to group by");
     }
-    let t = std::time::Instant::now();
-    let Some(base) = base_frame(archive, keys, period, tiers, only)? else {
-        return Ok(empty(keys));
-    };
-    crate::timing("composition: scan, join, filter", t);
-    let t = std::time::Instant::now();
     let names: Vec<&str> = keys.iter().map(|k| k.name()).collect();
     if names
         .iter()
@@ -255,6 +249,25 @@ pub fn compose(
     {
         bail!(crate::tr!("by_twice", names = names.join(",")));
     }
+    // the groups of the transactions' own columns and the month, from the
+    // kept codes when there are (`facts`), else by polars over the frame
+    if tiers.is_none()
+        && only.is_none()
+        && let Some(facts) = crate::analytics::facts::of(archive, keys)?
+    {
+        let t = std::time::Instant::now();
+        let g = facts.grouped(keys, period);
+        crate::timing("composition: sums over the facts", t);
+        return finish(keys, period, top, g, &|kept| {
+            Ok(facts.other_customers(keys, period, kept))
+        });
+    }
+    let t = std::time::Instant::now();
+    let Some(base) = base_frame(archive, keys, period, tiers, only)? else {
+        return Ok(empty(keys));
+    };
+    crate::timing("composition: scan, join, filter", t);
+    let t = std::time::Instant::now();
     let by: Vec<Expr> = names.iter().map(|n| col(*n)).collect();
     let cur = base.clone().lazy().filter(col("cur"));
     let grouped = cur
@@ -287,50 +300,89 @@ pub fn compose(
         .collect()
         .map_err(|e| anyhow!("composition: {e}"))
         .and_then(|df| first_int(&df, "amount"))?;
-
     crate::timing("composition: group-bys", t);
+    let g = Grouped {
+        cur: {
+            let k = key_strings(&grouped, &names)?;
+            let (c, o, q, a) = (
+                ints(&grouped, "customers")?,
+                ints(&grouped, "orders")?,
+                ints(&grouped, "quantity")?,
+                ints(&grouped, "amount")?,
+            );
+            k.into_iter()
+                .enumerate()
+                .map(|(i, k)| (k, [c[i], o[i], q[i], a[i]]))
+                .collect()
+        },
+        prev: {
+            let k = key_strings(&prev, &names)?;
+            let a = ints(&prev, "amount")?;
+            k.into_iter().zip(a).collect()
+        },
+        total: [
+            first_int(&totals, "customers")?,
+            first_int(&totals, "orders")?,
+            first_int(&totals, "quantity")?,
+            first_int(&totals, "amount")?,
+        ],
+        prev_total,
+    };
+    finish(keys, period, top, g, &|kept| {
+        other_customers(&base, &names, kept)
+    })
+}
+
+/// The sums of a composition table before its ordering: per group of the
+/// period its (customers, orders, quantity, amount), per group of the
+/// previous period its amount, and the true totals of both.
+pub struct Grouped {
+    pub cur: Vec<(Vec<String>, [i64; 4])>,
+    pub prev: FxHashMap<Vec<String>, i64>,
+    pub total: [i64; 4],
+    pub prev_total: i64,
+}
+
+/// The table from its sums: previous amounts, months without transactions,
+/// the order, `--top` (`other`: the distinct customers of the period outside
+/// the groups kept), shares and changes.
+fn finish(
+    keys: &[Key],
+    period: &Period,
+    top: Option<usize>,
+    g: Grouped,
+    other: &dyn Fn(&[Row]) -> Result<i64>,
+) -> Result<Composition> {
     let month_shift = period.months().len() as u32;
-    let prev_map: FxHashMap<Vec<String>, i64> = {
-        let k = key_strings(&prev, &names)?;
-        let a = ints(&prev, "amount")?;
-        k.into_iter().zip(a).collect()
-    };
-    let mut rows: Vec<Row> = {
-        let k = key_strings(&grouped, &names)?;
-        let (c, o, q, a) = (
-            ints(&grouped, "customers")?,
-            ints(&grouped, "orders")?,
-            ints(&grouped, "quantity")?,
-            ints(&grouped, "amount")?,
-        );
-        k.into_iter()
-            .enumerate()
-            .map(|(i, keys_i)| {
-                let lookup: Vec<String> = keys_i
-                    .iter()
-                    .zip(keys)
-                    .map(|(v, k)| {
-                        if *k == Key::Month {
-                            shift_month(v, month_shift)
-                        } else {
-                            v.clone()
-                        }
-                    })
-                    .collect();
-                Row {
-                    prev_amount: prev_map.get(&lookup).copied().unwrap_or(0),
-                    keys: keys_i,
-                    customers: c[i],
-                    orders: o[i],
-                    quantity: q[i],
-                    amount: a[i],
-                    share: None,
-                    cumulative_share: None,
-                    change: None,
-                }
-            })
-            .collect()
-    };
+    let prev_map = g.prev;
+    let mut rows: Vec<Row> = g
+        .cur
+        .into_iter()
+        .map(|(keys_i, [c, o, q, a])| {
+            let lookup: Vec<String> = keys_i
+                .iter()
+                .zip(keys)
+                .map(|(v, k)| {
+                    if *k == Key::Month {
+                        shift_month(v, month_shift)
+                    } else {
+                        v.clone()
+                    }
+                })
+                .collect();
+            Row {
+                prev_amount: prev_map.get(&lookup).copied().unwrap_or(0),
+                keys: keys_i,
+                customers: c,
+                orders: o,
+                quantity: q,
+                amount: a,
+                share: None,
+                cumulative_share: None,
+                change: None,
+            }
+        })
+        .collect();
     // amount descending, then the groups in order; a trend by month keeps
     // time order and shows the months without transactions too
     if keys == [Key::Month] {
@@ -356,7 +408,7 @@ pub fn compose(
         && rows.len() > n
     {
         let rest = rows.split_off(n);
-        let customers = other_customers(&base, &names, &rows)?;
+        let customers = other(&rows)?;
         let mut other = Row {
             customers,
             ..Row::zero(vec![OTHER.to_string(); keys.len()])
@@ -370,15 +422,16 @@ pub fn compose(
         rows.push(other);
     }
     finish_shares(&mut rows);
+    let [customers, orders, quantity, amount] = g.total;
     let mut total = Row {
         keys: vec![TOTAL.to_string(); keys.len()],
-        customers: first_int(&totals, "customers")?,
-        orders: first_int(&totals, "orders")?,
-        quantity: first_int(&totals, "quantity")?,
-        amount: first_int(&totals, "amount")?,
+        customers,
+        orders,
+        quantity,
+        amount,
         share: None,
         cumulative_share: None,
-        prev_amount: prev_total,
+        prev_amount: g.prev_total,
         change: None,
     };
     total.change = crate::analytics::shares::change_bp(total.amount, total.prev_amount);

@@ -2,6 +2,7 @@
 //! - `ledger`: archive tables as lazy frames, and the expressions they share
 //! - `cache`: binary copies of big archive CSVs in `.cache/`
 //! - `codes`: the transactions as day numbers, fen and customer rows (what grading sums)
+//! - `facts`: the transactions as day numbers, signed fen and codes of their groups (what composition sums)
 //! - `period`: `--period`, `--from/--to`, `--as-of` and the previous period
 //! - `grading`: every customer graded (the query behind classify, analyze, report)
 //! - `tiers`: A/B/C tiers (the pareto cut), segments and risk rules, RFM
@@ -31,6 +32,8 @@ pub mod complaints;
 pub mod composition;
 #[cfg(feature = "analytics")]
 pub mod due;
+#[cfg(feature = "analytics")]
+pub mod facts;
 #[cfg(feature = "analytics")]
 pub mod grading;
 pub mod handover;

@@ -53,6 +53,9 @@ const ON: &str = "archive:\n  cache_min_mb: 0\n";
 const OFF: &str = "archive:\n  cache: false\n";
 
 const REGION: &str = SALES_REGION;
+/// A view grouped by a customer's city: polars over the transactions' copy
+/// (the facts hold no city).
+const CITY: &[&str] = &["analyze", "region", "--by", "city"];
 
 #[test]
 fn copies_give_the_same_answers_as_the_csv() {
@@ -73,12 +76,14 @@ fn copies_give_the_same_answers_as_the_csv() {
         assert_eq!(second, from_csv, "{args:?}");
     }
     assert_eq!(run(on.path(), &["analyze", "region"]), REGION);
-    // one copy per table and the codes classify sums, none with copies off
+    // one copy per table, the codes classify sums and the facts the
+    // composition tables sum; none with copies off
     let names = copies(on.path());
-    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names.len(), 4, "{names:?}");
     assert!(names[0].starts_with("codes.k1.") && names[0].ends_with(".codes"));
     assert!(names[1].starts_with("customers.") && names[1].ends_with(".arrow"));
-    assert!(names[2].starts_with("transactions.") && names[2].ends_with(".arrow"));
+    assert!(names[2].starts_with("facts.f1.") && names[2].ends_with(".codes"));
+    assert!(names[3].starts_with("transactions.") && names[3].ends_with(".arrow"));
     assert!(copies(off.path()).is_empty());
 }
 
@@ -187,7 +192,10 @@ fn a_copy_is_not_part_of_the_backups_or_the_import() {
 #[test]
 fn a_damaged_copy_is_not_trusted_and_is_made_again() {
     let dir = archive(ON);
-    assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+    // a view that reads the transactions' copy itself (region, product and
+    // month read the facts made from it: `damaged_facts_…` below)
+    let want = run(archive(OFF).path(), CITY);
+    assert_eq!(run(dir.path(), CITY), want);
     let copy = copy_of(dir.path(), "transactions");
     let good = std::fs::read(&copy).unwrap();
     // cut short; bytes flipped in its middle third (header and footer
@@ -205,10 +213,10 @@ fn a_damaged_copy_is_not_trusted_and_is_made_again() {
             .collect(),
     ] {
         std::fs::write(&copy, &damaged).unwrap();
-        assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+        assert_eq!(run(dir.path(), CITY), want);
         // removed by that run, made again by the next, which reads it
         assert!(!copy.exists());
-        assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+        assert_eq!(run(dir.path(), CITY), want);
         assert_eq!(std::fs::read(&copy).unwrap(), good);
     }
 }
@@ -219,7 +227,10 @@ fn a_damaged_copy_is_not_trusted_and_is_made_again() {
 #[test]
 fn a_copy_with_one_flipped_bit_anywhere_is_detected() {
     let dir = archive(ON);
-    assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+    // a view that reads the transactions' copy itself (region, product and
+    // month read the facts made from it: `damaged_facts_…` below)
+    let want = run(archive(OFF).path(), CITY);
+    assert_eq!(run(dir.path(), CITY), want);
     let copy = copy_of(dir.path(), "transactions");
     let good = std::fs::read(&copy).unwrap();
     let n = good.len();
@@ -231,15 +242,10 @@ fn a_copy_with_one_flipped_bit_anywhere_is_detected() {
         let mut damaged = good.clone();
         damaged[i] ^= 1 << (k % 8);
         std::fs::write(&copy, &damaged).unwrap();
-        assert_eq!(
-            run(dir.path(), &["analyze", "region"]),
-            REGION,
-            "bit {} of byte {i}",
-            k % 8
-        );
+        assert_eq!(run(dir.path(), CITY), want, "bit {} of byte {i}", k % 8);
         assert!(!copy.exists(), "byte {i}: the damaged copy was kept");
         // made again by the next run
-        assert_eq!(run(dir.path(), &["analyze", "region"]), REGION);
+        assert_eq!(run(dir.path(), CITY), want);
         assert_eq!(std::fs::read(&copy).unwrap(), good);
     }
 }
@@ -283,7 +289,7 @@ fn the_report_is_the_same_from_copies() {
     assert!(from_csv.contains("广东省"), "{from_csv}");
     assert_eq!(report(on.path()), from_csv); // makes the copies
     assert_eq!(report(on.path()), from_csv); // reads them
-    assert_eq!(copies(on.path()).len(), 3, "{:?}", copies(on.path()));
+    assert_eq!(copies(on.path()).len(), 4, "{:?}", copies(on.path()));
 }
 
 /// The codes `classify` sums (`src/analytics/codes.rs`): a flipped bit
@@ -351,4 +357,101 @@ fn codes_follow_a_change_to_the_customers_file() {
     assert_eq!(run(on.path(), &["classify"]), from_csv);
     assert!(!old.exists());
     assert_ne!(copy_of(on.path(), "codes"), old);
+}
+
+/// The composition tables a view sums from the facts
+/// (`src/analytics/facts.rs`), with `--top` and several keys, each the same
+/// bytes as from the CSV.
+const FACT_VIEWS: [&[&str]; 8] = [
+    &["analyze", "region"],
+    &["analyze", "product"],
+    &["analyze", "month"],
+    &["analyze", "product", "--by", "category,product"],
+    &["analyze", "product", "--by", "category"],
+    &["analyze", "region", "--top", "2"],
+    &["analyze", "product", "--by", "month,region", "--top", "3"],
+    &[
+        "analyze",
+        "month",
+        "--period",
+        "3m",
+        "--as-of",
+        "2024-06-30",
+    ],
+];
+
+/// Facts give the CSV's tables; a flipped bit, a cut or an emptied file is
+/// refused, removed, and the facts made again in the same run.
+#[test]
+fn damaged_facts_are_not_trusted_and_are_made_again() {
+    let on = archive(ON);
+    let off = archive(OFF);
+    for args in FACT_VIEWS {
+        assert_eq!(run(on.path(), args), run(off.path(), args), "{args:?}");
+    }
+    let facts = copy_of(on.path(), "facts");
+    let good = std::fs::read(&facts).unwrap();
+    let n = good.len();
+    assert_eq!(&good[n - 8..], b"DGNFACT1");
+    let want = run(off.path(), &["analyze", "region"]);
+    let mut damaged: Vec<Vec<u8>> = (0..12)
+        .map(|k| {
+            let mut b = good.clone();
+            b[k * (n - 1) / 11] ^= 1 << (k % 8);
+            b
+        })
+        .collect();
+    damaged.extend([good[..n / 2].to_vec(), Vec::new()]);
+    for (k, bytes) in damaged.into_iter().enumerate() {
+        std::fs::write(&facts, &bytes).unwrap();
+        assert_eq!(run(on.path(), &["analyze", "region"]), want, "damage {k}");
+        assert_eq!(std::fs::read(&facts).unwrap(), good, "damage {k}");
+    }
+}
+
+/// Transactions without a customer, or of a customer the file lacks, and a
+/// customers file that writes an archive number twice (no facts are made:
+/// the polars path joins such a customer once per row) give the CSV's
+/// tables from the copies too.
+#[test]
+fn facts_count_unknown_and_missing_customers_as_the_csv_does() {
+    let on = archive(ON);
+    let off = archive(OFF);
+    for dir in [on.path(), off.path()] {
+        let path = dir.join("transactions.csv");
+        let mut text = read(&path);
+        let row = text.lines().nth(1).unwrap().to_string();
+        let mut f: Vec<String> = row.split(',').map(String::from).collect();
+        f[0] = "T901".into();
+        f[1] = String::new();
+        text.push_str(&(f.join(",") + "\n"));
+        f[0] = "T902".into();
+        f[1] = "C999".into();
+        text.push_str(&(f.join(",") + "\n"));
+        std::fs::write(&path, text).unwrap();
+    }
+    for args in FACT_VIEWS {
+        assert_eq!(run(on.path(), args), run(off.path(), args), "{args:?}");
+    }
+    assert!(copies(on.path()).iter().any(|n| n.starts_with("facts.")));
+    // an archive number written twice: no facts, the same tables
+    for dir in [on.path(), off.path()] {
+        let path = dir.join("customers.csv");
+        let text = read(&path);
+        let second = text.lines().nth(2).unwrap().to_string();
+        let first_id = text
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .to_string();
+        let twice = second.replacen(second.split(',').next().unwrap(), &first_id, 1);
+        std::fs::write(&path, format!("{text}{twice}\n")).unwrap();
+    }
+    for args in FACT_VIEWS {
+        assert_eq!(run(on.path(), args), run(off.path(), args), "{args:?}");
+    }
+    assert!(!copies(on.path()).iter().any(|n| n.starts_with("facts.")));
 }

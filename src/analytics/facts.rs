@@ -1,0 +1,628 @@
+//! The transactions as facts for the composition tables (`analyze region`,
+//! `product`, `month`, `--by category,product`, the report's trend): per row
+//! its day number, a code of its customer, its signed amount and quantity
+//! (returns and discounts taken off, as `composition` nets them), and codes
+//! of its region (its own, else its customer's), product and category. One
+//! pass over these sums a table of 10M transactions in a fraction of a
+//! second, where polars grouping the text columns takes seconds (issue 21).
+//!
+//! - Facts are made from the tables' frames (`ledger::scan`: the one reading
+//!   of every cell, or its binary copy), so they hold what the frames hold.
+//! - They are used, and kept in `.cache/facts.f1.<customers' stamp>.
+//!   <transactions' stamp>.codes` with the copies' footer (CRC32, length,
+//!   magic `DGNFACT1`), only where the transactions get a binary copy
+//!   (`archive.cache`, `archive.cache_min_mb`). Elsewhere, and for groups
+//!   they do not hold (tier, segment, city, owner, a column, `--owner`,
+//!   `--where`), `composition` groups the frame with polars.
+//! - A customers file that writes an archive number twice makes no facts:
+//!   the join of the polars path counts such a customer's transactions once
+//!   per row, and that path is kept for it.
+//! - A change to either file changes the name; damaged facts are removed
+//!   and made again in the same run. Nothing fails because of them.
+//!
+//! Definitions are `composition`'s: a group's customers are the distinct
+//! `customer_id` values of its transactions in the period (a transaction
+//! without one counts as one customer more, as polars' `n_unique` counts a
+//! null); a group key the transaction lacks is the empty text.
+
+use crate::analytics::codes::{NO_DAY, day};
+use crate::analytics::composition::{Grouped, Key, Row};
+use crate::analytics::ledger;
+use crate::analytics::period::Period;
+use crate::archive::Archive;
+use crate::archive::schema::{TableKind, TxKind};
+use anyhow::{Context, Result, anyhow};
+use chrono::Datelike;
+use rustc_hash::FxHashMap;
+use std::path::{Path, PathBuf};
+
+/// The version of the layout: facts of another are never read.
+const VERSION: &str = "f1";
+const MAGIC: &[u8; 8] = b"DGNFACT1";
+
+/// The columns of the transactions' frame the facts are made from.
+const COLUMNS: [&str; 8] = [
+    "customer_id",
+    "date",
+    "kind",
+    "amount",
+    "quantity",
+    "region",
+    "product",
+    "category",
+];
+
+/// The transactions as facts, one entry per row of the table.
+#[derive(Debug, Default, PartialEq)]
+pub struct Facts {
+    /// `date` as days from the common era, or `NO_DAY`
+    pub day: Vec<i32>,
+    /// the customer: one code per distinct `customer_id` (and one for none)
+    pub customer: Vec<u32>,
+    /// how many customer codes there are
+    pub customers: u32,
+    /// fen, a return's or discount's taken off
+    pub amount: Vec<i64>,
+    /// ten-thousandths, a return's taken off, a discount's none
+    pub quantity: Vec<i64>,
+    /// codes into `regions`, `products`, `categories` (0: none, the empty text)
+    pub region: Vec<u32>,
+    pub product: Vec<u32>,
+    pub category: Vec<u32>,
+    pub regions: Vec<String>,
+    pub products: Vec<String>,
+    pub categories: Vec<String>,
+}
+
+/// Can the facts make a table grouped by these keys?
+fn holds(keys: &[Key]) -> bool {
+    keys.iter()
+        .all(|k| matches!(k, Key::Region | Key::Product | Key::Category | Key::Month))
+}
+
+/// The facts of the archive's transactions, when they are kept (or can be)
+/// and hold the groups of `keys`; `None`: group the frame instead.
+pub fn of(archive: &Archive, keys: &[Key]) -> Result<Option<Facts>> {
+    if !holds(keys) {
+        return Ok(None);
+    }
+    let Some((tx, _)) = archive.table_file(TableKind::Transactions)? else {
+        return Ok(None);
+    };
+    let Some((customers, _)) = archive.table_file(TableKind::Customers)? else {
+        return Ok(None);
+    };
+    let Some(path) = kept_path(archive, &customers, &tx) else {
+        return Ok(None);
+    };
+    if path.is_file() {
+        let started = std::time::Instant::now();
+        match read(&path) {
+            Ok(f) => {
+                crate::timing("facts: read", started);
+                return Ok(Some(f));
+            }
+            Err(e) => trace(format_args!("{e:#}; removed")),
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+    let started = std::time::Instant::now();
+    let Some(facts) = make(archive)? else {
+        // none for these files: the facts of earlier ones go too
+        crate::analytics::cache::remove_others(&path);
+        return Ok(None);
+    };
+    crate::timing("facts: made from the frames", started);
+    let perms = std::fs::metadata(&tx).map(|m| m.permissions()).ok();
+    match write(&path, &facts, perms) {
+        Ok(()) => crate::timing("facts: kept", started),
+        Err(e) => trace(format_args!("{}: not kept: {e:#}", path.display())),
+    }
+    Ok(Some(facts))
+}
+
+/// With `DANGAN_TIMING` set, why kept facts were not used (on stderr).
+fn trace(msg: std::fmt::Arguments) {
+    if std::env::var_os("DANGAN_TIMING").is_some() {
+        eprintln!("facts: {msg}");
+    }
+}
+
+/// Where the facts are kept: beside the copies, when the transactions are a
+/// CSV that gets one.
+fn kept_path(archive: &Archive, customers: &Path, tx: &Path) -> Option<PathBuf> {
+    let s = &archive.settings.archive;
+    if !s.cache || tx.extension().is_none_or(|e| e != "csv") {
+        return None;
+    }
+    let (c, t) = (
+        std::fs::metadata(customers).ok()?,
+        std::fs::metadata(tx).ok()?,
+    );
+    if t.len() < s.cache_min_mb.saturating_mul(1 << 20) {
+        return None;
+    }
+    let stamp = crate::archive::file_stamp;
+    Some(archive.dir.join(crate::archive::CACHE_DIR).join(format!(
+        "facts.{VERSION}.{}.{}.codes",
+        stamp(&c),
+        stamp(&t)
+    )))
+}
+
+/// Text values as codes: 0 is none (the empty text), then each distinct
+/// value in order of first appearance.
+#[derive(Default)]
+struct Dictionary<'a> {
+    codes: FxHashMap<&'a str, u32>,
+    values: Vec<String>,
+}
+
+impl<'a> Dictionary<'a> {
+    fn new() -> Self {
+        Dictionary {
+            codes: FxHashMap::default(),
+            values: vec![String::new()],
+        }
+    }
+
+    fn code(&mut self, v: Option<&'a str>) -> u32 {
+        let Some(v) = v else { return 0 };
+        if let Some(&c) = self.codes.get(v) {
+            return c;
+        }
+        let c = self.values.len() as u32;
+        self.values.push(v.to_string());
+        self.codes.insert(v, c);
+        c
+    }
+}
+
+/// The facts from the frames; `None` when the customers file writes an
+/// archive number twice.
+fn make(archive: &Archive) -> Result<Option<Facts>> {
+    let Some(t) = ledger::scan(archive, TableKind::Transactions, &COLUMNS)? else {
+        return Ok(None);
+    };
+    let df = ledger::collect(t.lf, &[t.path.as_path()])?;
+    let Some(c) = ledger::scan(archive, TableKind::Customers, &["id", "region"])? else {
+        return Ok(None);
+    };
+    let cdf = ledger::collect(c.lf, &[c.path.as_path()])?;
+    let mut home: FxHashMap<&str, Option<&str>> = FxHashMap::default();
+    let (ids, homes) = (cdf.column("id")?.str()?, cdf.column("region")?.str()?);
+    for (id, region) in ids.iter().zip(homes.iter()) {
+        if let Some(id) = id
+            && home.insert(id, region).is_some()
+        {
+            trace(format_args!("archive number {id} written twice: no facts"));
+            return Ok(None);
+        }
+    }
+    let text = |n: &str| df.column(n).and_then(|c| c.str());
+    let (ids, dates, kinds) = (text("customer_id")?, text("date")?, text("kind")?);
+    let (own, products, categories) = (text("region")?, text("product")?, text("category")?);
+    let (amounts, quantities) = (df.column("amount")?.i64()?, df.column("quantity")?.i64()?);
+    let n = df.height();
+    let mut f = Facts {
+        day: Vec::with_capacity(n),
+        customer: Vec::with_capacity(n),
+        amount: Vec::with_capacity(n),
+        quantity: Vec::with_capacity(n),
+        region: Vec::with_capacity(n),
+        product: Vec::with_capacity(n),
+        category: Vec::with_capacity(n),
+        ..Default::default()
+    };
+    let (mut who, mut regions, mut prods, mut cats) = (
+        Dictionary::new(),
+        Dictionary::new(),
+        Dictionary::new(),
+        Dictionary::new(),
+    );
+    let (ret, disc) = (TxKind::Return.name(), TxKind::Discount.name());
+    let rows = ids
+        .iter()
+        .zip(dates.iter())
+        .zip(kinds.iter())
+        .zip(amounts.iter().zip(quantities.iter()))
+        .zip(own.iter().zip(products.iter()).zip(categories.iter()));
+    for ((((id, date), kind), (amount, quantity)), ((region, product), category)) in rows {
+        f.day.push(match date {
+            None => NO_DAY,
+            Some(d) => crate::values::dates::parse_iso(d)
+                .map(day)
+                .ok_or_else(|| anyhow!("{}: {d:?} is not an ISO date", t.path.display()))?,
+        });
+        f.customer.push(who.code(id));
+        let (back, discount) = (kind == Some(ret) || kind == Some(disc), kind == Some(disc));
+        let amount = amount.unwrap_or(0);
+        f.amount.push(if back && amount > 0 {
+            amount.wrapping_neg()
+        } else {
+            amount
+        });
+        let q = quantity.unwrap_or(0);
+        f.quantity.push(match (discount, back) {
+            (true, _) => 0,
+            (false, true) => q.wrapping_neg(),
+            (false, false) => q,
+        });
+        // the transaction's own region, else its customer's
+        let region = region.or_else(|| id.and_then(|id| home.get(id).copied().flatten()));
+        f.region.push(regions.code(region));
+        f.product.push(prods.code(product));
+        f.category.push(cats.code(category));
+    }
+    f.customers = who.values.len() as u32;
+    f.regions = regions.values;
+    f.products = prods.values;
+    f.categories = cats.values;
+    Ok(Some(f))
+}
+
+/// A group: its region, product, category codes and month number (0 for a
+/// key the table does not group by).
+type GroupKey = (u32, u32, u32, i32);
+
+/// Which keys a table groups by, and each day's month number.
+struct Grouping {
+    region: bool,
+    product: bool,
+    category: bool,
+    month: bool,
+    /// the first day of both periods, and the last
+    first: i32,
+    last: i32,
+    /// the period's first day
+    from: i32,
+}
+
+impl Grouping {
+    fn new(keys: &[Key], p: &Period) -> Self {
+        Grouping {
+            region: keys.contains(&Key::Region),
+            product: keys.contains(&Key::Product),
+            category: keys.contains(&Key::Category),
+            month: keys.contains(&Key::Month),
+            first: day(p.prev_from),
+            last: day(p.to),
+            from: day(p.from),
+        }
+    }
+
+    /// The group of row `r`, when it is dated in either period; and whether
+    /// it is in the period (else the previous one).
+    fn of(&self, f: &Facts, r: usize) -> Option<(GroupKey, bool)> {
+        let d = f.day[r];
+        if d == NO_DAY || d < self.first || d > self.last {
+            return None;
+        }
+        let month = if self.month {
+            let date = crate::analytics::codes::date(d)?;
+            date.year() * 12 + date.month0() as i32
+        } else {
+            0
+        };
+        let key = (
+            if self.region { f.region[r] } else { 0 },
+            if self.product { f.product[r] } else { 0 },
+            if self.category { f.category[r] } else { 0 },
+            month,
+        );
+        Some((key, d >= self.from))
+    }
+}
+
+/// A set of customer codes.
+struct Seen(Vec<u64>);
+
+impl Seen {
+    fn new(n: u32) -> Self {
+        Seen(vec![0; (n as usize).div_ceil(64)])
+    }
+    /// Add `c`; was it new?
+    fn add(&mut self, c: u32) -> bool {
+        let (w, b) = ((c / 64) as usize, 1u64 << (c % 64));
+        let new = self.0[w] & b == 0;
+        self.0[w] |= b;
+        new
+    }
+}
+
+impl Facts {
+    /// The text of a group's key, in the order of `keys`.
+    fn key_text(&self, keys: &[Key], g: GroupKey) -> Vec<String> {
+        keys.iter()
+            .map(|k| match k {
+                Key::Region => self.regions[g.0 as usize].clone(),
+                Key::Product => self.products[g.1 as usize].clone(),
+                Key::Category => self.categories[g.2 as usize].clone(),
+                _ => format!("{:04}-{:02}", g.3.div_euclid(12), g.3.rem_euclid(12) + 1),
+            })
+            .collect()
+    }
+
+    /// The sums of a composition table by `keys` (which [`holds`]) over the
+    /// period and the previous one.
+    pub fn grouped(&self, keys: &[Key], p: &Period) -> Grouped {
+        let by = Grouping::new(keys, p);
+        // (customers, orders, quantity, amount) of the period, amount of the
+        // previous one, per group; the customers counted through `seen`
+        let mut cur: FxHashMap<GroupKey, ([i64; 4], Seen)> = FxHashMap::default();
+        let mut prev: FxHashMap<GroupKey, i64> = FxHashMap::default();
+        let mut total = [0i64; 4];
+        let mut prev_total = 0i64;
+        let mut everyone = Seen::new(self.customers);
+        for r in 0..self.day.len() {
+            let Some((g, in_period)) = by.of(self, r) else {
+                continue;
+            };
+            let amount = self.amount[r];
+            if !in_period {
+                let a = prev.entry(g).or_insert(0);
+                *a = a.wrapping_add(amount);
+                prev_total = prev_total.wrapping_add(amount);
+                continue;
+            }
+            let c = self.customer[r];
+            let (sums, seen) = cur
+                .entry(g)
+                .or_insert_with(|| ([0; 4], Seen::new(self.customers)));
+            sums[0] += i64::from(seen.add(c));
+            sums[1] += 1;
+            sums[2] = sums[2].wrapping_add(self.quantity[r]);
+            sums[3] = sums[3].wrapping_add(amount);
+            total[0] += i64::from(everyone.add(c));
+            total[1] += 1;
+            total[2] = total[2].wrapping_add(self.quantity[r]);
+            total[3] = total[3].wrapping_add(amount);
+        }
+        Grouped {
+            cur: cur
+                .into_iter()
+                .map(|(g, (sums, _))| (self.key_text(keys, g), sums))
+                .collect(),
+            prev: prev
+                .into_iter()
+                .map(|(g, a)| (self.key_text(keys, g), a))
+                .collect(),
+            total,
+            prev_total,
+        }
+    }
+
+    /// The distinct customers of the period outside the groups `kept` (the
+    /// rows `--top` keeps).
+    pub fn other_customers(&self, keys: &[Key], p: &Period, kept: &[Row]) -> i64 {
+        let by = Grouping::new(keys, p);
+        let kept: rustc_hash::FxHashSet<&[String]> =
+            kept.iter().map(|r| r.keys.as_slice()).collect();
+        let mut is_kept: FxHashMap<GroupKey, bool> = FxHashMap::default();
+        let mut seen = Seen::new(self.customers);
+        let mut n = 0;
+        for r in 0..self.day.len() {
+            let Some((g, true)) = by.of(self, r) else {
+                continue;
+            };
+            let k = *is_kept
+                .entry(g)
+                .or_insert_with(|| kept.contains(self.key_text(keys, g).as_slice()));
+            if !k {
+                n += i64::from(seen.add(self.customer[r]));
+            }
+        }
+        n
+    }
+}
+
+/// Write the facts (temp file, fsync, rename): the row count, the customer
+/// count, each column's little-endian values, the three dictionaries (a
+/// count, then each value's length and bytes), then the footer.
+fn write(path: &Path, f: &Facts, perms: Option<std::fs::Permissions>) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .with_context(|| crate::tr!("cannot_create", file = dir.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .suffix(".codes")
+        .tempfile_in(dir)
+        .with_context(|| crate::tr!("cannot_create_temp", file = dir.display()))?;
+    // readable by whoever may read the transactions (temp files start at 0600)
+    if let Some(p) = perms {
+        std::fs::set_permissions(tmp.path(), p).ok();
+    }
+    {
+        let mut w = crate::analytics::cache::Summing::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            tmp.as_file(),
+        ));
+        w.write_all(&(f.day.len() as u64).to_le_bytes())?;
+        w.write_all(&f.customers.to_le_bytes())?;
+        let mut buf = Vec::with_capacity(1 << 16);
+        let mut put = |w: &mut dyn Write, bytes: &mut dyn Iterator<Item = [u8; 8]>, width| {
+            buf.clear();
+            for b in bytes {
+                buf.extend_from_slice(&b[..width]);
+                if buf.len() >= 1 << 16 {
+                    w.write_all(&buf)?;
+                    buf.clear();
+                }
+            }
+            w.write_all(&buf)
+        };
+        let wide = |v: u64| v.to_le_bytes();
+        put(&mut w, &mut f.day.iter().map(|&v| wide(v as u32 as u64)), 4)?;
+        put(&mut w, &mut f.customer.iter().map(|&v| wide(v as u64)), 4)?;
+        put(&mut w, &mut f.amount.iter().map(|&v| v.to_le_bytes()), 8)?;
+        put(&mut w, &mut f.quantity.iter().map(|&v| v.to_le_bytes()), 8)?;
+        for col in [&f.region, &f.product, &f.category] {
+            put(&mut w, &mut col.iter().map(|&v| wide(v as u64)), 4)?;
+        }
+        for dict in [&f.regions, &f.products, &f.categories] {
+            w.write_all(&(dict.len() as u32).to_le_bytes())?;
+            for v in dict {
+                w.write_all(&(v.len() as u32).to_le_bytes())?;
+                w.write_all(v.as_bytes())?;
+            }
+        }
+        w.finish(MAGIC)?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .map_err(|e| anyhow!("{}: {}", path.display(), e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    crate::analytics::cache::remove_others(path);
+    Ok(())
+}
+
+/// Kept facts, read whole and checked before any value is taken; every
+/// length and code is checked against the file.
+fn read(path: &Path) -> Result<Facts> {
+    let bytes = crate::analytics::cache::checked(path, MAGIC)?;
+    let bad = || anyhow!("{}: damaged facts", path.display());
+    let mut at = 0usize;
+    let mut take = |len: usize| -> Result<&[u8]> {
+        let s = bytes
+            .get(at..at.checked_add(len).ok_or_else(bad)?)
+            .ok_or_else(bad)?;
+        at += len;
+        Ok(s)
+    };
+    let word = |s: &[u8]| u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
+    let long = |s: &[u8]| i64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
+    let n = usize::try_from(long(take(8)?)).map_err(|_| bad())?;
+    let customers = word(take(4)?);
+    let n4 = n.checked_mul(4).ok_or_else(bad)?;
+    let n8 = n.checked_mul(8).ok_or_else(bad)?;
+    let day: Vec<i32> = take(n4)?.chunks_exact(4).map(|c| word(c) as i32).collect();
+    let customer: Vec<u32> = take(n4)?.chunks_exact(4).map(word).collect();
+    let amount: Vec<i64> = take(n8)?.chunks_exact(8).map(long).collect();
+    let quantity: Vec<i64> = take(n8)?.chunks_exact(8).map(long).collect();
+    let region: Vec<u32> = take(n4)?.chunks_exact(4).map(word).collect();
+    let product: Vec<u32> = take(n4)?.chunks_exact(4).map(word).collect();
+    let category: Vec<u32> = take(n4)?.chunks_exact(4).map(word).collect();
+    let mut dict = || -> Result<Vec<String>> {
+        let count = word(take(4)?) as usize;
+        let mut out = Vec::with_capacity(count.min(1 << 20));
+        for _ in 0..count {
+            let len = word(take(4)?) as usize;
+            let v = std::str::from_utf8(take(len)?).map_err(|_| bad())?;
+            out.push(v.to_string());
+        }
+        Ok(out)
+    };
+    let (regions, products, categories) = (dict()?, dict()?, dict()?);
+    let within = |codes: &[u32], size: usize| codes.iter().all(|&c| (c as usize) < size);
+    if !(within(&customer, customers as usize)
+        && within(&region, regions.len())
+        && within(&product, products.len())
+        && within(&category, categories.len()))
+    {
+        return Err(bad());
+    }
+    Ok(Facts {
+        day,
+        customer,
+        customers,
+        amount,
+        quantity,
+        region,
+        product,
+        category,
+        regions,
+        products,
+        categories,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Facts {
+        let d = |y, m, dd| day(chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap());
+        Facts {
+            day: vec![d(2026, 8, 15), NO_DAY, d(2025, 8, 15), d(2026, 9, 1)],
+            customer: vec![0, 1, 1, 2],
+            customers: 3,
+            amount: vec![587_147, -1, 1000, i64::MIN],
+            quantity: vec![20_000, 0, -10_000, i64::MAX],
+            region: vec![1, 0, 2, 1],
+            product: vec![1, 1, 0, 2],
+            category: vec![1, 1, 1, 0],
+            regions: vec!["".into(), "广东省".into(), "浙江省".into()],
+            products: vec!["".into(), "水泥".into(), "钢材".into()],
+            categories: vec!["".into(), "建材".into()],
+        }
+    }
+
+    #[test]
+    fn kept_facts_read_back_as_written_and_damage_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("facts.f1.a.b.codes");
+        write(&path, &sample(), None).unwrap();
+        assert_eq!(read(&path).unwrap(), sample());
+        let good = std::fs::read(&path).unwrap();
+        for at in [
+            0,
+            9,
+            13,
+            40,
+            good.len() / 2,
+            good.len() - 21,
+            good.len() - 1,
+        ] {
+            let mut bytes = good.clone();
+            bytes[at] ^= 0x04;
+            std::fs::write(&path, &bytes).unwrap();
+            assert!(read(&path).is_err(), "a flipped bit at byte {at} was read");
+        }
+        std::fs::write(&path, &good[..good.len() / 2]).unwrap();
+        assert!(read(&path).is_err());
+    }
+
+    #[test]
+    fn sums_by_region_and_month_count_each_customer_once() {
+        let f = sample();
+        let p = Period {
+            from: chrono::NaiveDate::from_ymd_opt(2025, 11, 1).unwrap(),
+            to: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+            prev_from: chrono::NaiveDate::from_ymd_opt(2024, 11, 1).unwrap(),
+            prev_to: chrono::NaiveDate::from_ymd_opt(2025, 10, 31).unwrap(),
+        };
+        let g = f.grouped(&[Key::Region], &p);
+        let mut cur = g.cur.clone();
+        cur.sort();
+        // 广东省: customers 0 and 2, two orders; 2025-08-15 is the previous period's
+        assert_eq!(
+            cur,
+            vec![(
+                vec!["广东省".to_string()],
+                [
+                    2,
+                    2,
+                    20_000i64.wrapping_add(i64::MAX),
+                    587_147i64.wrapping_add(i64::MIN)
+                ]
+            )]
+        );
+        assert_eq!(g.prev.get(&vec!["浙江省".to_string()]), Some(&1000));
+        assert_eq!(g.prev_total, 1000);
+        assert_eq!(g.total[0], 2);
+        let m = f.grouped(&[Key::Month, Key::Product], &p);
+        let mut keys: Vec<Vec<String>> = m.cur.iter().map(|(k, _)| k.clone()).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            vec![
+                vec!["2026-08".to_string(), "水泥".to_string()],
+                vec!["2026-09".to_string(), "钢材".to_string()]
+            ]
+        );
+        assert_eq!(f.other_customers(&[Key::Month, Key::Product], &p, &[]), 2);
+    }
+}
