@@ -97,7 +97,12 @@ pub fn of(archive: &Archive, keys: &[Key]) -> Result<Option<Facts>> {
     };
     if path.is_file() {
         let started = std::time::Instant::now();
-        match read(&path) {
+        let need = [
+            keys.contains(&Key::Region),
+            keys.contains(&Key::Product),
+            keys.contains(&Key::Category),
+        ];
+        match read(&path, need) {
             Ok(f) => {
                 crate::timing("facts: read", started);
                 return Ok(Some(f));
@@ -330,6 +335,87 @@ impl Seen {
     }
 }
 
+/// Groups as dense numbers: computed from the codes when all groups the
+/// keys could make fit in a few million slots (a region × product × month
+/// table does), else numbered as they come.
+enum Index {
+    Dense {
+        /// the sizes of the region, product, category and month dimensions
+        size: [usize; 4],
+        /// the month number of the first month of both periods
+        first_month: i32,
+    },
+    Sparse {
+        numbers: FxHashMap<GroupKey, usize>,
+        keys: Vec<GroupKey>,
+    },
+}
+
+impl Index {
+    fn new(f: &Facts, by: &Grouping, p: &Period, dense: bool) -> Index {
+        let month = |d: chrono::NaiveDate| d.year() * 12 + d.month0() as i32;
+        let first_month = month(p.prev_from);
+        let size = [
+            if by.region { f.regions.len() } else { 1 },
+            if by.product { f.products.len() } else { 1 },
+            if by.category { f.categories.len() } else { 1 },
+            if by.month {
+                (month(p.to) - first_month + 1).max(1) as usize
+            } else {
+                1
+            },
+        ];
+        let slots = size.iter().try_fold(1usize, |a, &b| a.checked_mul(b));
+        if dense && slots.is_some_and(|n| n <= 1 << 22) {
+            Index::Dense { size, first_month }
+        } else {
+            Index::Sparse {
+                numbers: FxHashMap::default(),
+                keys: Vec::new(),
+            }
+        }
+    }
+
+    /// The number of group `g`.
+    fn of(&mut self, g: GroupKey) -> usize {
+        match self {
+            Index::Dense { size, first_month } => {
+                let m = if size[3] > 1 {
+                    (g.3 - *first_month) as usize
+                } else {
+                    0
+                };
+                ((g.0 as usize * size[1] + g.1 as usize) * size[2] + g.2 as usize) * size[3] + m
+            }
+            Index::Sparse { numbers, keys } => *numbers.entry(g).or_insert_with(|| {
+                keys.push(g);
+                keys.len() - 1
+            }),
+        }
+    }
+
+    /// The group numbered `i`.
+    fn key(&self, i: usize) -> GroupKey {
+        match self {
+            Index::Dense { size, first_month } => {
+                let m = i % size[3];
+                let rest = i / size[3];
+                let c = rest % size[2];
+                let rest = rest / size[2];
+                let p = rest % size[1];
+                let r = rest / size[1];
+                let month = if size[3] > 1 {
+                    *first_month + m as i32
+                } else {
+                    0
+                };
+                (r as u32, p as u32, c as u32, month)
+            }
+            Index::Sparse { keys, .. } => keys[i],
+        }
+    }
+}
+
 impl Facts {
     /// The text of a group's key, in the order of `keys`.
     fn key_text(&self, keys: &[Key], g: GroupKey) -> Vec<String> {
@@ -346,11 +432,18 @@ impl Facts {
     /// The sums of a composition table by `keys` (which [`holds`]) over the
     /// period and the previous one.
     pub fn grouped(&self, keys: &[Key], p: &Period) -> Grouped {
+        self.grouped_in(keys, p, true)
+    }
+
+    /// [`Facts::grouped`], with groups numbered densely where they fit
+    /// (`dense`), else as they come.
+    fn grouped_in(&self, keys: &[Key], p: &Period, dense: bool) -> Grouped {
         let by = Grouping::new(keys, p);
-        // (customers, orders, quantity, amount) of the period, amount of the
-        // previous one, per group; the customers counted through `seen`
-        let mut cur: FxHashMap<GroupKey, ([i64; 4], Seen)> = FxHashMap::default();
-        let mut prev: FxHashMap<GroupKey, i64> = FxHashMap::default();
+        let mut index = Index::new(self, &by, p, dense);
+        // per group: (customers, orders, quantity, amount) of the period, the
+        // customers counted through its `Seen`; the previous period's amount
+        let mut cur: Vec<([i64; 4], Option<Seen>)> = Vec::new();
+        let mut prev: Vec<Option<i64>> = Vec::new();
         let mut total = [0i64; 4];
         let mut prev_total = 0i64;
         let mut everyone = Seen::new(self.customers);
@@ -358,17 +451,21 @@ impl Facts {
             let Some((g, in_period)) = by.of(self, r) else {
                 continue;
             };
+            let i = index.of(g);
+            if cur.len() <= i {
+                cur.resize_with(i + 1, || ([0; 4], None));
+                prev.resize(i + 1, None);
+            }
             let amount = self.amount[r];
             if !in_period {
-                let a = prev.entry(g).or_insert(0);
+                let a = prev[i].get_or_insert(0);
                 *a = a.wrapping_add(amount);
                 prev_total = prev_total.wrapping_add(amount);
                 continue;
             }
             let c = self.customer[r];
-            let (sums, seen) = cur
-                .entry(g)
-                .or_insert_with(|| ([0; 4], Seen::new(self.customers)));
+            let (sums, seen) = &mut cur[i];
+            let seen = seen.get_or_insert_with(|| Seen::new(self.customers));
             sums[0] += i64::from(seen.add(c));
             sums[1] += 1;
             sums[2] = sums[2].wrapping_add(self.quantity[r]);
@@ -381,11 +478,14 @@ impl Facts {
         Grouped {
             cur: cur
                 .into_iter()
-                .map(|(g, (sums, _))| (self.key_text(keys, g), sums))
+                .enumerate()
+                .filter(|(_, (sums, _))| sums[1] > 0)
+                .map(|(i, (sums, _))| (self.key_text(keys, index.key(i)), sums))
                 .collect(),
             prev: prev
                 .into_iter()
-                .map(|(g, a)| (self.key_text(keys, g), a))
+                .enumerate()
+                .filter_map(|(i, a)| a.map(|a| (self.key_text(keys, index.key(i)), a)))
                 .collect(),
             total,
             prev_total,
@@ -480,8 +580,9 @@ fn write(path: &Path, f: &Facts, perms: Option<std::fs::Permissions>) -> Result<
 }
 
 /// Kept facts, read whole and checked before any value is taken; every
-/// length and code is checked against the file.
-fn read(path: &Path) -> Result<Facts> {
+/// length and code is checked against the file. Of the region, product and
+/// category codes only those `need`ed are decoded (the others stay empty).
+fn read(path: &Path, need: [bool; 3]) -> Result<Facts> {
     let bytes = crate::analytics::cache::checked(path, MAGIC)?;
     let bad = || anyhow!("{}: damaged facts", path.display());
     let mut at = 0usize;
@@ -502,9 +603,15 @@ fn read(path: &Path) -> Result<Facts> {
     let customer: Vec<u32> = take(n4)?.chunks_exact(4).map(word).collect();
     let amount: Vec<i64> = take(n8)?.chunks_exact(8).map(long).collect();
     let quantity: Vec<i64> = take(n8)?.chunks_exact(8).map(long).collect();
-    let region: Vec<u32> = take(n4)?.chunks_exact(4).map(word).collect();
-    let product: Vec<u32> = take(n4)?.chunks_exact(4).map(word).collect();
-    let category: Vec<u32> = take(n4)?.chunks_exact(4).map(word).collect();
+    let mut codes = |needed: bool| -> Result<Vec<u32>> {
+        let s = take(n4)?;
+        Ok(if needed {
+            s.chunks_exact(4).map(word).collect()
+        } else {
+            Vec::new()
+        })
+    };
+    let (region, product, category) = (codes(need[0])?, codes(need[1])?, codes(need[2])?);
     let mut dict = || -> Result<Vec<String>> {
         let count = word(take(4)?) as usize;
         let mut out = Vec::with_capacity(count.min(1 << 20));
@@ -565,7 +672,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("facts.f1.a.b.codes");
         write(&path, &sample(), None).unwrap();
-        assert_eq!(read(&path).unwrap(), sample());
+        assert_eq!(read(&path, [true; 3]).unwrap(), sample());
+        let some = read(&path, [false, true, false]).unwrap();
+        assert_eq!(some.product, sample().product);
+        assert!(some.region.is_empty() && some.category.is_empty());
         let good = std::fs::read(&path).unwrap();
         for at in [
             0,
@@ -579,10 +689,13 @@ mod tests {
             let mut bytes = good.clone();
             bytes[at] ^= 0x04;
             std::fs::write(&path, &bytes).unwrap();
-            assert!(read(&path).is_err(), "a flipped bit at byte {at} was read");
+            assert!(
+                read(&path, [true; 3]).is_err(),
+                "a flipped bit at byte {at} was read"
+            );
         }
         std::fs::write(&path, &good[..good.len() / 2]).unwrap();
-        assert!(read(&path).is_err());
+        assert!(read(&path, [true; 3]).is_err());
     }
 
     #[test]
@@ -624,5 +737,18 @@ mod tests {
             ]
         );
         assert_eq!(f.other_customers(&[Key::Month, Key::Product], &p, &[]), 2);
+        // groups numbered as they come give the same table
+        for keys in [
+            &[Key::Region][..],
+            &[Key::Month, Key::Product],
+            &[Key::Category, Key::Product, Key::Region, Key::Month],
+        ] {
+            let (mut a, mut b) = (f.grouped_in(keys, &p, true), f.grouped_in(keys, &p, false));
+            a.cur.sort();
+            b.cur.sort();
+            assert_eq!(a.cur, b.cur, "{keys:?}");
+            assert_eq!(a.prev, b.prev, "{keys:?}");
+            assert_eq!((a.total, a.prev_total), (b.total, b.prev_total));
+        }
     }
 }
