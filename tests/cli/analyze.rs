@@ -306,3 +306,58 @@ fn bom_and_yaml_archives_give_the_same_tables() {
         }
     }
 }
+
+/// The tables summed from the transactions' facts (`src/analytics/facts.rs`,
+/// kept here for the demo's small files by `cache_min_mb: 0`) are the ones
+/// polars groups from the frame: a `--where` that every customer of the
+/// demo passes sends the same views through polars (a filter is not what
+/// the facts hold).
+#[test]
+fn facts_and_polars_give_the_same_tables_on_the_demo() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo"),
+        tmp.path(),
+    );
+    let yaml = tmp.path().join("dangan.yaml");
+    let settings = std::fs::read_to_string(&yaml).unwrap();
+    assert!(settings.contains("\narchive:\n"));
+    std::fs::write(
+        &yaml,
+        settings.replacen("\narchive:\n", "\narchive:\n  cache_min_mb: 0\n", 1),
+    )
+    .unwrap();
+    let demo = tmp.path().to_path_buf();
+    let run = |args: &[&str], filter: bool| {
+        let mut c = dangan();
+        c.args(args)
+            .args(["--as-of", "2026-11-01", "--format", "csv", "--archive"])
+            .arg(&demo);
+        if filter {
+            c.args(["--where", "id!=NOBODY"]);
+        }
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+        stdout_of(&out)
+    };
+    for args in [
+        &["analyze", "region"][..],
+        &["analyze", "product"],
+        &["analyze", "month"],
+        &["analyze", "product", "--by", "category,product"],
+        &["analyze", "product", "--by", "category"],
+        &["analyze", "region", "--top", "3"],
+        &["analyze", "product", "--by", "month,region", "--top", "5"],
+        &["analyze", "month", "--period", "3m"],
+        &["analyze", "region", "--period", "1m"],
+    ] {
+        let (facts, polars) = (run(args, false), run(args, true));
+        assert!(facts.lines().count() > 2, "{args:?}: {facts}");
+        assert_eq!(facts, polars, "{args:?}");
+    }
+    let kept = std::fs::read_dir(demo.join(".cache")).unwrap();
+    assert!(
+        kept.flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("facts.f1."))
+    );
+}
