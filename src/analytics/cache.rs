@@ -328,3 +328,69 @@ pub(crate) fn remove_others(copy: &Path) {
         }
     }
 }
+
+/// Where a file derived from both tables (`codes`, `facts`) is kept:
+/// `.cache/<stem>.<version>.<customers' stamp>.<transactions' stamp>.codes`,
+/// when the transactions are a CSV that gets a binary copy; `None` elsewhere.
+pub(crate) fn kept_of_both(
+    archive: &Archive,
+    customers: &Path,
+    tx: &Path,
+    stem: &str,
+    version: &str,
+) -> Option<std::path::PathBuf> {
+    let s = &archive.settings.archive;
+    if !s.cache || tx.extension().is_none_or(|e| e != "csv") {
+        return None;
+    }
+    let (c, t) = (
+        std::fs::metadata(customers).ok()?,
+        std::fs::metadata(tx).ok()?,
+    );
+    if t.len() < s.cache_min_mb.saturating_mul(1 << 20) {
+        return None;
+    }
+    let stamp = crate::archive::file_stamp;
+    Some(archive.dir.join(crate::archive::CACHE_DIR).join(format!(
+        "{stem}.{version}.{}.{}.codes",
+        stamp(&c),
+        stamp(&t)
+    )))
+}
+
+/// Write a derived file atomically (temp file beside it with `perms`,
+/// fsync, rename, the directory fsynced): `body` writes its bytes through a
+/// summing writer, then the footer (CRC32, length, `magic`) follows; the
+/// other versions of the file are removed.
+pub(crate) fn write_checked(
+    path: &Path,
+    magic: &[u8; 8],
+    perms: Option<std::fs::Permissions>,
+    body: impl FnOnce(&mut Summing<std::io::BufWriter<&std::fs::File>>) -> std::io::Result<()>,
+) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .with_context(|| crate::tr!("cannot_create", file = dir.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .suffix(".codes")
+        .tempfile_in(dir)
+        .with_context(|| crate::tr!("cannot_create_temp", file = dir.display()))?;
+    // readable by whoever may read the tables (temp files start at 0600)
+    if let Some(p) = perms {
+        std::fs::set_permissions(tmp.path(), p).ok();
+    }
+    {
+        let mut w = Summing::new(std::io::BufWriter::with_capacity(1 << 20, tmp.as_file()));
+        body(&mut w)?;
+        w.finish(magic)?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .map_err(|e| anyhow!("{}: {}", path.display(), e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    remove_others(path);
+    Ok(())
+}

@@ -18,7 +18,7 @@
 use crate::analytics::ledger;
 use crate::archive::Archive;
 use crate::archive::schema::{TableKind, TxKind};
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use chrono::Datelike;
 use std::path::{Path, PathBuf};
 
@@ -119,23 +119,7 @@ fn trace(msg: std::fmt::Arguments) {
 /// Where the codes are kept, when the transactions are a CSV that gets a
 /// binary copy.
 fn kept_path(archive: &Archive, customers: &Path, tx: &Path) -> Option<PathBuf> {
-    let s = &archive.settings.archive;
-    if !s.cache || tx.extension().is_none_or(|e| e != "csv") {
-        return None;
-    }
-    let (c, t) = (
-        std::fs::metadata(customers).ok()?,
-        std::fs::metadata(tx).ok()?,
-    );
-    if t.len() < s.cache_min_mb.saturating_mul(1 << 20) {
-        return None;
-    }
-    let stamp = crate::archive::file_stamp;
-    Some(archive.dir.join(crate::archive::CACHE_DIR).join(format!(
-        "codes.{VERSION}.{}.{}.codes",
-        stamp(&c),
-        stamp(&t)
-    )))
+    crate::analytics::cache::kept_of_both(archive, customers, tx, "codes", VERSION)
 }
 
 /// The codes of a collected frame of [`COLUMNS`].
@@ -194,51 +178,20 @@ fn from_frame(df: &polars::prelude::DataFrame, ids: &[Option<&str>]) -> Result<T
 /// Write the codes (temp file, fsync, rename): the row count, then each
 /// column's little-endian values, then the footer.
 fn write(path: &Path, codes: &TxCodes, perms: Option<std::fs::Permissions>) -> Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .with_context(|| crate::tr!("cannot_create", file = dir.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .suffix(".codes")
-        .tempfile_in(dir)
-        .with_context(|| crate::tr!("cannot_create_temp", file = dir.display()))?;
-    // readable by whoever may read the transactions (temp files start at 0600)
-    if let Some(p) = perms {
-        std::fs::set_permissions(tmp.path(), p).ok();
-    }
-    {
-        let mut w = crate::analytics::cache::Summing::new(std::io::BufWriter::with_capacity(
-            1 << 20,
-            tmp.as_file(),
-        ));
+    crate::analytics::cache::write_checked(path, MAGIC, perms, |w| {
+        use std::io::Write;
         w.write_all(&(codes.customer.len() as u64).to_le_bytes())?;
-        put(&mut w, &codes.customer, |v, b| {
+        put(w, &codes.customer, |v, b| {
             b.extend_from_slice(&v.to_le_bytes())
         })?;
-        put(&mut w, &codes.day, |v, b| {
+        put(w, &codes.day, |v, b| b.extend_from_slice(&v.to_le_bytes()))?;
+        put(w, &codes.due, |v, b| b.extend_from_slice(&v.to_le_bytes()))?;
+        put(w, &codes.amount, |v, b| {
             b.extend_from_slice(&v.to_le_bytes())
         })?;
-        put(&mut w, &codes.due, |v, b| {
-            b.extend_from_slice(&v.to_le_bytes())
-        })?;
-        put(&mut w, &codes.amount, |v, b| {
-            b.extend_from_slice(&v.to_le_bytes())
-        })?;
-        put(&mut w, &codes.paid, |v, b| {
-            b.extend_from_slice(&v.to_le_bytes())
-        })?;
-        put(&mut w, &codes.back, |v, b| b.push(*v as u8))?;
-        w.finish(MAGIC)?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .map_err(|e| anyhow!("{}: {}", path.display(), e.error))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    crate::analytics::cache::remove_others(path);
-    Ok(())
+        put(w, &codes.paid, |v, b| b.extend_from_slice(&v.to_le_bytes()))?;
+        put(w, &codes.back, |v, b| b.push(*v as u8))
+    })
 }
 
 /// One column's values written in blocks of 8,192.

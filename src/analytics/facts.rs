@@ -31,7 +31,7 @@ use crate::analytics::ledger;
 use crate::analytics::period::Period;
 use crate::archive::Archive;
 use crate::archive::schema::{TableKind, TxKind};
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use chrono::Datelike;
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
@@ -136,23 +136,7 @@ fn trace(msg: std::fmt::Arguments) {
 /// Where the facts are kept: beside the copies, when the transactions are a
 /// CSV that gets one.
 fn kept_path(archive: &Archive, customers: &Path, tx: &Path) -> Option<PathBuf> {
-    let s = &archive.settings.archive;
-    if !s.cache || tx.extension().is_none_or(|e| e != "csv") {
-        return None;
-    }
-    let (c, t) = (
-        std::fs::metadata(customers).ok()?,
-        std::fs::metadata(tx).ok()?,
-    );
-    if t.len() < s.cache_min_mb.saturating_mul(1 << 20) {
-        return None;
-    }
-    let stamp = crate::archive::file_stamp;
-    Some(archive.dir.join(crate::archive::CACHE_DIR).join(format!(
-        "facts.{VERSION}.{}.{}.codes",
-        stamp(&c),
-        stamp(&t)
-    )))
+    crate::analytics::cache::kept_of_both(archive, customers, tx, "facts", VERSION)
 }
 
 /// Text values as codes: 0 is none (the empty text), then each distinct
@@ -520,24 +504,8 @@ impl Facts {
 /// count, each column's little-endian values, the three dictionaries (a
 /// count, then each value's length and bytes), then the footer.
 fn write(path: &Path, f: &Facts, perms: Option<std::fs::Permissions>) -> Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .with_context(|| crate::tr!("cannot_create", file = dir.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .suffix(".codes")
-        .tempfile_in(dir)
-        .with_context(|| crate::tr!("cannot_create_temp", file = dir.display()))?;
-    // readable by whoever may read the transactions (temp files start at 0600)
-    if let Some(p) = perms {
-        std::fs::set_permissions(tmp.path(), p).ok();
-    }
-    {
-        let mut w = crate::analytics::cache::Summing::new(std::io::BufWriter::with_capacity(
-            1 << 20,
-            tmp.as_file(),
-        ));
+    crate::analytics::cache::write_checked(path, MAGIC, perms, |w| {
+        use std::io::Write;
         w.write_all(&(f.day.len() as u64).to_le_bytes())?;
         w.write_all(&f.customers.to_le_bytes())?;
         let mut buf = Vec::with_capacity(1 << 16);
@@ -553,12 +521,12 @@ fn write(path: &Path, f: &Facts, perms: Option<std::fs::Permissions>) -> Result<
             w.write_all(&buf)
         };
         let wide = |v: u64| v.to_le_bytes();
-        put(&mut w, &mut f.day.iter().map(|&v| wide(v as u32 as u64)), 4)?;
-        put(&mut w, &mut f.customer.iter().map(|&v| wide(v as u64)), 4)?;
-        put(&mut w, &mut f.amount.iter().map(|&v| v.to_le_bytes()), 8)?;
-        put(&mut w, &mut f.quantity.iter().map(|&v| v.to_le_bytes()), 8)?;
+        put(w, &mut f.day.iter().map(|&v| wide(v as u32 as u64)), 4)?;
+        put(w, &mut f.customer.iter().map(|&v| wide(v as u64)), 4)?;
+        put(w, &mut f.amount.iter().map(|&v| v.to_le_bytes()), 8)?;
+        put(w, &mut f.quantity.iter().map(|&v| v.to_le_bytes()), 8)?;
         for col in [&f.region, &f.product, &f.category] {
-            put(&mut w, &mut col.iter().map(|&v| wide(v as u64)), 4)?;
+            put(w, &mut col.iter().map(|&v| wide(v as u64)), 4)?;
         }
         for dict in [&f.regions, &f.products, &f.categories] {
             w.write_all(&(dict.len() as u32).to_le_bytes())?;
@@ -567,16 +535,8 @@ fn write(path: &Path, f: &Facts, perms: Option<std::fs::Permissions>) -> Result<
                 w.write_all(v.as_bytes())?;
             }
         }
-        w.finish(MAGIC)?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .map_err(|e| anyhow!("{}: {}", path.display(), e.error))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    crate::analytics::cache::remove_others(path);
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Kept facts, read whole and checked before any value is taken; every
