@@ -325,6 +325,69 @@ fn every_variant_of_the_demo_gives_the_same_numbers() {
     );
 }
 
+/// The kept codes and facts (`src/analytics/codes.rs`, `facts.rs`, here
+/// kept for the demo's small files by `cache_min_mb: 0`) of every variant
+/// give the demo's numbers too: made from the one reading, on the run that
+/// makes them and on the run that reads them (issue 21).
+#[test]
+fn every_variant_gives_the_same_numbers_from_its_codes_and_facts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base_dir = tmp.path().join("demo");
+    copy_dir(&demo(), &base_dir);
+    let views: [&[&str]; 5] = [
+        &["classify"],
+        &["analyze", "region"],
+        &["analyze", "product"],
+        &["analyze", "month"],
+        &["analyze", "product", "--by", "month,category", "--top", "7"],
+    ];
+    let run = |dir: &Path, args: &[&str]| {
+        let out = dangan()
+            .current_dir(dir)
+            .args(args)
+            .args(["--archive", ".", "--as-of", AS_OF, "--format", "csv"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+        stdout_of(&out)
+    };
+    let want: Vec<String> = views.iter().map(|v| run(&base_dir, v)).collect();
+    for (i, (what, style, cell)) in variants().into_iter().enumerate() {
+        let dir = tmp.path().join(format!("v{i}"));
+        variant(&dir, style, cell);
+        let yaml = dir.join("dangan.yaml");
+        let settings = read(&yaml);
+        assert!(settings.contains("\narchive:\n"), "{settings}");
+        std::fs::write(
+            &yaml,
+            settings.replacen("\narchive:\n", "\narchive:\n  cache_min_mb: 0\n", 1),
+        )
+        .unwrap();
+        for round in ["making", "reading"] {
+            for (v, w) in views.iter().zip(&want) {
+                assert_eq!(
+                    &run(&dir, v),
+                    w,
+                    "{what}, {round} the codes and facts: {v:?}"
+                );
+            }
+        }
+        let kept: Vec<String> = std::fs::read_dir(dir.join(".cache"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            kept.iter().any(|n| n.starts_with("codes.k1.")),
+            "{what}: {kept:?}"
+        );
+        assert!(
+            kept.iter().any(|n| n.starts_with("facts.f1.")),
+            "{what}: {kept:?}"
+        );
+    }
+}
+
 /// The canonical files of an archive directory (name → bytes).
 fn tables(dir: &Path) -> Vec<(String, Vec<u8>)> {
     TABLES
