@@ -303,6 +303,11 @@ impl Grouping {
     }
 }
 
+/// The words (of 64 customers) that the groups' customer sets of one table
+/// may take: 256 MiB. A table of more groups (month × region × product on a
+/// million customers) counts its customers by sorting instead.
+const SEEN_BUDGET: usize = 32 << 20;
+
 /// A set of customer codes.
 struct Seen(Vec<u64>);
 
@@ -357,6 +362,15 @@ impl Index {
                 numbers: FxHashMap::default(),
                 keys: Vec::new(),
             }
+        }
+    }
+
+    /// How many groups the dense numbering can make (`None`: numbered as
+    /// they come).
+    fn slots(&self) -> Option<usize> {
+        match self {
+            Index::Dense { size, .. } => Some(size.iter().product()),
+            Index::Sparse { .. } => None,
         }
     }
 
@@ -416,14 +430,21 @@ impl Facts {
     /// The sums of a composition table by `keys` (which [`holds`]) over the
     /// period and the previous one.
     pub fn grouped(&self, keys: &[Key], p: &Period) -> Grouped {
-        self.grouped_in(keys, p, true)
+        self.grouped_in(keys, p, true, SEEN_BUDGET)
     }
 
     /// [`Facts::grouped`], with groups numbered densely where they fit
-    /// (`dense`), else as they come.
-    fn grouped_in(&self, keys: &[Key], p: &Period, dense: bool) -> Grouped {
+    /// (`dense`), else as they come; each group's customers counted in a set
+    /// of its own when all the groups' sets fit in `budget` words, else by
+    /// sorting the (group, customer) pairs of the period.
+    fn grouped_in(&self, keys: &[Key], p: &Period, dense: bool, budget: usize) -> Grouped {
         let by = Grouping::new(keys, p);
         let mut index = Index::new(self, &by, p, dense);
+        let words = (self.customers as usize).div_ceil(64);
+        let sets = index
+            .slots()
+            .is_some_and(|n| n.saturating_mul(words) <= budget);
+        let mut pairs: Vec<u64> = Vec::new();
         // per group: (customers, orders, quantity, amount) of the period, the
         // customers counted through its `Seen`; the previous period's amount
         let mut cur: Vec<([i64; 4], Option<Seen>)> = Vec::new();
@@ -449,8 +470,12 @@ impl Facts {
             }
             let c = self.customer[r];
             let (sums, seen) = &mut cur[i];
-            let seen = seen.get_or_insert_with(|| Seen::new(self.customers));
-            sums[0] += i64::from(seen.add(c));
+            if sets {
+                let seen = seen.get_or_insert_with(|| Seen::new(self.customers));
+                sums[0] += i64::from(seen.add(c));
+            } else {
+                pairs.push(((i as u64) << 32) | u64::from(c));
+            }
             sums[1] += 1;
             sums[2] = sums[2].wrapping_add(self.quantity[r]);
             sums[3] = sums[3].wrapping_add(amount);
@@ -458,6 +483,13 @@ impl Facts {
             total[1] += 1;
             total[2] = total[2].wrapping_add(self.quantity[r]);
             total[3] = total[3].wrapping_add(amount);
+        }
+        if !sets {
+            pairs.sort_unstable();
+            pairs.dedup();
+            for pair in pairs {
+                cur[(pair >> 32) as usize].0[0] += 1;
+            }
         }
         Grouped {
             cur: cur
@@ -697,18 +729,41 @@ mod tests {
             ]
         );
         assert_eq!(f.other_customers(&[Key::Month, Key::Product], &p, &[]), 2);
-        // groups numbered as they come give the same table
+        // groups numbered as they come, and customers counted by sorting,
+        // give the same table: on 2,000 transactions of 37 customers, each
+        // buying many times in each group
+        let d0 = day(chrono::NaiveDate::from_ymd_opt(2024, 11, 1).unwrap());
+        let n = 2_000u32;
+        let f = Facts {
+            day: (0..n).map(|k| d0 + (k as i32 * 7) % 730).collect(),
+            customer: (0..n).map(|k| k % 37).collect(),
+            customers: 37,
+            amount: (0..n).map(|k| i64::from(k) * 100 - 3_000).collect(),
+            quantity: (0..n).map(|k| i64::from(k % 9) * 10_000).collect(),
+            region: (0..n).map(|k| k % 3).collect(),
+            product: (0..n).map(|k| k % 5).collect(),
+            category: (0..n).map(|k| k % 2).collect(),
+            regions: vec!["".into(), "广东省".into(), "浙江省".into()],
+            products: (0..5).map(|k| format!("p{k}")).collect(),
+            categories: vec!["".into(), "建材".into()],
+        };
+        let region = f.grouped(&[Key::Region], &p);
+        assert!(region.cur.iter().all(|(_, s)| s[0] <= 37 && s[1] > 37));
         for keys in [
             &[Key::Region][..],
             &[Key::Month, Key::Product],
             &[Key::Category, Key::Product, Key::Region, Key::Month],
         ] {
-            let (mut a, mut b) = (f.grouped_in(keys, &p, true), f.grouped_in(keys, &p, false));
+            let mut a = f.grouped_in(keys, &p, true, SEEN_BUDGET);
             a.cur.sort();
-            b.cur.sort();
-            assert_eq!(a.cur, b.cur, "{keys:?}");
-            assert_eq!(a.prev, b.prev, "{keys:?}");
-            assert_eq!((a.total, a.prev_total), (b.total, b.prev_total));
+            // numbered as they come; customers counted by sorting pairs
+            for (dense, budget) in [(false, SEEN_BUDGET), (true, 0), (false, 0)] {
+                let mut b = f.grouped_in(keys, &p, dense, budget);
+                b.cur.sort();
+                assert_eq!(a.cur, b.cur, "{keys:?} {dense} {budget}");
+                assert_eq!(a.prev, b.prev, "{keys:?}");
+                assert_eq!((a.total, a.prev_total), (b.total, b.prev_total));
+            }
         }
     }
 }
