@@ -8,6 +8,7 @@
 //! - `tiers`: A/B/C tiers (the pareto cut), segments and risk rules, RFM
 //! - `shares`: shares that add up to exactly 100.00 %
 //! - `composition`: composition tables (sales by tier, region, product, ...)
+//! - `customer_groups`: the per-customer groups a composition joins (segment, age band, tag, a column)
 //! - `sections`: the sections of the periodic report
 //! - `receivables`: outstanding and overdue amounts in ageing buckets
 //! - `schedule`: the follow-up rules (回访 reasons, `due:` settings, yearly dates)
@@ -30,6 +31,8 @@ pub mod complaint_views;
 pub mod complaints;
 #[cfg(feature = "analytics")]
 pub mod composition;
+#[cfg(feature = "analytics")]
+pub mod customer_groups;
 #[cfg(feature = "analytics")]
 pub mod due;
 #[cfg(feature = "analytics")]
