@@ -18,6 +18,7 @@
 //! - `complaints`: when a complaint is late, open or risky (the shared rules)
 //! - `complaint_views`: the tables of `analyze complaints` and `analyze satisfaction`
 //! - `standing`: one customer's grade and ageing (`show`), kept per as-of date in `.cache/`
+//! - `tx_by_customer`: one customer's transactions (`show`), by a binary search of a kept file
 //!
 //! `complaints` (its rules), `handover`, `period`, `schedule`, `shares` and `tiers` need no polars and are there without the
 //! `analytics` feature.
@@ -54,3 +55,5 @@ pub mod standing;
 #[cfg(feature = "analytics")]
 pub mod team;
 pub mod tiers;
+#[cfg(feature = "analytics")]
+pub mod tx_by_customer;
