@@ -219,7 +219,8 @@ fn read(path: &Path) -> Result<TxCodes> {
         .get(..8)
         .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()) as usize)
         .ok_or_else(bad)?;
-    if bytes.len() != 8 + n * 29 {
+    // (a row count read from the file: checked arithmetic, no overflow)
+    if n.checked_mul(29).and_then(|b| b.checked_add(8)) != Some(bytes.len()) {
         return Err(bad());
     }
     let mut at = 8;
@@ -292,6 +293,20 @@ mod tests {
             assert!(read(&path).is_err(), "a flipped bit at byte {at} was read");
             bytes[at] ^= 0x10;
         }
+    }
+
+    /// A file whose footer checks but whose row count is absurd (written
+    /// by something else) is refused, not a panic on the arithmetic.
+    #[test]
+    fn a_row_count_past_any_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("codes.k1.a.b.codes");
+        crate::analytics::cache::write_checked(&path, MAGIC, None, |w| {
+            std::io::Write::write_all(w, &u64::MAX.to_le_bytes())
+        })
+        .unwrap();
+        let err = read(&path).unwrap_err().to_string();
+        assert!(err.contains("columns of the wrong length"), "{err}");
     }
 
     #[test]

@@ -79,17 +79,13 @@ pub fn grade_and_age(
     let t = std::time::Instant::now();
     let (fig, codes) = figures(archive, rules, as_of, period)?;
     crate::timing("classify: query and extract", t);
-    let credit = match (ageing, &codes) {
-        (true, Some(codes)) => {
-            crate::analytics::receivables::per_customer(codes, &fig.id, &fig.credit_limit, as_of)
-        }
-        (true, None) => crate::analytics::receivables::per_customer(
-            &Default::default(),
-            &fig.id,
-            &fig.credit_limit,
-            as_of,
-        ),
-        (false, _) => Vec::new(),
+    let credit = if ageing {
+        // no transactions table: every customer owes nothing
+        let none = crate::analytics::codes::TxCodes::default();
+        let codes = codes.as_ref().unwrap_or(&none);
+        crate::analytics::receivables::per_customer(codes, &fig.id, &fig.credit_limit, as_of)
+    } else {
+        Vec::new()
     };
     drop(codes);
     let t = std::time::Instant::now();
