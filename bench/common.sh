@@ -7,7 +7,11 @@ TARGET=${CARGO_TARGET_DIR:-target}
 BIN=$TARGET/release/dangan
 mkdir -p bench-data
 
-build() { cargo build --release --quiet --bin dangan --example gen_demo "$@"; }
+# DANGAN_BENCH_NO_BUILD=1: use the release binary as it is (while another
+# build holds the target directory)
+build() {
+  [ -n "${DANGAN_BENCH_NO_BUILD:-}" ] || cargo build --release --quiet --bin dangan --example gen_demo "$@"
+}
 
 # archive CUSTOMERS TRANSACTIONS: a generated archive (archive style) in $ARCHIVE
 archive() {

@@ -262,15 +262,15 @@ fn figures(
 /// One customer's sums over its transactions (one cache line: a
 /// transaction's sums touch one place in memory, not seven).
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Sums {
-    net: i64,
-    prev_net: i64,
-    orders: i64,
-    frequency: i64,
-    outstanding: i64,
-    overdue: i64,
+pub(crate) struct Sums {
+    pub(crate) net: i64,
+    pub(crate) prev_net: i64,
+    pub(crate) orders: i64,
+    pub(crate) frequency: i64,
+    pub(crate) outstanding: i64,
+    pub(crate) overdue: i64,
     /// the last sale up to the as-of date, a day number or `NO_DAY`
-    last: i32,
+    pub(crate) last: i32,
 }
 
 /// The sums of every transaction into its customer's (by the customer's
@@ -282,7 +282,7 @@ struct Sums {
 /// sales; up to the as-of date its signed unpaid part to the outstanding and,
 /// for a sale, its date to the last sale and, when its due date is before
 /// the grace days with something unpaid, that part to the overdue.
-fn sum(
+pub(crate) fn sum(
     codes: &crate::analytics::codes::TxCodes,
     n: usize,
     rules: &Rules,

@@ -5,6 +5,7 @@
 //! - `facts`: the transactions as day numbers, signed fen and codes of their groups (what composition sums)
 //! - `period`: `--period`, `--from/--to`, `--as-of` and the previous period
 //! - `grading`: every customer graded (the query behind classify, analyze, report)
+//! - `grade_one`: one customer graded among all by counting, not sorting (`show` where no standing is kept)
 //! - `tiers`: A/B/C tiers (the pareto cut), segments and risk rules, RFM
 //! - `shares`: shares that add up to exactly 100.00 %
 //! - `composition`: composition tables (sales by tier, region, product, ...)
@@ -38,6 +39,8 @@ pub mod customer_groups;
 pub mod due;
 #[cfg(feature = "analytics")]
 pub mod facts;
+#[cfg(feature = "analytics")]
+pub mod grade_one;
 #[cfg(feature = "analytics")]
 pub mod grading;
 pub mod handover;

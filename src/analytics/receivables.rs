@@ -224,39 +224,16 @@ pub fn per_customer(
     limits: &[Option<i64>],
     as_of: NaiveDate,
 ) -> Vec<CreditRow> {
-    use crate::analytics::codes::{NO_CUSTOMER, NO_DAY, day};
     let n = ids.len();
     let mut outstanding = vec![0i64; n];
     let mut buckets = vec![[0i64; 5]; n];
-    let today = day(as_of);
-    for r in 0..codes.customer.len() {
-        let (c, d) = (codes.customer[r], codes.day[r]);
-        if c == NO_CUSTOMER || d == NO_DAY || d > today {
-            continue;
-        }
-        let c = c as usize;
-        let unpaid = codes.amount[r].wrapping_sub(codes.paid[r]);
-        let back = codes.back[r];
-        outstanding[c] =
-            outstanding[c].wrapping_add(if back { unpaid.wrapping_neg() } else { unpaid });
-        if back || unpaid <= 0 {
-            continue;
-        }
-        let due = if codes.due[r] == NO_DAY {
-            d
-        } else {
-            codes.due[r]
-        };
-        let age = today - due;
-        let b = match age {
-            ..=0 => 0,
-            1..=30 => 1,
-            31..=90 => 2,
-            91..=180 => 3,
-            _ => 4,
-        };
-        buckets[c][b] = buckets[c][b].wrapping_add(unpaid);
-    }
+    owed(
+        codes,
+        as_of,
+        |c| Some(c as usize),
+        &mut outstanding,
+        &mut buckets,
+    );
     // each row of an id gets the id's sums (its first row's), and the id's
     // group adds them up over its rows
     let mut first: rustc_hash::FxHashMap<&str, (usize, i64, i64, i64)> = Default::default();
@@ -293,6 +270,88 @@ pub fn per_customer(
         });
     }
     rows
+}
+
+/// The row of [`per_customer`] of one customer: row `c` of the customers
+/// file, whose id is written once (`None` from `per_customer`: the empty
+/// row).
+pub fn of_one(
+    codes: &crate::analytics::codes::TxCodes,
+    c: u32,
+    id: &str,
+    limit: Option<i64>,
+    as_of: NaiveDate,
+) -> CreditRow {
+    let (mut outstanding, mut buckets) = ([0i64], [[0i64; 5]]);
+    owed(
+        codes,
+        as_of,
+        |x| (x == c).then_some(0),
+        &mut outstanding,
+        &mut buckets,
+    );
+    let (out, b, limit) = (outstanding[0], buckets[0], limit.unwrap_or(0));
+    let sum: i64 = b.iter().sum();
+    let owing = out != 0 || sum > 0;
+    if !owing && limit <= 0 {
+        return CreditRow::empty(vec![id.to_string()]);
+    }
+    CreditRow {
+        keys: vec![id.to_string()],
+        customers: i64::from(owing),
+        outstanding: out,
+        overdue: b[1..].iter().sum(),
+        credits: sum - out,
+        buckets: b,
+        credit_limit: limit,
+        over_limit: i64::from(limit > 0 && out > limit),
+        share: None,
+    }
+}
+
+/// What the transactions up to `as_of` leave owed: per customer (`slot` of
+/// its row in the customers file; `None`: not counted) the outstanding
+/// balance and the unpaid sales in the five ageing buckets (by due date,
+/// else the sale's date).
+fn owed(
+    codes: &crate::analytics::codes::TxCodes,
+    as_of: NaiveDate,
+    slot: impl Fn(u32) -> Option<usize>,
+    outstanding: &mut [i64],
+    buckets: &mut [[i64; 5]],
+) {
+    use crate::analytics::codes::{NO_CUSTOMER, NO_DAY, day};
+    let today = day(as_of);
+    for r in 0..codes.customer.len() {
+        let (c, d) = (codes.customer[r], codes.day[r]);
+        if c == NO_CUSTOMER || d == NO_DAY || d > today {
+            continue;
+        }
+        let Some(c) = slot(c) else {
+            continue;
+        };
+        let unpaid = codes.amount[r].wrapping_sub(codes.paid[r]);
+        let back = codes.back[r];
+        outstanding[c] =
+            outstanding[c].wrapping_add(if back { unpaid.wrapping_neg() } else { unpaid });
+        if back || unpaid <= 0 {
+            continue;
+        }
+        let due = if codes.due[r] == NO_DAY {
+            d
+        } else {
+            codes.due[r]
+        };
+        let age = today - due;
+        let b = match age {
+            ..=0 => 0,
+            1..=30 => 1,
+            31..=90 => 2,
+            91..=180 => 3,
+            _ => 4,
+        };
+        buckets[c][b] = buckets[c][b].wrapping_add(unpaid);
+    }
 }
 
 /// Per transaction: what it adds to the outstanding balance and to each of

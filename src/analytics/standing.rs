@@ -61,13 +61,18 @@ const HEADER: [&str; 28] = [
     "credit_overdue",
 ];
 
-/// The grade and the ageing of customer `id` (archive number, canonical).
+/// The grade and the ageing of customer `id` (archive number, canonical):
+/// from the standing kept for these settings and date; else, where a
+/// standing is kept, from grading everyone and keeping it; else counted for
+/// it alone (`grade_one`, with `field` its own columns; ids written twice:
+/// everyone graded).
 pub fn of_customer(
     archive: &Archive,
     rules: &Rules,
     as_of: NaiveDate,
     period: &Period,
     id: &str,
+    field: &dyn Fn(&str) -> String,
 ) -> Result<(Graded, CreditRow)> {
     let path = kept_path(archive, rules, as_of, period);
     if let Some(p) = &path
@@ -85,6 +90,15 @@ pub fn of_customer(
                 let _ = std::fs::remove_file(p);
             }
         }
+    }
+    // no standing is kept (a small archive, `cache: false`): this customer
+    // alone, counted among all. A big archive grades everyone once and keeps
+    // it: every later look at that date reads one row of it.
+    if path.is_none()
+        && let Some(one) =
+            crate::analytics::grade_one::grade_one(archive, rules, as_of, period, id, field)?
+    {
+        return Ok(one);
     }
     let (graded, credit) = grade_and_age(archive, rules, as_of, period, true)?;
     let by_id = by_customer(&credit);

@@ -104,6 +104,11 @@ enum Command {
         after_help = "Reasons (stable names): credit_code, id_number, name_key, trade_name, name_similar, mobile, phone, email, address, contact; against: credit_code_differs, id_number_differs, branch, industry_differs, region_differs, kind_differs, mobile_differs.\n\nExamples:\n  dangan dedupe                              # the archive against itself, clusters for people\n  dangan dedupe --format csv > 疑似重复.csv    # the pairs; keep the rows that are duplicates\n  dangan dedupe --apply 疑似重复.csv --dry-run\n  dangan dedupe --apply 疑似重复.csv           # merge them: the older archive number stays\n  dangan dedupe 展会名单.xlsx                   # is this list's customer already ours, and whose?\n\nExit codes: 0 listed, or every pair merged; 1 --apply refused a pair (see the why column); 2 bad usage or unreadable input."
     )]
     Dedupe(dangan::commands::dedupe::Args),
+    /// The archive as typed Parquet (money DECIMAL(18,2), dates DATE) and a views.sql for DuckDB and Spark SQL
+    #[command(
+        after_help = "Examples:\n  dangan export warehouse/ --as-of 2026-10-31\n  dangan export /data/lake/2026-10 --period 2026 --format parquet\n  duckdb -c \"CREATE VIEW customers AS SELECT * FROM 'warehouse/customers.parquet'; CREATE VIEW transactions AS SELECT * FROM 'warehouse/transactions.parquet'; .read warehouse/views.sql\"\n\nWrites DIR/customers.parquet, DIR/transactions.parquet (followups, complaints when the archive has them) and DIR/views.sql. See docs/scale.md."
+    )]
+    Export(dangan::commands::export::Args),
 }
 
 /// `--lang` as the command line gives it, read before clap parses it (so
@@ -272,7 +277,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Dedupe(a) => (a.output.output.clone(), ("疑似重复", "duplicates")),
         Command::Reassign(a) => (a.output.output.clone(), ("客户移交", "reassigned")),
         Command::Fmt(a) => (a.output.output.clone(), ("规范化", "fmt")),
-        Command::Import(_) | Command::Report(_) => (None, ("", "")),
+        Command::Import(_) | Command::Report(_) | Command::Export(_) => (None, ("", "")),
     };
     let lang = g.lang.unwrap_or_else(Lang::from_env);
     let mut out = Out {
@@ -288,7 +293,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }),
         lang,
     };
-    if !matches!(cli.command, Command::Report(_)) {
+    let exporting = matches!(cli.command, Command::Export(_));
+    if out.format == Format::Parquet && !exporting {
+        return Err(anyhow!(dangan::render::messages::msg(
+            "parquet_is_for_export",
+            &[]
+        )));
+    }
+    if !matches!(cli.command, Command::Report(_) | Command::Export(_)) {
         match out.format {
             Format::Text => out.format = Format::Table,
             Format::Html => {
@@ -310,7 +322,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let quiet = g.quiet;
     // report and import write their own files (a report's workbook, the
     // cleaned rows): the generic output of a table command stays out of it
-    let generic = !matches!(cli.command, Command::Import(_) | Command::Report(_));
+    let generic = !matches!(
+        cli.command,
+        Command::Import(_) | Command::Report(_) | Command::Export(_)
+    );
     if generic {
         dangan::render::output::begin_output(format, file.as_deref(), lang.pick(sheet.0, sheet.1))?;
     }
@@ -362,5 +377,6 @@ fn dispatch(cli: Cli, out: Out, given: Option<Format>) -> Result<ExitCode> {
         Command::Due(a) => due::main(a, &cx),
         Command::Reassign(a) => reassign::main(a, &cx),
         Command::Dedupe(a) => dedupe::main(a, &cx),
+        Command::Export(a) => export::main(a, &cx),
     }
 }

@@ -9,6 +9,8 @@ pub mod classify;
 pub mod dedupe;
 #[cfg(feature = "analytics")]
 pub mod due;
+#[cfg(feature = "analytics")]
+pub mod export;
 pub mod find;
 pub mod fmt;
 pub mod history;

@@ -299,7 +299,7 @@ pub fn main(a: Args, cx: &crate::flags::Context) -> anyhow::Result<std::process:
             }
             buf = crate::render::xlsx::workbook(&doc.to_sheets(out.lang), out.lang)?;
         }
-        Format::Csv | Format::Yaml => {
+        Format::Csv | Format::Yaml | Format::Parquet => {
             return Err(anyhow!(crate::tr!("report_formats")));
         }
     }

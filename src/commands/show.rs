@@ -137,7 +137,9 @@ pub fn run(
         .or_setting(archive.settings.classify.period.as_deref())?;
     let (as_of, period) = pargs.resolve(crate::values::dates::today())?;
     let (grade, credit) =
-        crate::analytics::standing::of_customer(archive, &rules, as_of, &period, &id)?;
+        crate::analytics::standing::of_customer(archive, &rules, as_of, &period, &id, &|c| {
+            field(c).to_string()
+        })?;
     let credit_limit = crate::values::money::cell_fen(field("credit_limit"))
         .ok()
         .flatten();

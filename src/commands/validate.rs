@@ -329,7 +329,7 @@ pub fn print(w: &mut dyn std::io::Write, out: Out, report: &Report) -> Result<()
             Ok(())
         }
         // written by `Listing`
-        Format::Csv | Format::Json => Ok(()),
+        Format::Csv | Format::Json | Format::Parquet => Ok(()),
         Format::Table | Format::Markdown | Format::Text | Format::Html | Format::Xlsx => {
             let heading = |w: &mut dyn std::io::Write, zh: &str, en: &str| -> Result<()> {
                 // a workbook: the next table is a sheet of this name

@@ -52,6 +52,17 @@ pub static CATALOGUE: &[Message] = &[
         "`dangan import --format` 只决定导入摘要的格式（table、csv、json、yaml）；要把清洗后的数据存为工作簿，请用 --output 文件.xlsx",
     ),
     m(
+        "export_is_parquet",
+        "`dangan export` writes Parquet: --format parquet, or no --format",
+        "`dangan export` 写出 Parquet 文件：用 --format parquet，或不给 --format",
+    ),
+    m(
+        "parquet_is_for_export",
+        "--format parquet is for `dangan export DIR`",
+        "--format parquet 只用于 `dangan export DIR`",
+    ),
+    m("exported", "{file}: {rows} rows", "{file}：{rows} 行"),
+    m(
         "html_is_for_report",
         "--format html is for `dangan report`",
         "--format html 只用于 `dangan report`",

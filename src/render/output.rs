@@ -20,6 +20,8 @@ pub enum Format {
     /// an Excel workbook, one sheet per table (with `--output FILE.xlsx`,
     /// or to a pipe)
     Xlsx,
+    /// typed Parquet files (`dangan export DIR` only)
+    Parquet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -39,7 +41,10 @@ impl Format {
     }
 
     pub fn is_machine(self) -> bool {
-        matches!(self, Format::Csv | Format::Json | Format::Yaml)
+        matches!(
+            self,
+            Format::Csv | Format::Json | Format::Yaml | Format::Parquet
+        )
     }
 
     /// The format a file name asks for (`--output 月报.xlsx`), if any.
@@ -295,7 +300,8 @@ pub fn write_rows(
     rows: &[Vec<Cell>],
 ) -> Result<()> {
     match out.format {
-        Format::Csv => {
+        // parquet: only `dangan export`, refused before any table is printed
+        Format::Csv | Format::Parquet => {
             let mut c = csv::Writer::from_writer(w);
             c.write_record(columns.iter().map(|l| l.key.as_str()))?;
             for r in rows {
@@ -356,7 +362,7 @@ pub fn write_rows(
 pub fn write_record(w: &mut dyn Write, out: Out, fields: &[(Label, Cell)]) -> Result<()> {
     let (labels, cells): (Vec<Label>, Vec<Cell>) = fields.iter().cloned().unzip();
     match out.format {
-        Format::Csv => write_rows(w, out, &labels, &[cells]),
+        Format::Csv | Format::Parquet => write_rows(w, out, &labels, &[cells]),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *w, &json_object(&labels, &cells))?;
             writeln!(w)?;

@@ -17,6 +17,7 @@ mod complaints;
 mod crash;
 mod day;
 mod dedupe;
+mod export;
 mod fmt;
 mod fuzz_regressions;
 mod import;

@@ -78,38 +78,62 @@ fn show_json_is_the_whole_file_of_one_customer() {
     assert_eq!(v["changes"], serde_json::json!([]));
 }
 
+/// `show` grades one customer by counting its place among all
+/// (`analytics::grade_one`); `classify` sorts them all. Every customer's
+/// grade, figures and RFM agree, on archives with ties, returns, risk and
+/// complaints, at dates before, inside and after their sales, and on the
+/// demo (every 7th of its customers).
 #[test]
 fn show_agrees_with_classify_for_every_customer() {
-    let csv = ok(
-        &["classify", "--as-of", "2024-06-30", "--format", "csv"],
-        &sales(),
-    );
-    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let demo = "examples/demo".to_string();
     let mut n = 0;
-    for rec in r.records() {
-        let rec = rec.unwrap();
-        let json = ok(
-            &["show", &rec[0], "--as-of", "2024-06-30", "--format", "json"],
-            &sales(),
-        );
-        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(v["sales"]["net_sales"], rec[4], "{}", &rec[0]);
-        assert_eq!(v["grade"]["tier"], rec[7], "{}", &rec[0]);
-        assert_eq!(v["grade"]["segment"], rec[8], "{}", &rec[0]);
-        assert_eq!(
-            v["grade"]["reasons"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_str().unwrap())
-                .collect::<Vec<_>>()
-                .join(";"),
-            rec[9].to_string()
-        );
-        assert_eq!(v["grade"]["rfm"], rec[18], "{}", &rec[0]);
-        n += 1;
+    for (archive, as_of, step) in [
+        (sales(), "2024-06-30", 1),
+        (sales(), "2024-09-15", 1),
+        (sales(), "2025-03-01", 1),
+        (testdata("due"), "2026-11-01", 1),
+        (testdata("complaints"), "2026-11-01", 1),
+        (demo, "2026-10-31", 7),
+    ] {
+        let csv = ok(&["classify", "--as-of", as_of, "--format", "csv"], &archive);
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        for rec in r.records().step_by(step) {
+            let rec = rec.unwrap();
+            let json = ok(
+                &["show", &rec[0], "--as-of", as_of, "--format", "json"],
+                &archive,
+            );
+            let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+            let at = format!("{} at {as_of}", &rec[0]);
+            assert_eq!(v["sales"]["net_sales"], rec[4], "{at}");
+            assert_eq!(v["grade"]["tier"], rec[7], "{at}");
+            assert_eq!(v["grade"]["segment"], rec[8], "{at}");
+            assert_eq!(
+                v["grade"]["reasons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                rec[9].to_string(),
+                "{at}"
+            );
+            assert_eq!(
+                v["sales"]["orders"].to_string(),
+                rec[10].to_string(),
+                "{at}"
+            );
+            assert_eq!(
+                v["sales"]["last_date"].as_str().unwrap_or(""),
+                &rec[11],
+                "{at}"
+            );
+            assert_eq!(v["grade"]["rfm"], rec[18], "{at}");
+            n += 1;
+        }
     }
-    assert_eq!(n, 11);
+    assert!(n >= 60, "{n}");
 }
 
 /// `show`'s receivables (summed from the transactions' codes with the
@@ -612,4 +636,37 @@ fn show_keeps_the_standing_of_a_date_and_gives_the_same_file_from_it() {
         show("C001", &kept, "2024-12-31"),
         show("C001", &plain, "2024-12-31")
     );
+}
+
+/// An archive with an id written twice is graded in full (the count of
+/// `grade_one` needs distinct ids): the other customers' grades are still
+/// `classify`'s.
+#[test]
+fn show_on_an_archive_with_a_repeated_id_still_agrees_with_classify() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(std::path::Path::new(&sales()), dir.path());
+    let path = dir.path().join("customers.csv");
+    let mut text = read(&path);
+    text.push_str("C003,北方粮油贸易二部,enterprise,粮油,山东省,济南市,,,,,,,,,王强,,,active,,2023-01-05,2024-06-01,,\n");
+    std::fs::write(&path, text).unwrap();
+    let csv = ok(
+        &["classify", "--as-of", "2024-06-30", "--format", "csv"],
+        dir.path(),
+    );
+    let mut checked = 0;
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f[0] == "C003" {
+            continue;
+        }
+        let json = ok(
+            &["show", f[0], "--as-of", "2024-06-30", "--format", "json"],
+            dir.path(),
+        );
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["grade"]["tier"], f[7], "{}", f[0]);
+        assert_eq!(v["grade"]["rfm"], f[18], "{}", f[0]);
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
 }
