@@ -19,11 +19,14 @@
 //! - `complaints`: when a complaint is late, open or risky (the shared rules)
 //! - `complaint_views`: the tables of `analyze complaints` and `analyze satisfaction`
 //! - `standing`: one customer's grade and ageing (`show`), kept per as-of date in `.cache/`
-//! - `tx_by_customer`: one customer's transactions (`show`), by a binary search of a kept file
+//! - `by_customer`: a table kept sorted by customer, one customer's block by a binary search (`show`)
+//! - `tx_by_customer`: one customer's transactions (`show`), from `by_customer`
 //!
 //! `complaints` (its rules), `handover`, `period`, `schedule`, `shares` and `tiers` need no polars and are there without the
 //! `analytics` feature.
 
+#[cfg(feature = "analytics")]
+pub mod by_customer;
 #[cfg(feature = "analytics")]
 pub mod cache;
 #[cfg(feature = "analytics")]

@@ -16,7 +16,6 @@
 //! `followups`, `complaints`, `changes`; money as yuan strings with two decimals.
 
 use crate::analytics::grading::{Graded, Overrides, rules};
-use crate::analytics::ledger;
 use crate::analytics::receivables::{BUCKETS, CreditRow};
 use crate::archive::changes::{Change, read_log_of};
 use crate::archive::schema::TableKind;
@@ -27,7 +26,6 @@ use crate::values::dates::{iso, parse_iso};
 use crate::values::money::{format_quantity, format_yuan};
 use anyhow::{Result, anyhow};
 use chrono::NaiveDate;
-use polars::prelude::{col, lit};
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -145,7 +143,7 @@ pub fn run(
         .flatten();
     let transactions = crate::analytics::standing::transactions_of(archive, &id, last)?;
 
-    let mut followups = customer_followups(archive, &id)?;
+    let mut followups = crate::analytics::by_customer::followups_of(archive, &id)?;
     followups.sort_by(|a, b| b[0].cmp(&a[0]));
     // the next follow-up: the date the last one set, else the day the last
     // contact (follow-up, else sale, else the record's creation) becomes
@@ -237,24 +235,6 @@ fn customer_complaints(
 
 /// The customer's follow-ups (date, channel, owner, note, next_date), read
 /// as every command reads them (from the binary copy when there is one).
-fn customer_followups(archive: &Archive, id: &str) -> Result<Vec<[String; 5]>> {
-    const COLS: [&str; 5] = ["date", "channel", "owner", "note", "next_date"];
-    let mut cols = vec!["customer_id"];
-    cols.extend(COLS);
-    let Some(frame) = ledger::scan(archive, TableKind::Followups, &cols)? else {
-        return Ok(Vec::new());
-    };
-    let lf = frame.lf.filter(col("customer_id").eq(lit(id.to_string())));
-    let df = ledger::collect(lf, &[frame.path.as_path()])?;
-    let columns: Vec<Vec<String>> = COLS
-        .iter()
-        .map(|c| ledger::text_column(&df, c))
-        .collect::<Result<_>>()?;
-    Ok((0..df.height())
-        .map(|i| std::array::from_fn(|k| columns[k][i].clone()))
-        .collect())
-}
-
 fn label_of(column: &str) -> Label {
     let zh = TableKind::Customers.column(column).map_or(column, |c| c.zh);
     Label::new(column, zh, column)

@@ -670,3 +670,79 @@ fn show_on_an_archive_with_a_repeated_id_still_agrees_with_classify() {
     }
     assert_eq!(checked, 10);
 }
+
+/// The follow-ups and transactions of a big archive come from their files
+/// kept by customer (`analytics::by_customer`): every customer's file is the
+/// one the queries of the whole tables give, a follow-up file changed by
+/// hand is seen at once, and a damaged kept file is removed and not believed.
+#[test]
+fn show_from_the_tables_kept_by_customer_is_the_file_of_the_queries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, kept) = (tmp.path().join("plain"), tmp.path().join("kept"));
+    for d in [&plain, &kept] {
+        copy_dir(Path::new(&testdata("due")), d);
+    }
+    let settings = read(kept.join("dangan.yaml"));
+    std::fs::write(
+        kept.join("dangan.yaml"),
+        format!("{settings}\narchive:\n  cache_min_mb: 0\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        plain.join("dangan.yaml"),
+        format!("{settings}\narchive:\n  cache: false\n"),
+    )
+    .unwrap();
+    // two follow-ups of C001 on one day: the file's order is kept
+    let f = plain.join("followups.csv");
+    let text = read(&f) + "C001,2024-06-01,微信,王芳,同日第二次,\n";
+    std::fs::write(&f, &text).unwrap();
+    std::fs::write(kept.join("followups.csv"), &text).unwrap();
+    let kept_of = |prefix: &str| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(kept.join(".cache"))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let show = |id: &str, dir: &Path| {
+        ok(
+            &["show", id, "--as-of", "2024-07-01", "--format", "json"],
+            dir,
+        )
+    };
+    let ids = [
+        "C001", "C002", "C003", "C004", "C005", "C006", "C007", "C008", "C009",
+    ];
+    for id in ids {
+        assert_eq!(show(id, &kept), show(id, &plain), "{id}");
+    }
+    assert_eq!(kept_of("followups-by-customer.").len(), 1);
+    assert_eq!(kept_of("tx-by-customer.").len(), 1);
+    let v: serde_json::Value = serde_json::from_str(&show("C001", &kept)).unwrap();
+    let notes: Vec<&str> = v["followups"]["last"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["note"].as_str().unwrap())
+        .collect();
+    assert_eq!(notes, ["询价", "同日第二次"]);
+    // changed by hand: a new kept file for the new version
+    let text = text + "C002,2024-06-20,电话,李娜,新增回访,2024-07-20\n";
+    std::fs::write(plain.join("followups.csv"), &text).unwrap();
+    std::fs::write(kept.join("followups.csv"), &text).unwrap();
+    assert_eq!(show("C002", &kept), show("C002", &plain));
+    let v: serde_json::Value = serde_json::from_str(&show("C002", &kept)).unwrap();
+    assert_eq!(v["followups"]["last"][0]["note"], "新增回访");
+    // damaged: cut in the middle of a row, and not believed
+    for p in kept_of("followups-by-customer.") {
+        let bytes = std::fs::read(&p).unwrap();
+        std::fs::write(&p, &bytes[..bytes.len() - 7]).unwrap();
+    }
+    for id in ids {
+        assert_eq!(show(id, &kept), show(id, &plain), "{id} after damage");
+    }
+}
