@@ -116,8 +116,14 @@ pub struct Column {
 
 impl Column {
     pub fn get(&self, row: usize) -> &str {
+        std::str::from_utf8(self.bytes(row)).unwrap_or_default()
+    }
+
+    /// The value's bytes (what the search compares: a byte-wise order is
+    /// the order of the text, and needs no UTF-8 check per value).
+    pub fn bytes(&self, row: usize) -> &[u8] {
         let (a, b) = (self.starts[row] as usize, self.starts[row + 1] as usize - 1);
-        std::str::from_utf8(&self.data[a..b]).unwrap_or_default()
+        &self.data[a..b]
     }
 
     fn push(&mut self, v: &str) {
@@ -398,14 +404,19 @@ pub fn find(fields: &Fields, text: &str, keep: &dyn Fn(usize) -> bool, limit: us
             return;
         };
         let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let needle = needle.as_bytes();
         let mut last_row = usize::MAX;
+        // the matches come in file order: each row is looked for from the
+        // last one on (a common word matches half the rows)
+        let mut from = 0usize;
         for pos in finder.find_iter(&col.data) {
-            let row = col.starts.partition_point(|&s| s as usize <= pos) - 1;
+            let row = from + col.starts[from..].partition_point(|&s| s as usize <= pos) - 1;
+            from = row;
             if row == last_row {
                 continue;
             }
             last_row = row;
-            let v = col.get(row);
+            let v = col.bytes(row);
             let place = if v == needle {
                 Place::Exact
             } else if v.starts_with(needle) {
@@ -457,9 +468,10 @@ pub fn find(fields: &Fields, text: &str, keep: &dyn Fn(usize) -> bool, limit: us
         let s = scored[i].0;
         let j = i + scored[i..].iter().take_while(|x| x.0 == s).count();
         let key = |row: usize| {
-            let p = pinyin.map(|c| c.get(row)).unwrap_or_default();
-            let n = name.map(|c| c.get(row)).unwrap_or_default();
-            (p, n, fields_id(fields, row))
+            let p = pinyin.map(|c| c.bytes(row)).unwrap_or_default();
+            let n = name.map(|c| c.bytes(row)).unwrap_or_default();
+            let id = fields.column(Field::Id).map(|c| c.bytes(row));
+            (p, n, id.unwrap_or_default())
         };
         let mut group: Vec<(usize, Field)> = scored[i..j]
             .iter()
@@ -483,12 +495,4 @@ pub fn find(fields: &Fields, text: &str, keep: &dyn Fn(usize) -> bool, limit: us
         i = j;
     }
     out
-}
-
-/// The archive number of a row (lower case, as the index holds it).
-fn fields_id(fields: &Fields, row: usize) -> &str {
-    fields
-        .column(Field::Id)
-        .map(|c| c.get(row))
-        .unwrap_or_default()
 }
