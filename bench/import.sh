@@ -16,10 +16,11 @@ TRANSACTIONS=${2:-10000000}
 DATA=bench-data/import-$CUSTOMERS-$TRANSACTIONS
 mkdir -p bench-data
 
-cargo build --release --quiet --bin dangan --example gen_demo
-BIN=target/release/dangan
+TARGET=${CARGO_TARGET_DIR:-target}
+[ -n "${DANGAN_BENCH_NO_BUILD:-}" ] || cargo build --release --quiet --bin dangan --example gen_demo
+BIN=$TARGET/release/dangan
 if [ ! -f "$DATA/transactions_export.csv" ]; then
-  target/release/examples/gen_demo --style export --customers "$CUSTOMERS" --transactions "$TRANSACTIONS" --out "$DATA"
+  "$TARGET/release/examples/gen_demo" --style export --customers "$CUSTOMERS" --transactions "$TRANSACTIONS" --out "$DATA"
 fi
 if [ ! -x bench-data/venv/bin/python ]; then
   python3 -m venv bench-data/venv

@@ -812,3 +812,50 @@ fn a_quantity_reads_the_same_on_every_path() {
     assert!(stored.contains(",建材,1.2346,10.00,12.35,"), "{stored}");
     assert_eq!(product(&archive), want);
 }
+
+/// `dangan export` reads through the same reading: every variant of the
+/// demo (quoted, GBK with CRLF, a BOM, other date forms, `¥` and `,`,
+/// Chinese kinds, a YAML copy) exports the same typed tables as the demo.
+#[test]
+fn every_variant_exports_the_same_parquet_tables() {
+    use polars_io::prelude::SerReader;
+    let tmp = tempfile::tempdir().unwrap();
+    let export = |dir: &Path, to: &Path| -> Vec<polars::prelude::DataFrame> {
+        let out = dangan()
+            .arg("export")
+            .arg(to)
+            .args(["--as-of", AS_OF, "--quiet", "--archive"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        TABLES
+            .iter()
+            .map(|t| {
+                let f = std::fs::File::open(to.join(format!("{t}.parquet"))).unwrap();
+                polars_io::parquet::read::ParquetReader::new(f)
+                    .finish()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let base_dir = tmp.path().join("demo");
+    copy_dir(&demo(), &base_dir);
+    let base = export(&base_dir, &tmp.path().join("out-demo"));
+    assert_eq!(base[1].height(), 5000);
+    let mut dirs: Vec<(String, PathBuf)> = Vec::new();
+    for (i, (what, style, cell)) in variants().into_iter().enumerate() {
+        let dir = tmp.path().join(format!("v{i}"));
+        variant(&dir, style, cell);
+        dirs.push((what.to_string(), dir));
+    }
+    let dir = tmp.path().join("yaml");
+    yaml_copy(&dir, |_, _, v| v.to_string());
+    dirs.push(("a YAML copy".into(), dir));
+    for (i, (what, dir)) in dirs.iter().enumerate() {
+        let got = export(dir, &tmp.path().join(format!("out-{i}")));
+        for (t, (a, b)) in TABLES.iter().zip(base.iter().zip(&got)) {
+            assert!(a.equals_missing(b), "{what}: {t}.parquet differs");
+        }
+    }
+}
