@@ -79,6 +79,19 @@ pub fn load(archive: &Archive) -> Result<Arc<Vec<Complaint>>> {
     Ok(all)
 }
 
+/// The customers the `complaints` risk rule names in `period` at `as_of`
+/// (`complaints::risky` over the archive's complaints).
+pub fn risky_customers(
+    archive: &Archive,
+    period: &crate::analytics::period::Period,
+    as_of: chrono::NaiveDate,
+) -> Result<rustc_hash::FxHashSet<String>> {
+    let all = load(archive)?;
+    let risky =
+        crate::analytics::complaints::risky(&all, &archive.settings.complaints, period, as_of);
+    Ok(risky.into_iter().map(str::to_string).collect())
+}
+
 fn read_all(archive: &Archive) -> Result<Vec<Complaint>> {
     let cols = [
         "id",

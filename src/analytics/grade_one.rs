@@ -71,13 +71,7 @@ pub fn grade_one(
     let t = std::time::Instant::now();
     let ids: Vec<&str> = ids.iter().map(|i| i.unwrap_or_default()).collect();
     let figures = place(&sums, &ids, me, rules, day(as_of));
-    let complaints = crate::analytics::complaint_views::load(archive)?;
-    let risky = crate::analytics::complaints::risky(
-        &complaints,
-        &archive.settings.complaints,
-        period,
-        as_of,
-    );
+    let risky = crate::analytics::complaint_views::risky_customers(archive, period, as_of)?;
     let s = &sums[me];
     let (credit_rating, status, tags) = (text("credit_rating")?, text("status")?, text("tags")?);
     let standing = Standing {

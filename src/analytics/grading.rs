@@ -89,13 +89,7 @@ pub fn grade_and_age(
     };
     drop(codes);
     let t = std::time::Instant::now();
-    let complaints = crate::analytics::complaint_views::load(archive)?;
-    let risky = crate::analytics::complaints::risky(
-        &complaints,
-        &archive.settings.complaints,
-        period,
-        as_of,
-    );
+    let risky = crate::analytics::complaint_views::risky_customers(archive, period, as_of)?;
     let g = grade(fig, rules, as_of, &risky);
     crate::timing("classify: rank, cut, rules, RFM", t);
     Ok((g, credit))
@@ -385,7 +379,7 @@ fn grade(
     mut fig: Figures,
     rules: &Rules,
     as_of: NaiveDate,
-    risky: &rustc_hash::FxHashSet<&str>,
+    risky: &rustc_hash::FxHashSet<String>,
 ) -> Vec<Graded> {
     let id_rank = {
         let ids: Vec<&str> = fig.id.iter().map(String::as_str).collect();
