@@ -234,6 +234,20 @@ impl Staged {
     pub fn path(&self) -> &Path {
         self.tmp.path()
     }
+
+    /// Make it the target: fsync, then rename over it.
+    pub fn persist(self) -> Result<()> {
+        self.tmp.as_file().sync_all()?;
+        let target = self.target;
+        self.tmp.persist(&target).map_err(|e| {
+            anyhow!(crate::tr!(
+                "cannot_write_why",
+                file = target.display(),
+                why = e.error
+            ))
+        })?;
+        Ok(())
+    }
 }
 
 #[cfg(unix)]
@@ -420,13 +434,5 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     s.file()
         .write_all(bytes)
         .with_context(|| crate::tr!("cannot_write", file = path.display()))?;
-    s.file().sync_all()?;
-    s.tmp.persist(path).map_err(|e| {
-        anyhow!(crate::tr!(
-            "cannot_write_why",
-            file = path.display(),
-            why = e.error
-        ))
-    })?;
-    Ok(())
+    s.persist()
 }

@@ -13,12 +13,15 @@
 //!
 //! Every canonical column is there, all null when the file lacks it, so the
 //! views always find theirs; extra columns follow as text. Confidential
-//! columns are masked unless `no_mask`. Each file is written atomically
-//! (temp file, fsync, rename); the archive itself is only read.
+//! columns are masked unless `no_mask`. Each table is written to a temp
+//! file in DIR as soon as it is read (one table in memory at a time); all
+//! are renamed over their targets (after an fsync) once every one is
+//! written. The archive itself is only read.
 
 use crate::analytics::period::Period;
 use crate::analytics::tiers::{Method, Rules};
 use crate::archive::Archive;
+use crate::archive::commit::Staged;
 use crate::archive::schema::{TableKind, ValueKind};
 use crate::read::source::{ReadOptions, Source};
 use crate::values::dates::{parse_iso, parse_moment};
@@ -52,34 +55,39 @@ pub fn export(
     period: &Period,
     rules: &Rules,
 ) -> Result<Vec<Written>> {
-    // every table read (and every cell checked) before the first file is
-    // written: an unreadable cell leaves DIR as it was
-    let mut frames = Vec::new();
-    for kind in TableKind::ALL {
-        if let Some((path, _)) = archive.table_file(kind)? {
-            frames.push((kind, typed_frame(&path, kind, no_mask)?));
-        }
-    }
     std::fs::create_dir_all(dir)
         .with_context(|| crate::tr!("cannot_write", file = dir.display()))?;
+    // each table read (every cell checked) and written to a temp file in
+    // DIR, one at a time (one table in memory); the files replace their
+    // targets only once all are written: an unreadable cell leaves DIR as
+    // it was (the temp files go with the error)
+    let mut staged = Vec::new();
     let mut written = Vec::new();
-    for (kind, mut df) in frames {
-        let rows = df.height();
+    for kind in TableKind::ALL {
+        let Some((path, _)) = archive.table_file(kind)? else {
+            continue;
+        };
+        let mut df = typed_frame(&path, kind, no_mask)?;
         let name = format!("{}.parquet", kind.name());
-        let mut bytes = Vec::new();
-        ParquetWriter::new(&mut bytes)
+        let mut s = Staged::new(&dir.join(&name))?;
+        ParquetWriter::new(s.file())
             .with_compression(ParquetCompression::Zstd(None))
             .finish(&mut df)
             .map_err(|e| anyhow!("{name}: {e}"))?;
-        crate::archive::commit::write_atomic(&dir.join(&name), &bytes)?;
+        staged.push(s);
         written.push(Written {
             table: kind.name(),
             file: name,
-            rows,
+            rows: df.height(),
         });
     }
-    let sql = views_sql(as_of, period, rules);
-    crate::archive::commit::write_atomic(&dir.join("views.sql"), sql.as_bytes())?;
+    let mut s = Staged::new(&dir.join("views.sql"))?;
+    std::io::Write::write_all(s.file(), views_sql(as_of, period, rules).as_bytes())
+        .with_context(|| crate::tr!("cannot_write", file = dir.join("views.sql").display()))?;
+    staged.push(s);
+    for s in staged {
+        s.persist()?;
+    }
     Ok(written)
 }
 
