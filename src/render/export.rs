@@ -64,10 +64,13 @@ pub fn export(
     let mut staged = Vec::new();
     let mut written = Vec::new();
     for kind in TableKind::ALL {
-        let Some((path, _)) = archive.table_file(kind)? else {
+        let path = archive.table_file(kind)?.map(|(p, _)| p);
+        // the views need the customers and the transactions, if only empty
+        let needed = matches!(kind, TableKind::Customers | TableKind::Transactions);
+        if path.is_none() && !needed {
             continue;
-        };
-        let mut df = typed_frame(&path, kind, no_mask)?;
+        }
+        let mut df = typed_frame(path.as_deref(), kind, no_mask)?;
         let name = format!("{}.parquet", kind.name());
         let mut s = Staged::new(&dir.join(&name))?;
         ParquetWriter::new(s.file())
@@ -124,13 +127,16 @@ pub fn views_sql(as_of: chrono::NaiveDate, period: &Period, rules: &Rules) -> St
     sql
 }
 
-/// The table in `path` with every column in its Parquet type.
-pub fn typed_frame(path: &Path, kind: TableKind, no_mask: bool) -> Result<DataFrame> {
-    let shown = path.display().to_string();
-    let headers = if std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) == 0 {
-        Vec::new()
-    } else {
-        Source::open(&shown, &ReadOptions::default())?.headers
+/// The table in `path` with every column in its Parquet type;
+/// `None` for `path`: the table of no rows (an archive without
+/// transactions still exports a `transactions.parquet` for the views).
+pub fn typed_frame(path: Option<&Path>, kind: TableKind, no_mask: bool) -> Result<DataFrame> {
+    let shown = path.map(|p| p.display().to_string()).unwrap_or_default();
+    let headers = match path {
+        Some(p) if std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) > 0 => {
+            Source::open(&shown, &ReadOptions::default())?.headers
+        }
+        _ => Vec::new(),
     };
     let mut names: Vec<&str> = kind.columns().iter().map(|c| c.name).collect();
     for h in &headers {
@@ -138,7 +144,10 @@ pub fn typed_frame(path: &Path, kind: TableKind, no_mask: bool) -> Result<DataFr
             names.push(h);
         }
     }
-    let df = crate::read::frame::read(path, kind, &names)?;
+    let df = match path {
+        Some(p) => crate::read::frame::read(p, kind, &names)?,
+        None => crate::read::frame::empty(kind, &names)?,
+    };
     let mut columns: Vec<Column> = Vec::with_capacity(names.len());
     for name in &names {
         let c = df

@@ -208,3 +208,32 @@ fn export_stops_on_an_unreadable_cell_with_its_line_and_writes_nothing() {
     // file went with the error, and DIR is as it was
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }
+
+/// An archive without transactions still exports a typed, empty
+/// `transactions.parquet` (the views name it); one without follow-ups has
+/// no `followups.parquet`.
+#[test]
+fn export_of_an_archive_without_transactions_writes_an_empty_typed_table() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(&testdata("sales")).join("customers.csv"),
+        dir.path().join("customers.csv"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = export(dir.path(), out.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    assert!(
+        stderr_of(&o).contains("transactions.parquet: 0 rows"),
+        "{}",
+        stderr_of(&o)
+    );
+    let tx = parquet(&out.path().join("transactions.parquet"));
+    assert_eq!(tx.height(), 0);
+    assert_eq!(
+        tx.column("amount").unwrap().dtype(),
+        &DataType::Decimal(18, 2)
+    );
+    assert_eq!(tx.column("date").unwrap().dtype(), &DataType::Date);
+    assert!(!out.path().join("followups.parquet").exists());
+}
