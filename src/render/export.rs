@@ -163,7 +163,6 @@ pub fn typed_frame(path: Option<&Path>, kind: TableKind, no_mask: bool) -> Resul
 /// quantities as `Int64` and everything else as canonical text, so a text
 /// that does not parse here is a bug of the reading, not of the file.
 fn typed_column(name: &str, c: &Column, kind: Option<ValueKind>, no_mask: bool) -> Result<Column> {
-    let bad = |v: &str| anyhow!("{name}: {v:?} is not canonical");
     Ok(match kind {
         Some(ValueKind::Money) | Some(ValueKind::Quantity) => {
             let scale = if kind == Some(ValueKind::Money) { 2 } else { 4 };
@@ -173,46 +172,25 @@ fn typed_column(name: &str, c: &Column, kind: Option<ValueKind>, no_mask: bool) 
                 .into_column()
         }
         Some(ValueKind::Date) => {
-            let text = c.str().map_err(|e| anyhow!("{name}: {e}"))?;
-            let mut days: Vec<Option<i32>> = Vec::with_capacity(text.len());
-            for v in text.iter() {
-                days.push(match v {
-                    None => None,
-                    Some(s) => Some(day_number(parse_iso(s).ok_or_else(|| bad(s))?)),
-                });
-            }
+            let days = parsed(name, c, |s| parse_iso(s).map(day_number))?;
             Int32Chunked::from_slice_options(name.into(), &days)
                 .into_date()
                 .into_series()
                 .into_column()
         }
         Some(ValueKind::Moment) => {
-            let text = c.str().map_err(|e| anyhow!("{name}: {e}"))?;
-            let mut ms: Vec<Option<i64>> = Vec::with_capacity(text.len());
-            for v in text.iter() {
-                ms.push(match v {
-                    None => None,
-                    Some(s) => {
-                        let m = parse_moment(s).ok_or_else(|| bad(s))?;
-                        let t = m.time.unwrap_or_default();
-                        Some(m.date.and_time(t).and_utc().timestamp_millis())
-                    }
-                });
-            }
+            let ms = parsed(name, c, |s| {
+                let m = parse_moment(s)?;
+                let t = m.time.unwrap_or_default();
+                Some(m.date.and_time(t).and_utc().timestamp_millis())
+            })?;
             Int64Chunked::from_slice_options(name.into(), &ms)
                 .into_datetime(TimeUnit::Milliseconds, None)
                 .into_series()
                 .into_column()
         }
         Some(ValueKind::Score) => {
-            let text = c.str().map_err(|e| anyhow!("{name}: {e}"))?;
-            let mut scores: Vec<Option<i32>> = Vec::with_capacity(text.len());
-            for v in text.iter() {
-                scores.push(match v {
-                    None => None,
-                    Some(s) => Some(s.parse::<i32>().map_err(|_| bad(s))?),
-                });
-            }
+            let scores = parsed(name, c, |s| s.parse::<i32>().ok())?;
             Int32Chunked::from_slice_options(name.into(), &scores).into_column()
         }
         _ if c.dtype() == &DataType::String => {
@@ -230,6 +208,21 @@ fn typed_column(name: &str, c: &Column, kind: Option<ValueKind>, no_mask: bool) 
         }
         _ => c.clone(),
     })
+}
+
+/// Every canonical text of the column through `parse` (a null stays null).
+/// The frame holds canonical text, so a text `parse` refuses is a bug of the
+/// reading, not of the file: an error, never a guess.
+fn parsed<T>(name: &str, c: &Column, parse: impl Fn(&str) -> Option<T>) -> Result<Vec<Option<T>>> {
+    let text = c.str().map_err(|e| anyhow!("{name}: {e}"))?;
+    text.iter()
+        .map(|v| match v {
+            None => Ok(None),
+            Some(s) => parse(s)
+                .map(Some)
+                .ok_or_else(|| anyhow!("{name}: {s:?} is not canonical")),
+        })
+        .collect()
 }
 
 /// Days since 1970-01-01, Parquet's `DATE`.
