@@ -9,8 +9,9 @@
 //! removed and the caller queries the table instead; so it does on a small
 //! archive and with `cache: false`.
 //!
-//! Kept this way: the transactions (`tx_by_customer`, newest first) and the
-//! follow-ups (`followups_of`, in file order).
+//! Kept this way: the transactions (`tx_by_customer`, newest first), the
+//! follow-ups (`followups_of`) and the complaints (`complaints_of`), both
+//! in file order.
 
 use crate::analytics::ledger;
 use crate::analytics::standing::{trace, write_kept};
@@ -48,6 +49,46 @@ const FOLLOWUPS: Kept = Kept {
     ints: &[],
     within: &[],
 };
+
+/// The complaints as `show` lists them (`complaint_views::complaint_of`'s
+/// columns, the customer first).
+const COMPLAINTS: Kept = Kept {
+    table: TableKind::Complaints,
+    stem: "complaints-by-customer",
+    columns: &[
+        "customer_id",
+        "id",
+        "date",
+        "severity",
+        "category",
+        "owner",
+        "responded",
+        "resolved",
+        "satisfaction",
+    ],
+    ints: &[],
+    within: &[],
+};
+
+/// Customer `id`'s complaints in the file's order.
+pub fn complaints_of(
+    archive: &Archive,
+    id: &str,
+) -> Result<Vec<crate::analytics::complaints::Complaint>> {
+    let rows = rows_of(archive, &COMPLAINTS, id, usize::MAX)?;
+    // complaint_of's order: id, customer_id, then as kept
+    let at = |k: usize| match k {
+        0 => 1,
+        1 => 0,
+        k => k,
+    };
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            crate::analytics::complaint_views::complaint_of(&|k| r.get(at(k)).unwrap_or_default())
+        })
+        .collect())
+}
 
 /// Customer `id`'s follow-ups in the file's order: `date, channel, owner,
 /// note, next_date`.
@@ -94,7 +135,9 @@ pub fn rows_of(
 }
 
 /// Where `kept` is kept; `None` when it is not (no such table, not a CSV,
-/// a small one, `cache: false`).
+/// a small archive, `cache: false`). A small table of a big archive (its
+/// transactions from `cache_min_mb` on) is kept too: the complaints of a
+/// million customers are small, and reading them whole is most of a `show`.
 fn kept_path(archive: &Archive, kept: &Kept) -> Option<PathBuf> {
     let s = &archive.settings.archive;
     let (path, _) = archive.table_file(kept.table).ok()??;
@@ -102,7 +145,13 @@ fn kept_path(archive: &Archive, kept: &Kept) -> Option<PathBuf> {
         return None;
     }
     let m = std::fs::metadata(&path).ok()?;
-    if m.len() < s.cache_min_mb.saturating_mul(1 << 20) {
+    let transactions = archive
+        .table_file(TableKind::Transactions)
+        .ok()
+        .flatten()
+        .and_then(|(p, _)| std::fs::metadata(p).ok())
+        .map_or(0, |t| t.len());
+    if m.len().max(transactions) < s.cache_min_mb.saturating_mul(1 << 20) {
         return None;
     }
     Some(

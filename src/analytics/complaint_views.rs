@@ -105,25 +105,27 @@ fn read_all(archive: &Archive) -> Result<Vec<Complaint>> {
         "satisfaction",
     ];
     let t = ledger::table_of(archive, TableKind::Complaints, &cols)?;
-    let mut out = Vec::with_capacity(t.rows.len());
-    for row in &t.rows {
-        // the frame is canonical: a date that does not read was stopped there
-        let Some(date) = parse_moment(row.get(2)) else {
-            continue;
-        };
-        out.push(Complaint {
-            id: row.get(0).to_string(),
-            customer_id: row.get(1).to_string(),
-            date,
-            severity: ComplaintSeverity::parse(row.get(3)),
-            category: row.get(4).to_string(),
-            owner: row.get(5).to_string(),
-            responded: parse_moment(row.get(6)),
-            resolved: parse_moment(row.get(7)),
-            satisfaction: row.get(8).parse().ok(),
-        });
-    }
-    Ok(out)
+    Ok(t.rows
+        .iter()
+        .filter_map(|row| complaint_of(&|k| row.get(k)))
+        .collect())
+}
+
+/// One complaint from its canonical texts, `get(k)` the k-th of `id,
+/// customer_id, date, severity, category, owner, responded, resolved,
+/// satisfaction`; `None` without a date (the reading stopped such a cell).
+pub fn complaint_of<'a>(get: &dyn Fn(usize) -> &'a str) -> Option<Complaint> {
+    Some(Complaint {
+        id: get(0).to_string(),
+        customer_id: get(1).to_string(),
+        date: parse_moment(get(2))?,
+        severity: ComplaintSeverity::parse(get(3)),
+        category: get(4).to_string(),
+        owner: get(5).to_string(),
+        responded: parse_moment(get(6)),
+        resolved: parse_moment(get(7)),
+        satisfaction: get(8).parse().ok(),
+    })
 }
 
 /// One follow-up's score: who, when, by whom.

@@ -198,11 +198,7 @@ fn customer_complaints(
         return Ok(Vec::new());
     }
     let s = &archive.settings.complaints;
-    let mut all: Vec<_> = crate::analytics::complaint_views::load(archive)?
-        .iter()
-        .filter(|c| c.customer_id == id)
-        .cloned()
-        .collect();
+    let mut all = crate::analytics::by_customer::complaints_of(archive, id)?;
     all.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.id.cmp(&a.id)));
     all.truncate(last);
     let text = |m: Option<crate::values::dates::Moment>| m.map(|m| m.text()).unwrap_or_default();
@@ -233,8 +229,6 @@ fn customer_complaints(
         .collect())
 }
 
-/// The customer's follow-ups (date, channel, owner, note, next_date), read
-/// as every command reads them (from the binary copy when there is one).
 fn label_of(column: &str) -> Label {
     let zh = TableKind::Customers.column(column).map_or(column, |c| c.zh);
     Label::new(column, zh, column)

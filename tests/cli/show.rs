@@ -746,3 +746,51 @@ fn show_from_the_tables_kept_by_customer_is_the_file_of_the_queries() {
         assert_eq!(show(id, &kept), show(id, &plain), "{id} after damage");
     }
 }
+
+/// The complaints of a big archive come from their file kept by customer:
+/// every customer's file is the one the query of the whole table gives.
+#[test]
+fn show_complaints_from_the_file_kept_by_customer_are_the_queries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, kept) = (tmp.path().join("plain"), tmp.path().join("kept"));
+    for d in [&plain, &kept] {
+        copy_dir(Path::new(&testdata("complaints")), d);
+    }
+    let settings = std::fs::read_to_string(kept.join("dangan.yaml")).unwrap_or_default();
+    std::fs::write(
+        kept.join("dangan.yaml"),
+        format!("{settings}\narchive:\n  cache_min_mb: 0\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        plain.join("dangan.yaml"),
+        format!("{settings}\narchive:\n  cache: false\n"),
+    )
+    .unwrap();
+    let csv = ok(
+        &["classify", "--as-of", "2026-11-01", "--format", "csv"],
+        &plain,
+    );
+    let mut with_complaints = 0;
+    for line in csv.lines().skip(1) {
+        let id = line.split(',').next().unwrap();
+        let show = |dir: &Path| {
+            ok(
+                &["show", id, "--as-of", "2026-11-01", "--format", "json"],
+                dir,
+            )
+        };
+        let (k, p) = (show(&kept), show(&plain));
+        assert_eq!(k, p, "{id}");
+        let v: serde_json::Value = serde_json::from_str(&k).unwrap();
+        with_complaints += usize::from(!v["complaints"].as_array().unwrap().is_empty());
+    }
+    assert!(with_complaints >= 2, "{with_complaints}");
+    let kept_files: Vec<String> = std::fs::read_dir(kept.join(".cache"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("complaints-by-customer."))
+        .collect();
+    assert_eq!(kept_files.len(), 1, "{kept_files:?}");
+}
