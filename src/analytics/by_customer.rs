@@ -50,22 +50,11 @@ const FOLLOWUPS: Kept = Kept {
     within: &[],
 };
 
-/// The complaints as `show` lists them (`complaint_views::complaint_of`'s
-/// columns, the customer first).
+/// The complaints as `show` lists them (`complaint_views::COLUMNS`).
 const COMPLAINTS: Kept = Kept {
     table: TableKind::Complaints,
     stem: "complaints-by-customer",
-    columns: &[
-        "customer_id",
-        "id",
-        "date",
-        "severity",
-        "category",
-        "owner",
-        "responded",
-        "resolved",
-        "satisfaction",
-    ],
+    columns: &crate::analytics::complaint_views::COLUMNS,
     ints: &[],
     within: &[],
 };
@@ -76,16 +65,10 @@ pub fn complaints_of(
     id: &str,
 ) -> Result<Vec<crate::analytics::complaints::Complaint>> {
     let rows = rows_of(archive, &COMPLAINTS, id, usize::MAX)?;
-    // complaint_of's order: id, customer_id, then as kept
-    let at = |k: usize| match k {
-        0 => 1,
-        1 => 0,
-        k => k,
-    };
     Ok(rows
         .iter()
         .filter_map(|r| {
-            crate::analytics::complaint_views::complaint_of(&|k| r.get(at(k)).unwrap_or_default())
+            crate::analytics::complaint_views::complaint_of(&|k| r.get(k).unwrap_or_default())
         })
         .collect())
 }

@@ -92,32 +92,34 @@ pub fn risky_customers(
     Ok(risky.into_iter().map(str::to_string).collect())
 }
 
+/// The columns a complaint is read from, in [`complaint_of`]'s order (the
+/// customer first, as `by_customer` keeps them).
+pub const COLUMNS: [&str; 9] = [
+    "customer_id",
+    "id",
+    "date",
+    "severity",
+    "category",
+    "owner",
+    "responded",
+    "resolved",
+    "satisfaction",
+];
+
 fn read_all(archive: &Archive) -> Result<Vec<Complaint>> {
-    let cols = [
-        "id",
-        "customer_id",
-        "date",
-        "severity",
-        "category",
-        "owner",
-        "responded",
-        "resolved",
-        "satisfaction",
-    ];
-    let t = ledger::table_of(archive, TableKind::Complaints, &cols)?;
+    let t = ledger::table_of(archive, TableKind::Complaints, &COLUMNS)?;
     Ok(t.rows
         .iter()
         .filter_map(|row| complaint_of(&|k| row.get(k)))
         .collect())
 }
 
-/// One complaint from its canonical texts, `get(k)` the k-th of `id,
-/// customer_id, date, severity, category, owner, responded, resolved,
-/// satisfaction`; `None` without a date (the reading stopped such a cell).
+/// One complaint from its canonical texts, `get(k)` the k-th of
+/// [`COLUMNS`]; `None` without a date (the reading stopped such a cell).
 pub fn complaint_of<'a>(get: &dyn Fn(usize) -> &'a str) -> Option<Complaint> {
     Some(Complaint {
-        id: get(0).to_string(),
-        customer_id: get(1).to_string(),
+        customer_id: get(0).to_string(),
+        id: get(1).to_string(),
         date: parse_moment(get(2))?,
         severity: ComplaintSeverity::parse(get(3)),
         category: get(4).to_string(),

@@ -677,22 +677,7 @@ fn show_on_an_archive_with_a_repeated_id_still_agrees_with_classify() {
 /// hand is seen at once, and a damaged kept file is removed and not believed.
 #[test]
 fn show_from_the_tables_kept_by_customer_is_the_file_of_the_queries() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (plain, kept) = (tmp.path().join("plain"), tmp.path().join("kept"));
-    for d in [&plain, &kept] {
-        copy_dir(Path::new(&testdata("due")), d);
-    }
-    let settings = read(kept.join("dangan.yaml"));
-    std::fs::write(
-        kept.join("dangan.yaml"),
-        format!("{settings}\narchive:\n  cache_min_mb: 0\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        plain.join("dangan.yaml"),
-        format!("{settings}\narchive:\n  cache: false\n"),
-    )
-    .unwrap();
+    let (_tmp, plain, kept) = plain_and_kept("due");
     // two follow-ups of C001 on one day: the file's order is kept
     let f = plain.join("followups.csv");
     let text = read(&f) + "C001,2024-06-01,微信,王芳,同日第二次,\n";
@@ -751,22 +736,7 @@ fn show_from_the_tables_kept_by_customer_is_the_file_of_the_queries() {
 /// every customer's file is the one the query of the whole table gives.
 #[test]
 fn show_complaints_from_the_file_kept_by_customer_are_the_queries() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (plain, kept) = (tmp.path().join("plain"), tmp.path().join("kept"));
-    for d in [&plain, &kept] {
-        copy_dir(Path::new(&testdata("complaints")), d);
-    }
-    let settings = std::fs::read_to_string(kept.join("dangan.yaml")).unwrap_or_default();
-    std::fs::write(
-        kept.join("dangan.yaml"),
-        format!("{settings}\narchive:\n  cache_min_mb: 0\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        plain.join("dangan.yaml"),
-        format!("{settings}\narchive:\n  cache: false\n"),
-    )
-    .unwrap();
+    let (_tmp, plain, kept) = plain_and_kept("complaints");
     let csv = ok(
         &["classify", "--as-of", "2026-11-01", "--format", "csv"],
         &plain,
@@ -793,4 +763,23 @@ fn show_complaints_from_the_file_kept_by_customer_are_the_queries() {
         .filter(|n| n.starts_with("complaints-by-customer."))
         .collect();
     assert_eq!(kept_files.len(), 1, "{kept_files:?}");
+}
+
+/// Two copies of testdata/`name`: one that keeps everything in `.cache/`
+/// however small (`cache_min_mb: 0`), one that keeps nothing.
+fn plain_and_kept(name: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, kept) = (tmp.path().join("plain"), tmp.path().join("kept"));
+    for d in [&plain, &kept] {
+        copy_dir(Path::new(&testdata(name)), d);
+    }
+    let settings = std::fs::read_to_string(kept.join("dangan.yaml")).unwrap_or_default();
+    for (dir, archive) in [(&kept, "cache_min_mb: 0"), (&plain, "cache: false")] {
+        std::fs::write(
+            dir.join("dangan.yaml"),
+            format!("{settings}\narchive:\n  {archive}\n"),
+        )
+        .unwrap();
+    }
+    (tmp, plain, kept)
 }
