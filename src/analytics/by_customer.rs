@@ -189,8 +189,9 @@ fn build(archive: &Archive, kept: &Kept, path: &Path) -> Result<()> {
 }
 
 /// The second line of a kept file: its length in bytes, as a row of as
-/// many fields as the header (`#` sorts before any archive number, so the
-/// line is where the sorted rows start).
+/// many fields as the header. [`block`] checks it with the header and
+/// starts its search after it, so it is never taken for a customer's row
+/// whatever the archive numbers are.
 fn length_line(fields: usize, bytes: u64) -> String {
     format!(
         "#bytes={bytes:020}{}\n",
