@@ -3,6 +3,7 @@
 //! - `cache`: binary copies of big archive CSVs in `.cache/`
 //! - `codes`: the transactions as day numbers, fen and customer rows (what grading sums)
 //! - `facts`: the transactions as day numbers, signed fen and codes of their groups (what composition sums)
+//! - `facts_read`: the facts read straight from a file whose facts are not kept (the CSV path)
 //! - `period`: `--period`, `--from/--to`, `--as-of` and the previous period
 //! - `grading`: every customer graded (the query behind classify, analyze, report)
 //! - `grade_one`: one customer graded among all by counting, not sorting (`show` where no standing is kept)
@@ -42,6 +43,8 @@ pub mod customer_groups;
 pub mod due;
 #[cfg(feature = "analytics")]
 pub mod facts;
+#[cfg(feature = "analytics")]
+pub mod facts_read;
 #[cfg(feature = "analytics")]
 pub mod grade_one;
 #[cfg(feature = "analytics")]

@@ -1,0 +1,327 @@
+//! The facts (`analytics::facts`) read straight from the transactions file,
+//! for an archive whose facts are not kept (`archive.cache: false`, or a
+//! table too small for a copy): the first run of `analyze region|product|
+//! month` on a CSV (issue 21's "CSV path").
+//!
+//! The rows are read by [`crate::read::frame::fold_rows`]: the one reading of
+//! every cell, its checks and its first error in file order, as the frame
+//! the facts are otherwise made from. What differs is only what is built:
+//! no text column of ten million strings, but on each reading thread a
+//! part of the facts' numbers, with its own small dictionaries; this thread
+//! then renumbers each part's codes into the whole table's and appends it.
+//!
+//! - A customer's code is its row in the customers file plus one; 0 is no
+//!   customer; an archive number the customers file lacks gets a code after
+//!   theirs. Codes only tell customers apart (the distinct counts), so any
+//!   numbering gives the same tables.
+//! - A transaction without its own region takes its customer's, as the
+//!   polars path's join does.
+
+use crate::analytics::codes::{IdRows, NO_DAY, day};
+use crate::analytics::facts::Facts;
+use crate::analytics::ledger;
+use crate::archive::Archive;
+use crate::archive::schema::{TableKind, TxKind};
+use crate::read::frame::{Value, fold_rows};
+use anyhow::{Result, anyhow};
+use rustc_hash::FxHashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The columns read, in the order of [`Part::add`]'s values.
+const COLUMNS: [&str; 8] = [
+    "customer_id",
+    "date",
+    "kind",
+    "amount",
+    "quantity",
+    "region",
+    "product",
+    "category",
+];
+
+/// A region code of a part that is its customer's home region (an index
+/// into [`Homes::regions`]), not a value of the part's own dictionary.
+const HOME: u32 = 1 << 31;
+
+/// The customers file as the reading threads need it.
+struct Homes {
+    /// archive number → row in the customers file
+    rows: IdRows,
+    /// each row's region, as an index into `regions` (0: none)
+    home: Vec<u32>,
+    regions: Vec<String>,
+    /// the region, product and category codes wanted (the others are 0)
+    need: [bool; 3],
+}
+
+/// Text values of one part as codes: 0 is none, then each distinct value in
+/// order of first appearance.
+#[derive(Default)]
+struct Local {
+    codes: FxHashMap<String, u32>,
+    values: Vec<String>,
+}
+
+impl Local {
+    fn code(&mut self, v: &str) -> u32 {
+        if v.is_empty() {
+            return 0;
+        }
+        if let Some(&c) = self.codes.get(v) {
+            return c;
+        }
+        self.values.push(v.to_string());
+        let c = self.values.len() as u32;
+        self.codes.insert(v.to_string(), c);
+        c
+    }
+}
+
+/// The facts of one chunk of rows, coded for this part only.
+#[derive(Default)]
+struct Part {
+    day: Vec<i32>,
+    /// a customers-file row plus one, 0 for none, or `HOME |` a code of
+    /// `strangers` (an archive number the customers file lacks)
+    customer: Vec<u32>,
+    amount: Vec<i64>,
+    quantity: Vec<i64>,
+    region: Vec<u32>,
+    product: Vec<u32>,
+    category: Vec<u32>,
+    regions: Local,
+    products: Local,
+    categories: Local,
+    strangers: Local,
+    /// a date the cells' reading gave that is not ISO (never expected)
+    err: Option<String>,
+}
+
+impl Part {
+    /// Empty, its memory kept for the next chunk.
+    fn clear(&mut self) {
+        self.day.clear();
+        self.customer.clear();
+        self.amount.clear();
+        self.quantity.clear();
+        self.region.clear();
+        self.product.clear();
+        self.category.clear();
+        for d in [
+            &mut self.regions,
+            &mut self.products,
+            &mut self.categories,
+            &mut self.strangers,
+        ] {
+            d.codes.clear();
+            d.values.clear();
+        }
+    }
+
+    fn add(&mut self, homes: &Homes, v: &[Value<'_>; 8]) {
+        let text = |i: usize| match &v[i] {
+            Value::Text(t) => t.as_ref(),
+            Value::Int(_) => "",
+        };
+        let int = |i: usize| match &v[i] {
+            Value::Int(n) => n.unwrap_or(0),
+            Value::Text(_) => 0,
+        };
+        let (id, date, kind) = (text(0), text(1), text(2));
+        self.day.push(if date.is_empty() {
+            NO_DAY
+        } else {
+            match crate::values::dates::parse_iso(date) {
+                Some(d) => day(d),
+                None => {
+                    self.err
+                        .get_or_insert_with(|| format!("{date:?} is not an ISO date"));
+                    NO_DAY
+                }
+            }
+        });
+        let row = homes.rows.get(id);
+        self.customer.push(match row {
+            _ if id.is_empty() => 0,
+            Some(r) => r + 1,
+            None => HOME | self.strangers.code(id),
+        });
+        let back = kind == TxKind::Return.name() || kind == TxKind::Discount.name();
+        let discount = kind == TxKind::Discount.name();
+        let amount = int(3);
+        self.amount.push(if back && amount > 0 {
+            amount.wrapping_neg()
+        } else {
+            amount
+        });
+        let q = int(4);
+        self.quantity.push(match (discount, back) {
+            (true, _) => 0,
+            (false, true) => q.wrapping_neg(),
+            (false, false) => q,
+        });
+        let [region, product, category] = homes.need;
+        let own = text(5);
+        self.region.push(match row {
+            _ if !region => 0,
+            _ if !own.is_empty() => self.regions.code(own),
+            Some(r) if homes.home[r as usize] != 0 => HOME | homes.home[r as usize],
+            _ => 0,
+        });
+        self.product.push(if product {
+            self.products.code(text(6))
+        } else {
+            0
+        });
+        self.category.push(if category {
+            self.categories.code(text(7))
+        } else {
+            0
+        });
+    }
+}
+
+/// A dictionary of the whole table, filled part by part.
+struct Global {
+    codes: FxHashMap<String, u32>,
+    values: Vec<String>,
+}
+
+impl Global {
+    fn new() -> Self {
+        Global {
+            codes: FxHashMap::default(),
+            values: vec![String::new()],
+        }
+    }
+
+    fn code(&mut self, v: &str) -> u32 {
+        if let Some(&c) = self.codes.get(v) {
+            return c;
+        }
+        let c = self.values.len() as u32;
+        self.values.push(v.to_string());
+        self.codes.insert(v.to_string(), c);
+        c
+    }
+
+    /// The whole table's codes of a part's dictionary (index: the part's code).
+    fn renumber(&mut self, local: &Local) -> Vec<u32> {
+        std::iter::once(0)
+            .chain(local.values.iter().map(|v| self.code(v)))
+            .collect()
+    }
+}
+
+/// The facts of the archive's transactions read from `tx`, with the codes
+/// of the region, product and category where `need` says (else 0: none);
+/// `None` when the customers file writes an archive number twice (see
+/// `facts`).
+pub fn read(archive: &Archive, tx: &Path, need: [bool; 3]) -> Result<Option<Facts>> {
+    let Some(homes) = homes(archive, need)? else {
+        return Ok(None);
+    };
+    let homes = Arc::new(homes);
+    let mut f = Facts::default();
+    let (mut regions, mut products, mut categories, mut strangers) =
+        (Global::new(), Global::new(), Global::new(), Global::new());
+    // a home region's code in the whole table's regions, once it is used
+    let mut home_code = vec![u32::MAX; homes.regions.len()];
+    let known = homes.home.len() as u32;
+    let name = tx.display().to_string();
+    let reader = Arc::clone(&homes);
+    fold_rows(
+        tx,
+        TableKind::Transactions,
+        COLUMNS,
+        Part::default,
+        move |p: &mut Part, v| p.add(&reader, v),
+        |p: &mut Part, done| {
+            if let Some(e) = p.err.take() {
+                return Err(anyhow!("{name}: {e}"));
+            }
+            if f.day.is_empty() {
+                // the whole table's rows, estimated from the first part's
+                let n = (p.day.len() as f64 / done.max(1e-6) * 1.05) as usize + 1024;
+                f.day.reserve(n);
+                f.customer.reserve(n);
+                f.amount.reserve(n);
+                f.quantity.reserve(n);
+                f.region.reserve(n);
+                f.product.reserve(n);
+                f.category.reserve(n);
+            }
+            let (r, pr, c, s) = (
+                regions.renumber(&p.regions),
+                products.renumber(&p.products),
+                categories.renumber(&p.categories),
+                strangers.renumber(&p.strangers),
+            );
+            f.day.append(&mut p.day);
+            f.amount.append(&mut p.amount);
+            f.quantity.append(&mut p.quantity);
+            f.customer.extend(p.customer.iter().map(|&c| {
+                if c & HOME != 0 {
+                    // after the customers file's rows and the code for none
+                    known + s[(c & !HOME) as usize]
+                } else {
+                    c
+                }
+            }));
+            for &g in &p.region {
+                let code = if g & HOME != 0 {
+                    let h = (g & !HOME) as usize;
+                    if home_code[h] == u32::MAX {
+                        home_code[h] = regions.code(&homes.regions[h]);
+                    }
+                    home_code[h]
+                } else {
+                    r[g as usize]
+                };
+                f.region.push(code);
+            }
+            f.product.extend(p.product.iter().map(|&g| pr[g as usize]));
+            f.category.extend(p.category.iter().map(|&g| c[g as usize]));
+            p.clear();
+            Ok(())
+        },
+    )?;
+    f.customers = known + strangers.values.len() as u32;
+    f.regions = regions.values;
+    f.products = products.values;
+    f.categories = categories.values;
+    Ok(Some(f))
+}
+
+/// The customers' rows and home regions; `None` when an archive number is
+/// written twice or there is no customers file.
+fn homes(archive: &Archive, need: [bool; 3]) -> Result<Option<Homes>> {
+    // no customers file: no facts, as from the frames (the polars path says
+    // what is missing where a table needs it)
+    let Some(c) = ledger::scan(archive, TableKind::Customers, &["id", "region"])? else {
+        return Ok(None);
+    };
+    let cdf = ledger::collect(c.lf, &[c.path.as_path()])?;
+    let (ids, homes) = (cdf.column("id")?.str()?, cdf.column("region")?.str()?);
+    let mut rows = IdRows::with_capacity(ids.len());
+    let mut regions = Global::new();
+    let mut home = Vec::with_capacity(ids.len());
+    for (i, (id, region)) in ids.iter().zip(homes.iter()).enumerate() {
+        home.push(match region {
+            Some(r) if need[0] => regions.code(r),
+            _ => 0,
+        });
+        if let Some(id) = id
+            && !rows.insert_first(id, i as u32)
+        {
+            return Ok(None);
+        }
+    }
+    Ok(Some(Homes {
+        rows,
+        home,
+        regions: regions.values,
+        need,
+    }))
+}
