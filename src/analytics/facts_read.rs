@@ -12,7 +12,10 @@
 //!
 //! - A customer's code is its row in the customers file plus one; 0 is no
 //!   customer; an archive number the customers file lacks gets a code after
-//!   theirs. Codes only tell customers apart (the distinct counts), so any
+//!   theirs. A table without regions (`product`, `month`) reads no customers
+//!   file: an archive number of the first transaction's pattern (`C000123`:
+//!   a prefix and up to 7 digits) is coded by its digits, any other as a
+//!   stranger. Codes only tell customers apart (the distinct counts), so any
 //!   numbering gives the same tables.
 //! - A transaction without its own region takes its customer's, as the
 //!   polars path's join does.
@@ -48,11 +51,44 @@ const HOME: u32 = 1 << 31;
 struct Homes {
     /// archive number → row in the customers file
     rows: IdRows,
-    /// each row's region, as an index into `regions` (0: none)
+    /// each customer's region by its code ([`Homes::code`]), as an index
+    /// into `regions` (0: none)
     home: Vec<u32>,
+    /// how many codes [`Homes::code`] gives (strangers come after)
+    known: u32,
     regions: Vec<String>,
     /// the region, product and category codes wanted (the others are 0)
     need: [bool; 3],
+    /// archive numbers of this prefix and count of digits are coded by their
+    /// digits (plus one), any other as a stranger: for a table without
+    /// regions (no customers file read), or when every number of the
+    /// customers file has the pattern (no look-up in `rows`)
+    digits: Option<(Vec<u8>, usize)>,
+}
+
+impl Homes {
+    /// The code of a customer: its row (or digits) plus one, or `None` for
+    /// an archive number the customers file (or the pattern) lacks.
+    fn code(&self, id: &str) -> Option<u32> {
+        let Some((prefix, width)) = &self.digits else {
+            return self.rows.get(id).map(|r| r + 1);
+        };
+        // the prefix, then the number zero-padded to `width` digits (more
+        // digits only without a leading zero): one text per number, so
+        // different texts never share a code
+        let digits = id.as_bytes().strip_prefix(prefix.as_slice())?;
+        if digits.len() < *width || (digits.len() > *width && digits[0] == b'0') {
+            return None;
+        }
+        let mut n = 0u64;
+        for &c in digits {
+            if !c.is_ascii_digit() || n > u64::from(self.known) {
+                return None;
+            }
+            n = n * 10 + u64::from(c - b'0');
+        }
+        (n < u64::from(self.known)).then_some(n as u32 + 1)
+    }
 }
 
 /// Text values of one part as codes: 0 is none, then each distinct value in
@@ -141,10 +177,10 @@ impl Part {
                 }
             }
         });
-        let row = homes.rows.get(id);
-        self.customer.push(match row {
+        let code = homes.code(id);
+        self.customer.push(match code {
             _ if id.is_empty() => 0,
-            Some(r) => r + 1,
+            Some(c) => c,
             None => HOME | self.strangers.code(id),
         });
         let back = kind == TxKind::Return.name() || kind == TxKind::Discount.name();
@@ -161,24 +197,23 @@ impl Part {
             (false, true) => q.wrapping_neg(),
             (false, false) => q,
         });
+        // a column the table does not group by stays empty
         let [region, product, category] = homes.need;
-        let own = text(5);
-        self.region.push(match row {
-            _ if !region => 0,
-            _ if !own.is_empty() => self.regions.code(own),
-            Some(r) if homes.home[r as usize] != 0 => HOME | homes.home[r as usize],
-            _ => 0,
-        });
-        self.product.push(if product {
-            self.products.code(text(6))
-        } else {
-            0
-        });
-        self.category.push(if category {
-            self.categories.code(text(7))
-        } else {
-            0
-        });
+        if region {
+            let own = text(5);
+            let home = code.map_or(0, |c| homes.home.get(c as usize).copied().unwrap_or(0));
+            self.region.push(match home {
+                _ if !own.is_empty() => self.regions.code(own),
+                0 => 0,
+                h => HOME | h,
+            });
+        }
+        if product {
+            self.product.push(self.products.code(text(6)));
+        }
+        if category {
+            self.category.push(self.categories.code(text(7)));
+        }
     }
 }
 
@@ -219,7 +254,7 @@ impl Global {
 /// `None` when the customers file writes an archive number twice (see
 /// `facts`).
 pub fn read(archive: &Archive, tx: &Path, need: [bool; 3]) -> Result<Option<Facts>> {
-    let Some(homes) = homes(archive, need)? else {
+    let Some(homes) = homes(archive, tx, need)? else {
         return Ok(None);
     };
     let homes = Arc::new(homes);
@@ -228,7 +263,7 @@ pub fn read(archive: &Archive, tx: &Path, need: [bool; 3]) -> Result<Option<Fact
         (Global::new(), Global::new(), Global::new(), Global::new());
     // a home region's code in the whole table's regions, once it is used
     let mut home_code = vec![u32::MAX; homes.regions.len()];
-    let known = homes.home.len() as u32;
+    let known = homes.known;
     let name = tx.display().to_string();
     let reader = Arc::clone(&homes);
     fold_rows(
@@ -248,9 +283,9 @@ pub fn read(archive: &Archive, tx: &Path, need: [bool; 3]) -> Result<Option<Fact
                 f.customer.reserve(n);
                 f.amount.reserve(n);
                 f.quantity.reserve(n);
-                f.region.reserve(n);
-                f.product.reserve(n);
-                f.category.reserve(n);
+                f.region.reserve(if homes.need[0] { n } else { 0 });
+                f.product.reserve(if homes.need[1] { n } else { 0 });
+                f.category.reserve(if homes.need[2] { n } else { 0 });
             }
             let (r, pr, c, s) = (
                 regions.renumber(&p.regions),
@@ -296,7 +331,19 @@ pub fn read(archive: &Archive, tx: &Path, need: [bool; 3]) -> Result<Option<Fact
 
 /// The customers' rows and home regions; `None` when an archive number is
 /// written twice or there is no customers file.
-fn homes(archive: &Archive, need: [bool; 3]) -> Result<Option<Homes>> {
+fn homes(archive: &Archive, tx: &Path, need: [bool; 3]) -> Result<Option<Homes>> {
+    if !need[0]
+        && let Some(digits) = pattern(tx)?
+    {
+        return Ok(Some(Homes {
+            rows: IdRows::default(),
+            home: Vec::new(),
+            known: 2 * 10u32.pow(digits.1 as u32),
+            regions: vec![String::new()],
+            need,
+            digits: Some(digits),
+        }));
+    }
     // no customers file: no facts, as from the frames (the polars path says
     // what is missing where a table needs it)
     let Some(c) = ledger::scan(archive, TableKind::Customers, &["id", "region"])? else {
@@ -304,14 +351,55 @@ fn homes(archive: &Archive, need: [bool; 3]) -> Result<Option<Homes>> {
     };
     let cdf = ledger::collect(c.lf, &[c.path.as_path()])?;
     let (ids, homes) = (cdf.column("id")?.str()?, cdf.column("region")?.str()?);
-    let mut rows = IdRows::with_capacity(ids.len());
     let mut regions = Global::new();
-    let mut home = Vec::with_capacity(ids.len());
+    let mut region_of = |region: Option<&str>| match region {
+        Some(r) if need[0] => regions.code(r),
+        _ => 0,
+    };
+    // every number of one pattern: coded by its digits
+    let first = ids.iter().flatten().next().unwrap_or_default();
+    if let Some(digits) = pattern_of(first) {
+        // numbers up to a few times the customers (else the table is sparse)
+        let size = 4 * ids.len() + (1 << 16) + 1;
+        let mut by_digits = Homes {
+            rows: IdRows::default(),
+            home: Vec::new(),
+            known: size as u32 - 1,
+            regions: Vec::new(),
+            need,
+            digits: Some(digits),
+        };
+        let mut home = vec![0u32; size];
+        let mut seen = vec![false; size];
+        let mut all = true;
+        for (id, region) in ids.iter().zip(homes.iter()) {
+            let Some(id) = id else { continue };
+            let Some(c) = by_digits.code(id) else {
+                all = false;
+                break;
+            };
+            if std::mem::replace(&mut seen[c as usize], true) {
+                return Ok(None);
+            }
+            home[c as usize] = region_of(region);
+        }
+        if all {
+            by_digits.home = home;
+            by_digits.regions = regions.values;
+            return Ok(Some(by_digits));
+        }
+        regions = Global::new();
+    }
+    let mut region_of = |region: Option<&str>| match region {
+        Some(r) if need[0] => regions.code(r),
+        _ => 0,
+    };
+    let mut rows = IdRows::with_capacity(ids.len());
+    // by code: the row plus one (0: no customer)
+    let mut home = Vec::with_capacity(ids.len() + 1);
+    home.push(0);
     for (i, (id, region)) in ids.iter().zip(homes.iter()).enumerate() {
-        home.push(match region {
-            Some(r) if need[0] => regions.code(r),
-            _ => 0,
-        });
+        home.push(region_of(region));
         if let Some(id) = id
             && !rows.insert_first(id, i as u32)
         {
@@ -320,8 +408,83 @@ fn homes(archive: &Archive, need: [bool; 3]) -> Result<Option<Homes>> {
     }
     Ok(Some(Homes {
         rows,
+        known: ids.len() as u32,
         home,
         regions: regions.values,
         need,
+        digits: None,
     }))
+}
+
+/// The prefix and count of digits of an archive number ending in 1 to 7
+/// digits (`C000123`: `C`, 6).
+fn pattern_of(id: &str) -> Option<(Vec<u8>, usize)> {
+    let b = id.as_bytes();
+    let digits = b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    (1..=7)
+        .contains(&digits)
+        .then(|| (b[..b.len() - digits].to_vec(), digits))
+}
+
+/// The prefix and count of digits of the first transaction's archive
+/// number (read as every cell is), when it has from 1 to 7 digits: the
+/// numbering of a table that reads no customers file.
+fn pattern(tx: &Path) -> Result<Option<(Vec<u8>, usize)>> {
+    if std::fs::metadata(tx).map_or(0, |m| m.len()) == 0 {
+        return Ok(None);
+    }
+    let name = tx.display().to_string();
+    let mut src = crate::read::source::Source::open(&name, &Default::default())?;
+    let Some(at) = src.headers.iter().position(|h| h == "customer_id") else {
+        return Ok(None);
+    };
+    let Some(column) = TableKind::Transactions.column("customer_id") else {
+        return Ok(None);
+    };
+    let Some(row) = src.next_record()? else {
+        return Ok(None);
+    };
+    let id = crate::read::cells::read(column, row.field(at)).unwrap_or_default();
+    Ok(pattern_of(&id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Coded by digits, each text has its own code: the zero-padded number
+    /// and its natural overflow (`C1000000` after `C999999`), never another
+    /// padding of the same number, another prefix, or a number past the
+    /// codes.
+    #[test]
+    fn archive_numbers_by_digits_keep_texts_apart() {
+        let homes = Homes {
+            rows: IdRows::default(),
+            home: Vec::new(),
+            known: 2_000_000,
+            regions: Vec::new(),
+            need: [false; 3],
+            digits: Some((b"C".to_vec(), 6)),
+        };
+        for (id, code) in [
+            ("C000001", Some(2)),
+            ("C000000", Some(1)),
+            ("C999999", Some(1_000_000)),
+            ("C1000000", Some(1_000_001)),
+            ("C1999999", Some(2_000_000)),
+            ("C2000000", None),
+            ("C0000001", None),
+            ("C00001", None),
+            ("C12345X", None),
+            ("D000001", None),
+            ("C", None),
+            ("", None),
+        ] {
+            assert_eq!(homes.code(id), code, "{id}");
+        }
+        assert_eq!(pattern_of("C000123"), Some((b"C".to_vec(), 6)));
+        assert_eq!(pattern_of("KH-2026-0042"), Some((b"KH-2026-".to_vec(), 4)));
+        assert_eq!(pattern_of("C12345678"), None);
+        assert_eq!(pattern_of("客户"), None);
+    }
 }
