@@ -71,7 +71,11 @@ pub fn grade_one(
     let t = std::time::Instant::now();
     let ids: Vec<&str> = ids.iter().map(|i| i.unwrap_or_default()).collect();
     let figures = place(&sums, &ids, me, rules, day(as_of));
-    let risky = crate::analytics::complaint_views::risky_customers(archive, period, as_of)?;
+    // the risk rule of complaints counts the customer's own (from the file
+    // kept by customer where there is one, not the whole table)
+    let mine = crate::analytics::by_customer::complaints_of(archive, id)?;
+    let risky =
+        crate::analytics::complaints::risky(&mine, &archive.settings.complaints, period, as_of);
     let s = &sums[me];
     let (credit_rating, status, tags) = (text("credit_rating")?, text("status")?, text("tags")?);
     let standing = Standing {

@@ -518,7 +518,7 @@ fn find_through_the_search_index_gives_the_same_answers_and_follows_changes() {
 }
 
 #[test]
-fn show_keeps_the_standing_of_a_date_and_gives_the_same_file_from_it() {
+fn a_standing_kept_by_due_gives_show_the_same_file_and_show_keeps_none() {
     let tmp = tempfile::tempdir().unwrap();
     let plain = tmp.path().join("plain");
     let kept = tmp.path().join("kept");
@@ -541,10 +541,23 @@ fn show_keeps_the_standing_of_a_date_and_gives_the_same_file_from_it() {
     let show = |id: &str, dir: &str, as_of: &str| {
         ok(&["show", id, "--as-of", as_of, "--format", "json"], dir)
     };
-    for id in [
+    let ids = [
         "C001", "C002", "C003", "C004", "C005", "C006", "C007", "C008", "C009", "C010", "C011",
-    ] {
-        // the first computes and keeps it, the ones after read it
+    ];
+    // show counts its one customer and keeps nothing
+    for id in ids {
+        assert_eq!(
+            show(id, &kept, "2024-06-30"),
+            show(id, &plain, "2024-06-30"),
+            "{id}"
+        );
+    }
+    assert!(standings(&kept).is_empty(), "show kept a standing");
+    // a command that grades everyone keeps it; every show after reads it
+    ok(&["due", "--as-of", "2024-06-30"], &kept);
+    ok(&["due", "--as-of", "2024-06-30"], &plain);
+    assert_eq!(standings(&kept).len(), 1);
+    for id in ids {
         assert_eq!(
             show(id, &kept, "2024-06-30"),
             show(id, &plain, "2024-06-30"),
@@ -622,12 +635,16 @@ fn show_keeps_the_standing_of_a_date_and_gives_the_same_file_from_it() {
         "the index was not used"
     );
     assert_eq!(v["grade"]["tier"], "A");
+    // the stale standing was not read; the next grading keeps another
+    ok(&["due", "--as-of", "2024-06-30"], &kept);
     assert_ne!(standings(&kept), before);
+    assert_eq!(json, show("C005", &kept, "2024-06-30"));
     // another date: another standing, one kept
     assert_eq!(
         show("C001", &kept, "2024-12-31"),
         show("C001", &plain, "2024-12-31")
     );
+    ok(&["due", "--as-of", "2024-12-31"], &kept);
     assert_eq!(standings(&kept).len(), 1);
     // a damaged standing is not believed
     let p = Path::new(&kept).join(".cache").join(&standings(&kept)[0]);
