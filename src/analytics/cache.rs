@@ -89,6 +89,28 @@ fn trace(msg: std::fmt::Arguments) {
 const READING: &str = "r3";
 
 /// `DIR/.cache/<stem>.<reading>.<stamp>.arrow`
+/// Is there a copy of `csv` as it is now? (Not checked: [`table`] checks
+/// it when it reads it.) Whoever can make what it needs from the CSV in one
+/// pass (`codes`, `facts`) reads the copy only where one is made already.
+/// When there is none, the copies of earlier versions of the CSV go: they
+/// would never be read again.
+pub fn has_copy(archive: &Archive, csv: &Path) -> bool {
+    if !archive.settings.archive.cache {
+        return false;
+    }
+    let Some(copy) = std::fs::metadata(csv)
+        .ok()
+        .and_then(|m| copy_path(&archive.dir, csv, &m))
+    else {
+        return false;
+    };
+    if copy.is_file() {
+        return true;
+    }
+    remove_others(&copy);
+    false
+}
+
 fn copy_path(dir: &Path, csv: &Path, meta: &std::fs::Metadata) -> Option<PathBuf> {
     let stem = csv.file_stem()?.to_str()?;
     Some(

@@ -92,18 +92,21 @@ pub fn of(archive: &Archive, customers: &Path, ids: &[Option<&str>]) -> Result<O
         let _ = std::fs::remove_file(path);
     }
     let started = std::time::Instant::now();
-    if kept.is_none() {
-        // not kept: read straight from the file, no frame on the way
+    // from the binary copy where one is made, else straight from the file
+    // (one pass with no text columns: a copy is not made for them)
+    let codes = if crate::analytics::cache::has_copy(archive, &tx) {
+        let Some(frame) = ledger::scan(archive, TableKind::Transactions, &COLUMNS)? else {
+            return Ok(None);
+        };
+        let df = ledger::collect(frame.lf, &[frame.path.as_path()])?;
+        let codes = from_frame(&df, ids).map_err(|e| anyhow!("{}: {e}", frame.path.display()))?;
+        crate::timing("codes: made from the copy", started);
+        codes
+    } else {
         let codes = read_file(&tx, ids)?;
         crate::timing("codes: read from the file", started);
-        return Ok(Some(codes));
-    }
-    let Some(frame) = ledger::scan(archive, TableKind::Transactions, &COLUMNS)? else {
-        return Ok(None);
+        codes
     };
-    let df = ledger::collect(frame.lf, &[frame.path.as_path()])?;
-    let codes = from_frame(&df, ids).map_err(|e| anyhow!("{}: {e}", frame.path.display()))?;
-    crate::timing("codes: made from the frame", started);
     if let Some(path) = &kept {
         let started = std::time::Instant::now();
         let perms = std::fs::metadata(&tx).map(|m| m.permissions()).ok();

@@ -122,12 +122,19 @@ pub fn of(archive: &Archive, keys: &[Key]) -> Result<Option<Facts>> {
         let _ = std::fs::remove_file(&path);
     }
     let started = std::time::Instant::now();
-    let Some(facts) = make(archive)? else {
+    // from the binary copies where they are made, else straight from the
+    // file (one pass with no text columns: no copy is made for them)
+    let made = if crate::analytics::cache::has_copy(archive, &tx) {
+        make(archive)?
+    } else {
+        crate::analytics::facts_read::read(archive, &tx, [true; 3])?
+    };
+    let Some(facts) = made else {
         // none for these files: the facts of earlier ones go too
         crate::analytics::cache::remove_others(&path);
         return Ok(None);
     };
-    crate::timing("facts: made from the frames", started);
+    crate::timing("facts: made", started);
     let perms = std::fs::metadata(&tx).map(|m| m.permissions()).ok();
     match write(&path, &facts, perms) {
         Ok(()) => crate::timing("facts: kept", started),

@@ -346,10 +346,19 @@ fn homes(archive: &Archive, tx: &Path, need: [bool; 3]) -> Result<Option<Homes>>
     }
     // no customers file: no facts, as from the frames (the polars path says
     // what is missing where a table needs it)
-    let Some(c) = ledger::scan(archive, TableKind::Customers, &["id", "region"])? else {
+    let Some((path, _)) = archive.table_file(TableKind::Customers)? else {
         return Ok(None);
     };
-    let cdf = ledger::collect(c.lf, &[c.path.as_path()])?;
+    // from the copy where one is made; else the two columns from the file
+    // (a copy of every column is not made for them)
+    let cdf = if crate::analytics::cache::has_copy(archive, &path) {
+        let Some(c) = ledger::scan(archive, TableKind::Customers, &["id", "region"])? else {
+            return Ok(None);
+        };
+        ledger::collect(c.lf, &[c.path.as_path()])?
+    } else {
+        crate::read::frame::read(&path, TableKind::Customers, &["id", "region"])?
+    };
     let (ids, homes) = (cdf.column("id")?.str()?, cdf.column("region")?.str()?);
     let mut regions = Global::new();
     let mut region_of = |region: Option<&str>| match region {
