@@ -3,7 +3,7 @@
 //!
 //! Both are whole-archive computations (the pareto cut ranks every
 //! customer), seconds on a big archive. The commands that grade everyone
-//! anyway (`analyze`, `due`, `reassign`: [`graded_all`]) keep the standing
+//! anyway (`analyze team`, `due`, `reassign`: [`graded_all`]) keep the standing
 //! of every customer in `.cache/standing.<key>.csv`, where the key is
 //! a hash of the customers', transactions' and complaints' stamps (the
 //! `complaints` risk rule reads the last), the as-of date, the
@@ -66,7 +66,7 @@ const HEADER: [&str; 28] = [
 ];
 
 /// The grade and the ageing of customer `id` (archive number, canonical):
-/// from the standing kept for these settings and date (by `analyze`, `due`,
+/// from the standing kept for these settings and date (by `analyze team`, `due`,
 /// `reassign`, or an earlier grading of everyone); else counted for it
 /// alone (`grade_one`, with `field` its own columns: well under a second on
 /// a million customers, where grading everyone and keeping it takes

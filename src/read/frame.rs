@@ -15,6 +15,10 @@
 //! its chunk's columns, and the chunks are stacked in file order. The first
 //! unreadable cell in file order stops the read with its `file:line: column`
 //! message.
+//!
+//! [`fold_rows`] is the same reading without the frame: each row's values
+//! go to the caller's fold on the reading threads (the transactions' codes
+//! and facts: numbers, no text columns).
 
 use crate::archive::schema::{Column, TableKind, ValueKind};
 use crate::read::cells::read_at;
