@@ -147,17 +147,17 @@ fn first_rows<'a>(ids: &[Option<&'a str>]) -> rustc_hash::FxHashMap<&'a str, u32
 /// on the reading's threads. A hash table of a million texts costs two
 /// reads of far memory per look-up (the slot, then the text to compare);
 /// that was a third of the time of the CSV path. So:
-/// - numbers of one pattern, a prefix and a fixed count of digits (every
-///   archive number dangan gives: `C000123`), are held in an array indexed
-///   by their digits, four bytes a customer, which the caches keep;
+/// - numbers of one pattern (`values::ids::NumberPattern`: every archive
+///   number dangan gives, `C000123`), are held in an array indexed by their
+///   number, four bytes a customer, which the caches keep;
 /// - other numbers of up to 15 bytes as one 16-byte integer (the bytes and
 ///   the length), compared in the table's slot;
 /// - longer ones as text.
 #[derive(Default)]
 pub struct IdRows {
-    /// the prefix and digit count of the first number given, and the rows
-    /// of the numbers of that pattern by their digits (`u32::MAX`: none)
-    pattern: Option<(Vec<u8>, usize)>,
+    /// the pattern of the first number given, and the rows of the numbers
+    /// of that pattern by their number (`u32::MAX`: none)
+    pattern: Option<crate::values::ids::NumberPattern>,
     dense: Vec<u32>,
     /// the largest digits `dense` grows to
     dense_max: usize,
@@ -173,21 +173,10 @@ impl IdRows {
         }
     }
 
-    /// The digits of `id` when it has the pattern.
+    /// The number of `id` when it has the pattern and the array reaches it.
     fn digits(&self, id: &str) -> Option<usize> {
-        let (prefix, width) = self.pattern.as_ref()?;
-        let b = id.as_bytes();
-        if b.len() != prefix.len() + width || !b.starts_with(prefix) {
-            return None;
-        }
-        let mut n = 0usize;
-        for &c in &b[prefix.len()..] {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            n = n * 10 + usize::from(c - b'0');
-        }
-        Some(n)
+        let n = self.pattern.as_ref()?.number(id)?;
+        usize::try_from(n).ok().filter(|&n| n <= self.dense_max)
     }
 
     fn pack(id: &str) -> Option<u128> {
@@ -205,13 +194,9 @@ impl IdRows {
     pub fn insert_first(&mut self, id: &str, row: u32) -> bool {
         use std::collections::hash_map::Entry;
         if self.pattern.is_none() {
-            let b = id.as_bytes();
-            let digits = b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
-            if (1..=9).contains(&digits) {
-                self.pattern = Some((b[..b.len() - digits].to_vec(), digits));
-            }
+            self.pattern = crate::values::ids::NumberPattern::of(id);
         }
-        if let Some(n) = self.digits(id).filter(|&n| n <= self.dense_max) {
+        if let Some(n) = self.digits(id) {
             if self.dense.len() <= n {
                 self.dense.resize(n + 1, u32::MAX);
             }
@@ -241,7 +226,7 @@ impl IdRows {
     }
 
     pub fn get(&self, id: &str) -> Option<u32> {
-        if let Some(n) = self.digits(id).filter(|&n| n <= self.dense_max) {
+        if let Some(n) = self.digits(id) {
             return self.dense.get(n).copied().filter(|&r| r != u32::MAX);
         }
         match IdRows::pack(id) {

@@ -40,8 +40,9 @@ use std::path::{Path, PathBuf};
 const VERSION: &str = "f1";
 const MAGIC: &[u8; 8] = b"DGNFACT1";
 
-/// The columns of the transactions' frame the facts are made from.
-const COLUMNS: [&str; 8] = [
+/// The columns of the transactions the facts are made from (from the
+/// frame here, from the file's rows in `facts_read`, in this order).
+pub(crate) const COLUMNS: [&str; 8] = [
     "customer_id",
     "date",
     "kind",

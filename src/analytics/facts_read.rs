@@ -21,7 +21,7 @@
 //!   polars path's join does.
 
 use crate::analytics::codes::{IdRows, NO_DAY, day};
-use crate::analytics::facts::Facts;
+use crate::analytics::facts::{COLUMNS, Facts};
 use crate::analytics::ledger;
 use crate::archive::Archive;
 use crate::archive::schema::{TableKind, TxKind};
@@ -30,18 +30,6 @@ use anyhow::{Result, anyhow};
 use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::Arc;
-
-/// The columns read, in the order of [`Part::add`]'s values.
-const COLUMNS: [&str; 8] = [
-    "customer_id",
-    "date",
-    "kind",
-    "amount",
-    "quantity",
-    "region",
-    "product",
-    "category",
-];
 
 /// A region code of a part that is its customer's home region (an index
 /// into [`Homes::regions`]), not a value of the part's own dictionary.
@@ -63,30 +51,17 @@ struct Homes {
     /// digits (plus one), any other as a stranger: for a table without
     /// regions (no customers file read), or when every number of the
     /// customers file has the pattern (no look-up in `rows`)
-    digits: Option<(Vec<u8>, usize)>,
+    digits: Option<crate::values::ids::NumberPattern>,
 }
 
 impl Homes {
     /// The code of a customer: its row (or digits) plus one, or `None` for
     /// an archive number the customers file (or the pattern) lacks.
     fn code(&self, id: &str) -> Option<u32> {
-        let Some((prefix, width)) = &self.digits else {
+        let Some(pattern) = &self.digits else {
             return self.rows.get(id).map(|r| r + 1);
         };
-        // the prefix, then the number zero-padded to `width` digits (more
-        // digits only without a leading zero): one text per number, so
-        // different texts never share a code
-        let digits = id.as_bytes().strip_prefix(prefix.as_slice())?;
-        if digits.len() < *width || (digits.len() > *width && digits[0] == b'0') {
-            return None;
-        }
-        let mut n = 0u64;
-        for &c in digits {
-            if !c.is_ascii_digit() || n > u64::from(self.known) {
-                return None;
-            }
-            n = n * 10 + u64::from(c - b'0');
-        }
+        let n = pattern.number(id)?;
         (n < u64::from(self.known)).then_some(n as u32 + 1)
     }
 }
@@ -338,7 +313,7 @@ fn homes(archive: &Archive, tx: &Path, need: [bool; 3]) -> Result<Option<Homes>>
         return Ok(Some(Homes {
             rows: IdRows::default(),
             home: Vec::new(),
-            known: 2 * 10u32.pow(digits.1 as u32),
+            known: 2 * 10u32.pow(digits.width as u32),
             regions: vec![String::new()],
             need,
             digits: Some(digits),
@@ -367,7 +342,7 @@ fn homes(archive: &Archive, tx: &Path, need: [bool; 3]) -> Result<Option<Homes>>
     };
     // every number of one pattern: coded by its digits
     let first = ids.iter().flatten().next().unwrap_or_default();
-    if let Some(digits) = pattern_of(first) {
+    if let Some(digits) = crate::values::ids::NumberPattern::of(first) {
         // numbers up to a few times the customers (else the table is sparse)
         let size = 4 * ids.len() + (1 << 16) + 1;
         let mut by_digits = Homes {
@@ -425,20 +400,10 @@ fn homes(archive: &Archive, tx: &Path, need: [bool; 3]) -> Result<Option<Homes>>
     }))
 }
 
-/// The prefix and count of digits of an archive number ending in 1 to 7
-/// digits (`C000123`: `C`, 6).
-fn pattern_of(id: &str) -> Option<(Vec<u8>, usize)> {
-    let b = id.as_bytes();
-    let digits = b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
-    (1..=7)
-        .contains(&digits)
-        .then(|| (b[..b.len() - digits].to_vec(), digits))
-}
-
 /// The prefix and count of digits of the first transaction's archive
 /// number (read as every cell is), when it has from 1 to 7 digits: the
 /// numbering of a table that reads no customers file.
-fn pattern(tx: &Path) -> Result<Option<(Vec<u8>, usize)>> {
+fn pattern(tx: &Path) -> Result<Option<crate::values::ids::NumberPattern>> {
     if std::fs::metadata(tx).map_or(0, |m| m.len()) == 0 {
         return Ok(None);
     }
@@ -454,7 +419,7 @@ fn pattern(tx: &Path) -> Result<Option<(Vec<u8>, usize)>> {
         return Ok(None);
     };
     let id = crate::read::cells::read(column, row.field(at)).unwrap_or_default();
-    Ok(pattern_of(&id))
+    Ok(crate::values::ids::NumberPattern::of(&id))
 }
 
 #[cfg(test)]
@@ -473,7 +438,7 @@ mod tests {
             known: 2_000_000,
             regions: Vec::new(),
             need: [false; 3],
-            digits: Some((b"C".to_vec(), 6)),
+            digits: crate::values::ids::NumberPattern::of("C000001"),
         };
         for (id, code) in [
             ("C000001", Some(2)),
@@ -491,9 +456,5 @@ mod tests {
         ] {
             assert_eq!(homes.code(id), code, "{id}");
         }
-        assert_eq!(pattern_of("C000123"), Some((b"C".to_vec(), 6)));
-        assert_eq!(pattern_of("KH-2026-0042"), Some((b"KH-2026-".to_vec(), 4)));
-        assert_eq!(pattern_of("C12345678"), None);
-        assert_eq!(pattern_of("客户"), None);
     }
 }

@@ -73,3 +73,75 @@ mod tests {
         assert_eq!(credit_code_check("91440101MA59ABCDI"), None);
     }
 }
+
+/// The pattern of archive numbers such as dangan gives (`archive.id_prefix`
+/// and `id_width`: `C000123`): a prefix, then a number zero-padded to a
+/// width. Each number has one text, so a number read from a text stands
+/// for that text alone: what lets ten million look-ups of a customer be an
+/// array index instead of a hash of a text (`analytics::codes::IdRows`,
+/// `analytics::facts_read`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberPattern {
+    pub prefix: Vec<u8>,
+    pub width: usize,
+}
+
+impl NumberPattern {
+    /// The pattern of `id`: its text before its last 1 to 7 digits, and their
+    /// count.
+    pub fn of(id: &str) -> Option<NumberPattern> {
+        let b = id.as_bytes();
+        let width = b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+        (1..=7).contains(&width).then(|| NumberPattern {
+            prefix: b[..b.len() - width].to_vec(),
+            width,
+        })
+    }
+
+    /// The number of `id` when `id` is this pattern's text of it: the
+    /// prefix, then the digits, as many as the width, or more without a
+    /// leading zero (`C1000000` after `C999999`; never `C0000001`); at most
+    /// 18 digits.
+    pub fn number(&self, id: &str) -> Option<u64> {
+        let digits = id.as_bytes().strip_prefix(self.prefix.as_slice())?;
+        if digits.len() < self.width
+            || digits.len() > 18
+            || (digits.len() > self.width && digits[0] == b'0')
+        {
+            return None;
+        }
+        digits.iter().try_fold(0u64, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u64::from(c - b'0'))
+        })
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::NumberPattern;
+
+    #[test]
+    fn each_number_has_one_text() {
+        let p = NumberPattern::of("C000123").unwrap();
+        assert_eq!((p.prefix.as_slice(), p.width), (&b"C"[..], 6));
+        for (id, n) in [
+            ("C000000", Some(0)),
+            ("C000123", Some(123)),
+            ("C999999", Some(999_999)),
+            ("C1000000", Some(1_000_000)),
+            ("C0000001", None),
+            ("C00001", None),
+            ("C12345X", None),
+            ("D000001", None),
+            ("c000001", None),
+            ("C", None),
+            ("", None),
+        ] {
+            assert_eq!(p.number(id), n, "{id}");
+        }
+        let kh = NumberPattern::of("KH-2026-0042").unwrap();
+        assert_eq!((kh.prefix.as_slice(), kh.width), (&b"KH-2026-"[..], 4));
+        assert_eq!(NumberPattern::of("C12345678"), None);
+        assert_eq!(NumberPattern::of("客户"), None);
+    }
+}
