@@ -41,6 +41,17 @@ measure "show C000002 (making the copies)" "$BIN" show C000002 --archive "$A" --
 for r in $(seq "$ROUNDS"); do
   measure "show C000002 (copies), round $r" "$BIN" show C000002 --archive "$A" --as-of 2026-10-31 --format json
 done
+# a write makes again what show kept (src/analytics/prepared.rs): one
+# customer row imported, then show, which makes nothing
+PREP=$(mktemp --suffix .csv)
+printf '客户编号,备注\nC000002,prepared\n' > "$PREP"
+cp "$A/customers.csv" "$A/customers.before-prepare"
+measure "import one customer row (show's files made again)" "$BIN" import "$PREP" --table customers --archive "$A" --quiet
+for r in $(seq "$ROUNDS"); do
+  measure "show C000002 after that import, round $r" "$BIN" show C000002 --archive "$A" --as-of 2026-10-31 --format json
+done
+mv "$A/customers.before-prepare" "$A/customers.csv"
+rm -f "$PREP" "$A/changes.csv"
 copies false
 
 # --- appends to changes.csv: a one-customer import with no log, then with a

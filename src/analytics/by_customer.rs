@@ -83,6 +83,26 @@ pub fn followups_of(archive: &Archive, id: &str) -> Result<Vec<[String; 5]>> {
         .collect())
 }
 
+/// Make the kept follow-ups by customer when they are kept and missing
+/// (`analytics::prepared`, after a write).
+pub fn prepare_followups(archive: &Archive) -> Result<()> {
+    keep(archive, &FOLLOWUPS)
+}
+
+/// Make the kept complaints by customer when they are kept and missing.
+pub fn prepare_complaints(archive: &Archive) -> Result<()> {
+    keep(archive, &COMPLAINTS)
+}
+
+/// Make `kept` when the archive keeps it and it is missing, as [`rows_of`]
+/// would on its first read.
+pub fn keep(archive: &Archive, kept: &Kept) -> Result<()> {
+    match kept_path(archive, kept) {
+        Some(path) if !path.is_file() => build(archive, kept, &path),
+        _ => Ok(()),
+    }
+}
+
 /// The first `n` rows of customer `id` (every column of `kept`, as text;
 /// integers as their digits): from the kept file (made first when missing),
 /// else from a query of the whole table.

@@ -148,30 +148,54 @@ fn crc(bytes: &[u8]) -> u32 {
     })
 }
 
-/// The bytes of a derived file read into memory without its footer, when
-/// the footer (`magic`) and checksum say they are the ones written: the IPC
-/// of a copy, or the codes of `analytics::codes`.
-pub(crate) fn checked(copy: &Path, magic: &[u8; 8]) -> Result<Vec<u8>> {
-    let mut bytes =
-        std::fs::read(copy).with_context(|| format!("{}: cannot read", copy.display()))?;
-    let n = bytes.len();
-    if n < FOOTER || &bytes[n - 8..] != magic {
+/// The bytes of a derived file without its footer, when the footer
+/// (`magic`) and checksum say they are the ones written: the IPC of a copy,
+/// the codes of `analytics::codes`, the facts of `analytics::facts`.
+pub(crate) fn checked(copy: &Path, magic: &[u8; 8]) -> Result<Checked> {
+    let file =
+        std::fs::File::open(copy).with_context(|| format!("{}: cannot read", copy.display()))?;
+    // SAFETY: a kept file is written beside and renamed into place, never
+    // written in place, so the mapped version does not change under the
+    // read. (A program that cut the file short while it is read would make
+    // the read fault; the checksum below catches every other change.)
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+        .with_context(|| format!("{}: cannot read", copy.display()))?;
+    let n = map.len();
+    if n < FOOTER || &map[n - 8..] != magic {
         return Err(anyhow!("{}: no footer", copy.display()));
     }
     let word = |at: usize, len: usize| {
         let mut b = [0u8; 8];
-        b[..len].copy_from_slice(&bytes[at..at + len]);
+        b[..len].copy_from_slice(&map[at..at + len]);
         u64::from_le_bytes(b)
     };
     let (want, len) = (word(n - FOOTER, 4) as u32, word(n - 16, 8));
     if len != (n - FOOTER) as u64 {
         return Err(anyhow!("{}: cut short or grown", copy.display()));
     }
-    bytes.truncate(n - FOOTER);
-    if crc(&bytes) != want {
+    let checked = Checked {
+        map,
+        len: n - FOOTER,
+    };
+    if crc(&checked) != want {
         return Err(anyhow!("{}: checksum differs", copy.display()));
     }
-    Ok(bytes)
+    Ok(checked)
+}
+
+/// The bytes of a kept file before its footer, mapped (not read into
+/// memory: the facts of ten million rows are 360 MB, and reading them cost
+/// a copy and a fault per page of a new buffer) and checked.
+pub(crate) struct Checked {
+    map: memmap2::Mmap,
+    len: usize,
+}
+
+impl std::ops::Deref for Checked {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.map[..self.len]
+    }
 }
 
 /// The columns of a copy, read whole and checked, then decoded: every other

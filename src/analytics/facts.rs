@@ -340,6 +340,16 @@ impl Seen {
         self.0[w] |= b;
         new
     }
+    /// Add every customer of `other`.
+    fn join(&mut self, other: &Seen) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
+        }
+    }
+    /// How many customers are in the set.
+    fn count(&self) -> i64 {
+        self.0.iter().map(|w| i64::from(w.count_ones())).sum()
+    }
 }
 
 /// Groups as dense numbers: computed from the codes when all groups the
@@ -392,8 +402,8 @@ impl Index {
         }
     }
 
-    /// The number of group `g`.
-    fn of(&mut self, g: GroupKey) -> usize {
+    /// The number of group `g` in the dense numbering (0 in the other).
+    fn dense(&self, g: GroupKey) -> usize {
         match self {
             Index::Dense { size, first_month } => {
                 let m = if size[3] > 1 {
@@ -403,6 +413,14 @@ impl Index {
                 };
                 ((g.0 as usize * size[1] + g.1 as usize) * size[2] + g.2 as usize) * size[3] + m
             }
+            Index::Sparse { .. } => 0,
+        }
+    }
+
+    /// The number of group `g`.
+    fn of(&mut self, g: GroupKey) -> usize {
+        match self {
+            Index::Dense { .. } => self.dense(g),
             Index::Sparse { numbers, keys } => *numbers.entry(g).or_insert_with(|| {
                 keys.push(g);
                 keys.len() - 1
@@ -462,6 +480,14 @@ impl Facts {
         let sets = index
             .slots()
             .is_some_and(|n| n.saturating_mul(words) <= budget);
+        if sets && let Index::Dense { .. } = index {
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+            let slots = index.slots().unwrap_or(0);
+            // each thread its own sets: within the budget for all of them
+            if threads > 1 && slots.saturating_mul(words).saturating_mul(threads) <= budget {
+                return self.grouped_dense(keys, &by, &index, threads);
+            }
+        }
         let mut pairs: Vec<u64> = Vec::new();
         // per group: (customers, orders, quantity, amount) of the period, the
         // customers counted through its `Seen`; the previous period's amount
@@ -523,6 +549,128 @@ impl Facts {
                 .collect(),
             total,
             prev_total,
+        }
+    }
+
+    /// [`Facts::grouped_in`] with dense group numbers and a customer set
+    /// per group, on `threads` threads: each sums a share of the rows into
+    /// its own sums and sets, which are then added up and OR-ed; a group's
+    /// customers are the bits of its joined set. The same table as one pass
+    /// (`tests::sums_by_region_and_month_count_each_customer_once`).
+    fn grouped_dense(&self, keys: &[Key], by: &Grouping, index: &Index, threads: usize) -> Grouped {
+        struct Part {
+            /// per group: orders, quantity, amount of the period
+            sums: Vec<[i64; 3]>,
+            seen: Vec<Option<Seen>>,
+            prev: Vec<Option<i64>>,
+            total: [i64; 3],
+            prev_total: i64,
+            everyone: Seen,
+        }
+        let slots = index.slots().unwrap_or(0);
+        let part = |rows: std::ops::Range<usize>| -> Part {
+            let mut p = Part {
+                sums: vec![[0; 3]; slots],
+                seen: (0..slots).map(|_| None).collect(),
+                prev: vec![None; slots],
+                total: [0; 3],
+                prev_total: 0,
+                everyone: Seen::new(self.customers),
+            };
+            for r in rows {
+                let Some((g, in_period)) = by.of(self, r) else {
+                    continue;
+                };
+                let i = index.dense(g);
+                let amount = self.amount[r];
+                if !in_period {
+                    let a = p.prev[i].get_or_insert(0);
+                    *a = a.wrapping_add(amount);
+                    p.prev_total = p.prev_total.wrapping_add(amount);
+                    continue;
+                }
+                let c = self.customer[r];
+                p.seen[i]
+                    .get_or_insert_with(|| Seen::new(self.customers))
+                    .add(c);
+                p.everyone.add(c);
+                let q = self.quantity[r];
+                let sums = &mut p.sums[i];
+                sums[0] += 1;
+                sums[1] = sums[1].wrapping_add(q);
+                sums[2] = sums[2].wrapping_add(amount);
+                p.total[0] += 1;
+                p.total[1] = p.total[1].wrapping_add(q);
+                p.total[2] = p.total[2].wrapping_add(amount);
+            }
+            p
+        };
+        let n = self.day.len();
+        let chunk = n.div_ceil(threads).max(1);
+        let mut parts: Vec<Part> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let rows = (t * chunk).min(n)..((t + 1) * chunk).min(n);
+                    s.spawn(move || part(rows))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let mut all = parts.remove(0);
+        for p in parts {
+            for (a, b) in all.sums.iter_mut().zip(&p.sums) {
+                a[0] += b[0];
+                a[1] = a[1].wrapping_add(b[1]);
+                a[2] = a[2].wrapping_add(b[2]);
+            }
+            for (a, b) in all.seen.iter_mut().zip(p.seen) {
+                match (a.as_mut(), b) {
+                    (Some(a), Some(b)) => a.join(&b),
+                    (None, b) => *a = b,
+                    (Some(_), None) => {}
+                }
+            }
+            for (a, b) in all.prev.iter_mut().zip(&p.prev) {
+                if let Some(b) = b {
+                    let a = a.get_or_insert(0);
+                    *a = a.wrapping_add(*b);
+                }
+            }
+            all.total[0] += p.total[0];
+            all.total[1] = all.total[1].wrapping_add(p.total[1]);
+            all.total[2] = all.total[2].wrapping_add(p.total[2]);
+            all.prev_total = all.prev_total.wrapping_add(p.prev_total);
+            all.everyone.join(&p.everyone);
+        }
+        let text = |i: usize| self.key_text(keys, index.key(i));
+        Grouped {
+            cur: all
+                .sums
+                .iter()
+                .zip(&all.seen)
+                .enumerate()
+                .filter(|(_, (sums, _))| sums[0] > 0)
+                .map(|(i, (sums, seen))| {
+                    let customers = seen.as_ref().map_or(0, Seen::count);
+                    (text(i), [customers, sums[0], sums[1], sums[2]])
+                })
+                .collect(),
+            prev: all
+                .prev
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| a.map(|a| (text(i), a)))
+                .collect(),
+            total: [
+                all.everyone.count(),
+                all.total[0],
+                all.total[1],
+                all.total[2],
+            ],
+            prev_total: all.prev_total,
         }
     }
 
@@ -609,19 +757,27 @@ fn read(path: &Path, need: [bool; 3]) -> Result<Facts> {
     let customers = word(take(4)?);
     let n4 = n.checked_mul(4).ok_or_else(bad)?;
     let n8 = n.checked_mul(8).ok_or_else(bad)?;
-    let day: Vec<i32> = take(n4)?.chunks_exact(4).map(|c| word(c) as i32).collect();
-    let customer: Vec<u32> = take(n4)?.chunks_exact(4).map(word).collect();
-    let amount: Vec<i64> = take(n8)?.chunks_exact(8).map(long).collect();
-    let quantity: Vec<i64> = take(n8)?.chunks_exact(8).map(long).collect();
-    let mut codes = |needed: bool| -> Result<Vec<u32>> {
-        let s = take(n4)?;
-        Ok(if needed {
-            s.chunks_exact(4).map(word).collect()
-        } else {
-            Vec::new()
-        })
-    };
-    let (region, product, category) = (codes(need[0])?, codes(need[1])?, codes(need[2])?);
+    let (day, customer) = (take(n4)?, take(n4)?);
+    let (amount, quantity) = (take(n8)?, take(n8)?);
+    let codes = [take(n4)?, take(n4)?, take(n4)?];
+    let words = |s: &[u8]| -> Vec<u32> { s.chunks_exact(4).map(word).collect() };
+    let longs = |s: &[u8]| -> Vec<i64> { s.chunks_exact(8).map(long).collect() };
+    // the columns decoded on two threads: the money on one, the rest on
+    // the other (a column is a copy at memory speed; two halve the wait)
+    let ((amount, quantity), (day, customer, [region, product, category])) =
+        std::thread::scope(|s| {
+            let money = s.spawn(|| (longs(amount), longs(quantity)));
+            let day: Vec<i32> = day.chunks_exact(4).map(|c| word(c) as i32).collect();
+            let rest = (
+                day,
+                words(customer),
+                std::array::from_fn(|k| if need[k] { words(codes[k]) } else { Vec::new() }),
+            );
+            let money = money
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (money, rest)
+        });
     let mut dict = || -> Result<Vec<String>> {
         let count = word(take(4)?) as usize;
         let mut out = Vec::with_capacity(count.min(1 << 20));
@@ -774,6 +930,13 @@ mod tests {
         ] {
             let mut a = f.grouped_in(keys, &p, true, SEEN_BUDGET);
             a.cur.sort();
+            // on three threads, whatever the machine has
+            let by = Grouping::new(keys, &p);
+            let mut c = f.grouped_dense(keys, &by, &Index::new(&f, &by, &p, true), 3);
+            c.cur.sort();
+            assert_eq!(a.cur, c.cur, "{keys:?} on three threads");
+            assert_eq!(a.prev, c.prev, "{keys:?}");
+            assert_eq!((a.total, a.prev_total), (c.total, c.prev_total));
             // numbered as they come; customers counted by sorting pairs
             for (dense, budget) in [(false, SEEN_BUDGET), (true, 0), (false, 0)] {
                 let mut b = f.grouped_in(keys, &p, dense, budget);

@@ -121,6 +121,19 @@ pub fn grade_one(
     Ok(Some((graded, credit)))
 }
 
+/// Make the codes `grade_one` counts, as its first run after a write would
+/// (`analytics::prepared`): the customers' ids, then `codes::of`, which
+/// keeps them.
+pub fn prepare(archive: &Archive) -> Result<()> {
+    let Some(customers) = ledger::scan(archive, TableKind::Customers, &["id"])? else {
+        return Ok(());
+    };
+    let df = ledger::collect(customers.lf, &[customers.path.as_path()])?;
+    let ids: Vec<Option<&str>> = df.column("id")?.str()?.iter().collect();
+    crate::analytics::codes::of(archive, &customers.path, &ids)?;
+    Ok(())
+}
+
 /// Are the ids all there and all different? (A file in id order, the usual
 /// one, says so without a set.)
 fn distinct(ids: &[Option<&str>]) -> bool {

@@ -22,6 +22,7 @@
 //! - `standing`: one customer's grade and ageing (`show`), kept per as-of date in `.cache/`
 //! - `by_customer`: a table kept sorted by customer, one customer's block by a binary search (`show`)
 //! - `tx_by_customer`: one customer's transactions (`show`), from `by_customer`
+//! - `prepared`: what `show` and `find` keep, made again by the command that wrote the archive
 //!
 //! `complaints` (its rules), `handover`, `period`, `schedule`, `shares` and `tiers` need no polars and are there without the
 //! `analytics` feature.
@@ -53,6 +54,8 @@ pub mod handover;
 #[cfg(feature = "analytics")]
 pub mod ledger;
 pub mod period;
+#[cfg(feature = "analytics")]
+pub mod prepared;
 #[cfg(feature = "analytics")]
 pub mod receivables;
 pub mod schedule;

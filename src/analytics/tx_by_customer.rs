@@ -48,6 +48,12 @@ pub fn transactions_of(archive: &Archive, id: &str, n: usize) -> Result<Vec<Tx>>
         .collect()
 }
 
+/// Make the kept transactions by customer when they are kept and missing
+/// (`analytics::prepared`, after a write).
+pub fn prepare(archive: &Archive) -> Result<()> {
+    crate::analytics::by_customer::keep(archive, &TRANSACTIONS)
+}
+
 /// A row of the kept file (or of the query) as a transaction.
 fn tx(rec: &csv::StringRecord) -> Result<Tx> {
     let int = |i: usize| -> Result<Option<i64>> {

@@ -8,6 +8,7 @@
 //!   format: csv         # format of tables a new archive creates: csv | yaml
 //!   cache: true         # keep binary copies of big CSV tables in .cache/
 //!   cache_min_mb: 16    # ... from this size on (src/analytics/cache.rs)
+//!   prepare: true       # writers make again what show/find kept (src/analytics/prepared.rs)
 //! import:
 //!   on_duplicate: merge # merge | skip | error
 //!   aliases:            # extra header names, per table
@@ -133,6 +134,9 @@ pub struct ArchiveSettings {
     pub cache: bool,
     /// the size from which a CSV table gets a copy
     pub cache_min_mb: u64,
+    /// after a write, make again the files `show` and `find` kept (see
+    /// src/analytics/prepared.rs); false: the next `show` makes them
+    pub prepare: bool,
 }
 
 impl Default for ArchiveSettings {
@@ -144,6 +148,7 @@ impl Default for ArchiveSettings {
             format: StoreFormat::Csv,
             cache: true,
             cache_min_mb: 16,
+            prepare: true,
         }
     }
 }

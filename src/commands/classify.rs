@@ -186,6 +186,7 @@ fn write_grades(archive: &Archive, rows: &[Graded], as_of: NaiveDate) -> Result<
     table.rows = new_rows;
     let staged = Staged::table(&path, format, &table, archive.settings.archive.bom)?;
     let backup = commit::commit(&archive.dir, vec![staged], log)?;
+    crate::analytics::prepared::after_write(archive);
     Ok(Written {
         path,
         changed,

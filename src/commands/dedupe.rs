@@ -407,7 +407,11 @@ pub fn apply(archive: &Archive, path: &str, a: &Args) -> Result<Applied> {
     if a.dry_run {
         return Ok(applied);
     }
+    let wrote = !staged.is_empty();
     applied.backup = commit::commit(&archive.dir, staged, log)?;
+    if wrote {
+        crate::analytics::prepared::after_write(archive);
+    }
     Ok(applied)
 }
 

@@ -188,7 +188,9 @@ pub fn run(archive_dir: &std::path::Path, opts: &FmtOptions) -> Result<Formatted
                     log.push(*kind, &c.id, &c.column, &c.old, &c.new, &source)?;
                 }
             }
-            commit::commit(&archive.dir, staged, log)?
+            let backup = commit::commit(&archive.dir, staged, log)?;
+            crate::analytics::prepared::after_write(&archive);
+            backup
         }
         _ => None,
     };

@@ -215,6 +215,7 @@ pub fn run(archive: &Archive, a: &Args) -> Result<Handover> {
     }
     let staged = Staged::table(&path, format, &table, archive.settings.archive.bom)?;
     h.backup = commit::commit(&archive.dir, vec![staged], log)?;
+    crate::analytics::prepared::after_write(archive);
     h.written = true;
     Ok(h)
 }

@@ -800,3 +800,102 @@ fn plain_and_kept(name: &str) -> (tempfile::TempDir, std::path::PathBuf, std::pa
     }
     (tmp, plain, kept)
 }
+
+/// A command that writes the archive makes again the files `show` kept
+/// (`analytics::prepared`): after an import, `show` makes nothing and gives
+/// the file the plain archive gives; an archive `show` never ran on gets
+/// none of them.
+#[test]
+fn a_write_makes_again_what_show_kept_so_the_next_show_makes_nothing() {
+    let (tmp, plain, kept) = plain_and_kept("complaints");
+    let never = tmp.path().join("never");
+    copy_dir(&kept, &never);
+    let kept_names = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir.join(".cache"))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| !n.starts_with('.'))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let show = |dir: &Path| {
+        dangan()
+            .args(["show", "C001", "--as-of", "2026-11-01", "--format", "json"])
+            .arg("--archive")
+            .arg(dir)
+            .env("DANGAN_TIMING", "1")
+            .output()
+            .unwrap()
+    };
+    let first = show(&kept);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr_of(&first));
+    let made = stderr_of(&first);
+    for step in ["find: index built", "tx-by-customer kept", "codes: kept"] {
+        assert!(made.contains(step), "{step}: {made}");
+    }
+    // one new sale of C001, into each archive
+    let new = tmp.path().join("new.csv");
+    std::fs::write(
+        &new,
+        "id,customer_id,date,product,category,quantity,unit_price,amount,paid,due_date,kind,region\n\
+         T900,C001,2026-10-20,冰箱,家电,1,10000.00,10000.00,,2026-10-30,sale,\n",
+    )
+    .unwrap();
+    // and a new mobile of C002: the customers file changes too
+    let moved = tmp.path().join("moved.csv");
+    std::fs::write(
+        &moved,
+        "id,name,kind,region,owner,mobile\nC002,广州新创科技有限公司,enterprise,广东省,王芳,13900139002\n",
+    )
+    .unwrap();
+    let new = new.to_str().unwrap();
+    for dir in [&plain, &kept, &never] {
+        ok(&["import", new, "--table", "transactions"], dir);
+        ok(
+            &["import", moved.to_str().unwrap(), "--table", "customers"],
+            dir,
+        );
+    }
+    let prefixes = |names: &[String]| -> Vec<String> {
+        names
+            .iter()
+            .map(|n| n.split('.').next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        prefixes(&kept_names(&kept)),
+        [
+            "codes",
+            "complaints-by-customer",
+            "customers",
+            "find",
+            "followups-by-customer",
+            "tx-by-customer"
+        ],
+        "{:?}",
+        kept_names(&kept)
+    );
+    assert_eq!(kept_names(&never), Vec::<String>::new());
+    let again = show(&kept);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr_of(&again));
+    let timing = stderr_of(&again);
+    for step in [
+        "index built",
+        "by-customer kept",
+        "codes: kept",
+        "codes: read from",
+    ] {
+        assert!(!timing.contains(step), "{step}: {timing}");
+    }
+    let plain_show = ok(
+        &["show", "C001", "--as-of", "2026-11-01", "--format", "json"],
+        &plain,
+    );
+    assert_eq!(stdout_of(&again), plain_show);
+    let v: serde_json::Value = serde_json::from_str(&plain_show).unwrap();
+    assert_eq!(v["transactions"][0]["id"], "T900", "{v}");
+}

@@ -413,7 +413,11 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
             }
         } else {
             let log = ctx.log.take().context("the revision log")?;
+            let wrote = !staged.is_empty();
             backup = commit::commit(&archive.dir, staged, log)?;
+            if wrote {
+                crate::analytics::prepared::after_write(&archive);
+            }
         }
         if !ctx.rejects.rows.is_empty() {
             let path = opts
