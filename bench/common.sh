@@ -10,7 +10,7 @@ mkdir -p bench-data
 # DANGAN_BENCH_NO_BUILD=1: use the release binary as it is (while another
 # build holds the target directory)
 build() {
-  [ -n "${DANGAN_BENCH_NO_BUILD:-}" ] || cargo build --release --quiet --bin dangan --example gen_demo "$@"
+  [ -n "${DANGAN_BENCH_NO_BUILD:-}" ] || cargo build --release --quiet --locked --bins --examples "$@"
 }
 
 # archive CUSTOMERS TRANSACTIONS: a generated archive (archive style) in $ARCHIVE

@@ -10,11 +10,15 @@
 //! - When the transactions are a CSV big enough for a binary copy
 //!   (`archive.cache`, `archive.cache_min_mb`), the codes are kept in
 //!   `.cache/codes.<version>.<customers' stamp>.<transactions' stamp>.codes`
-//!   with the copies' footer (CRC32, length, magic `DGNCODE1`). A change to
+//!   with the copies' footer (CRC32, length, magic `DGNCODE2`). A change to
 //!   either file changes the name, so stale codes are never read; damaged
 //!   codes are removed and made again. Nothing fails because of them: when
 //!   they cannot be written, the command goes on with the ones it made.
+//! - Kept codes are mapped and checked, then read in place
+//!   (`column::Column`): the money columns start at a multiple of 8 (up to
+//!   4 bytes of padding), so no column is copied.
 
+use crate::analytics::column::Column;
 use crate::analytics::ledger;
 use crate::archive::Archive;
 use crate::archive::schema::{TableKind, TxKind};
@@ -31,22 +35,22 @@ pub const NO_DAY: i32 = i32::MIN;
 const COLUMNS: [&str; 6] = ["customer_id", "date", "kind", "amount", "paid", "due_date"];
 
 /// The version of the codes' layout: codes of another are never read.
-const VERSION: &str = "k1";
-const MAGIC: &[u8; 8] = b"DGNCODE1";
+const VERSION: &str = "k2";
+const MAGIC: &[u8; 8] = b"DGNCODE2";
 
 /// The transactions as codes, one entry per row of the table.
 #[derive(Debug, Default, PartialEq)]
 pub struct TxCodes {
     /// the first row of the customers file with the transaction's
     /// `customer_id`, or [`NO_CUSTOMER`]
-    pub customer: Vec<u32>,
+    pub customer: Column<u32>,
     /// `date` as days from the common era, or [`NO_DAY`]
-    pub day: Vec<i32>,
+    pub day: Column<i32>,
     /// `due_date` likewise
-    pub due: Vec<i32>,
+    pub due: Column<i32>,
     /// fen, an empty cell as 0
-    pub amount: Vec<i64>,
-    pub paid: Vec<i64>,
+    pub amount: Column<i64>,
+    pub paid: Column<i64>,
     /// a return or a discount
     pub back: Vec<bool>,
 }
@@ -361,10 +365,10 @@ fn from_frame(df: &polars::prelude::DataFrame, ids: &[Option<&str>]) -> Result<T
                     .unwrap_or(NO_CUSTOMER)
             })
             .collect(),
-        day: days("date")?,
-        due: days("due_date")?,
-        amount: fen("amount")?,
-        paid: fen("paid")?,
+        day: days("date")?.into(),
+        due: days("due_date")?.into(),
+        amount: fen("amount")?.into(),
+        paid: fen("paid")?.into(),
         back: df
             .column("kind")?
             .str()?
@@ -385,6 +389,9 @@ fn write(path: &Path, codes: &TxCodes, perms: Option<std::fs::Permissions>) -> R
         })?;
         put(w, &codes.day, |v, b| b.extend_from_slice(&v.to_le_bytes()))?;
         put(w, &codes.due, |v, b| b.extend_from_slice(&v.to_le_bytes()))?;
+        // the money starts at a multiple of 8, to be read in place
+        let n = codes.customer.len();
+        w.write_all(&vec![0u8; money_at(n) - (8 + 12 * n)])?;
         put(w, &codes.amount, |v, b| {
             b.extend_from_slice(&v.to_le_bytes())
         })?;
@@ -410,62 +417,53 @@ fn put<T>(
     Ok(())
 }
 
-/// Kept codes, read whole and checked before any value is taken.
+/// Where the money columns of `n` rows start: after the row count and the
+/// three 4-byte columns, at the next multiple of 8.
+fn money_at(n: usize) -> usize {
+    (8 + 12 * n).next_multiple_of(8)
+}
+
+/// Kept codes, checked whole before any value is taken, then read in place
+/// from the mapped file (`column::Column`).
 fn read(path: &Path) -> Result<TxCodes> {
-    let bytes = crate::analytics::cache::checked(path, MAGIC)?;
+    let file = std::sync::Arc::new(crate::analytics::cache::checked(path, MAGIC)?);
     let bad = || anyhow!("{}: columns of the wrong length", path.display());
-    let n = bytes
+    let n = file
         .get(..8)
         .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()) as usize)
         .ok_or_else(bad)?;
     // (a row count read from the file: checked arithmetic, no overflow)
-    if n.checked_mul(29).and_then(|b| b.checked_add(8)) != Some(bytes.len()) {
+    let money = n
+        .checked_mul(12)
+        .and_then(|b| b.checked_add(8))
+        .map(|b| b.next_multiple_of(8))
+        .ok_or_else(bad)?;
+    if n.checked_mul(17).and_then(|b| b.checked_add(money)) != Some(file.len()) {
         return Err(bad());
     }
-    let mut at = 8;
-    let mut take = |width: usize| {
-        let s = &bytes[at..at + n * width];
-        at += n * width;
-        s
-    };
-    let u32s = |s: &[u8]| {
+    let u32s = |s: &[u8]| -> Vec<u32> {
         s.chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect::<Vec<_>>()
+            .collect()
     };
-    let i32s = |s: &[u8]| {
+    let i32s = |s: &[u8]| -> Vec<i32> {
         s.chunks_exact(4)
             .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect::<Vec<_>>()
+            .collect()
     };
-    let i64s = |s: &[u8]| {
+    let i64s = |s: &[u8]| -> Vec<i64> {
         s.chunks_exact(8)
             .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-            .collect::<Vec<_>>()
+            .collect()
     };
-    let (customer, day, due) = (take(4), take(4), take(4));
-    let (amount, paid, back) = (take(8), take(8), take(1));
-    // decoded on two threads: the money on one, the rest on the other
-    let ((amount, paid), (customer, day, due, back)) = std::thread::scope(|s| {
-        let money = s.spawn(|| (i64s(amount), i64s(paid)));
-        let rest = (
-            u32s(customer),
-            i32s(day),
-            i32s(due),
-            back.iter().map(|&b| b != 0).collect(),
-        );
-        let money = money
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (money, rest)
-    });
+    let back = file.get(money + 16 * n..).ok_or_else(bad)?;
     Ok(TxCodes {
-        customer,
-        day,
-        due,
-        amount,
-        paid,
-        back,
+        customer: Column::of_file(&file, 8, n, u32s).ok_or_else(bad)?,
+        day: Column::of_file(&file, 8 + 4 * n, n, i32s).ok_or_else(bad)?,
+        due: Column::of_file(&file, 8 + 8 * n, n, i32s).ok_or_else(bad)?,
+        amount: Column::of_file(&file, money, n, i64s).ok_or_else(bad)?,
+        paid: Column::of_file(&file, money + 8 * n, n, i64s).ok_or_else(bad)?,
+        back: back.iter().map(|&b| b != 0).collect(),
     })
 }
 
@@ -475,15 +473,16 @@ mod tests {
 
     fn sample() -> TxCodes {
         TxCodes {
-            customer: vec![0, NO_CUSTOMER, 2],
+            customer: vec![0, NO_CUSTOMER, 2].into(),
             day: vec![
                 day(chrono::NaiveDate::from_ymd_opt(2026, 8, 15).unwrap()),
                 NO_DAY,
                 1,
-            ],
-            due: vec![NO_DAY, 5, i32::MAX],
-            amount: vec![587_147, -1, i64::MAX],
-            paid: vec![0, 100, i64::MIN],
+            ]
+            .into(),
+            due: vec![NO_DAY, 5, i32::MAX].into(),
+            amount: vec![587_147, -1, i64::MAX].into(),
+            paid: vec![0, 100, i64::MIN].into(),
             back: vec![false, true, false],
         }
     }
@@ -541,10 +540,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("codes.k1.a.b.codes");
         write(&path, &sample(), None).unwrap();
-        assert_eq!(read(&path).unwrap(), sample());
-        assert_eq!(std::fs::metadata(&path).unwrap().len(), 8 + 3 * 29 + 20);
+        let read_back = read(&path).unwrap();
+        assert_eq!(read_back, sample());
+        // in place, on the little-endian machines this runs on
+        assert!(read_back.customer.is_mapped() && read_back.amount.is_mapped());
+        // 3 rows: 8 + 3 × 12 = 44, padded to 48, then 3 × 17, then the footer
+        assert_eq!(money_at(3), 48);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 48 + 3 * 17 + 20);
         let mut bytes = std::fs::read(&path).unwrap();
-        for at in [0, 9, 40, 8 + 3 * 29 - 1] {
+        for at in [0, 9, 40, 45, 48 + 3 * 17 - 1] {
             bytes[at] ^= 0x10;
             std::fs::write(&path, &bytes).unwrap();
             assert!(read(&path).is_err(), "a flipped bit at byte {at} was read");

@@ -8,9 +8,9 @@
 //!
 //! - Facts are made from the tables' frames (`ledger::scan`: the one reading
 //!   of every cell, or its binary copy), so they hold what the frames hold.
-//! - They are used, and kept in `.cache/facts.f1.<customers' stamp>.
+//! - They are used, and kept in `.cache/facts.f2.<customers' stamp>.
 //!   <transactions' stamp>.codes` with the copies' footer (CRC32, length,
-//!   magic `DGNFACT1`), only where the transactions get a binary copy
+//!   magic `DGNFACT2`), only where the transactions get a binary copy
 //!   (`archive.cache`, `archive.cache_min_mb`). Elsewhere, and for groups
 //!   they do not hold (tier, segment, city, owner, a column, `--owner`,
 //!   `--where`), `composition` groups the frame with polars.
@@ -26,6 +26,7 @@
 //! null); a group key the transaction lacks is the empty text.
 
 use crate::analytics::codes::{NO_DAY, day};
+use crate::analytics::column::Column;
 use crate::analytics::composition::{Grouped, Key, Row};
 use crate::analytics::ledger;
 use crate::analytics::period::Period;
@@ -37,8 +38,8 @@ use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 /// The version of the layout: facts of another are never read.
-const VERSION: &str = "f1";
-const MAGIC: &[u8; 8] = b"DGNFACT1";
+const VERSION: &str = "f2";
+const MAGIC: &[u8; 8] = b"DGNFACT2";
 
 /// The columns of the transactions the facts are made from (from the
 /// frame here, from the file's rows in `facts_read`, in this order).
@@ -57,23 +58,36 @@ pub(crate) const COLUMNS: [&str; 8] = [
 #[derive(Debug, Default, PartialEq)]
 pub struct Facts {
     /// `date` as days from the common era, or `NO_DAY`
-    pub day: Vec<i32>,
+    pub day: Column<i32>,
     /// the customer: one code per distinct `customer_id` (and one for none)
-    pub customer: Vec<u32>,
+    pub customer: Column<u32>,
     /// how many customer codes there are
     pub customers: u32,
     /// fen, a return's or discount's taken off
-    pub amount: Vec<i64>,
+    pub amount: Column<i64>,
     /// ten-thousandths, a return's taken off, a discount's none
-    pub quantity: Vec<i64>,
+    pub quantity: Column<i64>,
     /// codes into `regions`, `products`, `categories` (0: none, the empty
     /// text); a column the table at hand does not group by may be empty
-    pub region: Vec<u32>,
-    pub product: Vec<u32>,
-    pub category: Vec<u32>,
+    pub region: Column<u32>,
+    pub product: Column<u32>,
+    pub category: Column<u32>,
     pub regions: Vec<String>,
     pub products: Vec<String>,
     pub categories: Vec<String>,
+}
+
+/// The facts' columns as slices, taken once for a pass over the rows (a
+/// kept column is a view of its mapped file: `column::Column`).
+#[derive(Clone, Copy)]
+struct Rows<'a> {
+    day: &'a [i32],
+    customer: &'a [u32],
+    amount: &'a [i64],
+    quantity: &'a [i64],
+    region: &'a [u32],
+    product: &'a [u32],
+    category: &'a [u32],
 }
 
 /// Can the facts make a table grouped by these keys?
@@ -212,13 +226,13 @@ pub(crate) fn make(archive: &Archive) -> Result<Option<Facts>> {
     let (amounts, quantities) = (df.column("amount")?.i64()?, df.column("quantity")?.i64()?);
     let n = df.height();
     let mut f = Facts {
-        day: Vec::with_capacity(n),
-        customer: Vec::with_capacity(n),
-        amount: Vec::with_capacity(n),
-        quantity: Vec::with_capacity(n),
-        region: Vec::with_capacity(n),
-        product: Vec::with_capacity(n),
-        category: Vec::with_capacity(n),
+        day: Vec::with_capacity(n).into(),
+        customer: Vec::with_capacity(n).into(),
+        amount: Vec::with_capacity(n).into(),
+        quantity: Vec::with_capacity(n).into(),
+        region: Vec::with_capacity(n).into(),
+        product: Vec::with_capacity(n).into(),
+        category: Vec::with_capacity(n).into(),
         ..Default::default()
     };
     let (mut who, mut regions, mut prods, mut cats) = (
@@ -300,7 +314,7 @@ impl Grouping {
 
     /// The group of row `r`, when it is dated in either period; and whether
     /// it is in the period (else the previous one).
-    fn of(&self, f: &Facts, r: usize) -> Option<(GroupKey, bool)> {
+    fn of(&self, f: &Rows, r: usize) -> Option<(GroupKey, bool)> {
         let d = f.day[r];
         if d == NO_DAY || d < self.first || d > self.last {
             return None;
@@ -451,6 +465,19 @@ impl Index {
 }
 
 impl Facts {
+    /// The columns as slices.
+    fn rows(&self) -> Rows<'_> {
+        Rows {
+            day: &self.day,
+            customer: &self.customer,
+            amount: &self.amount,
+            quantity: &self.quantity,
+            region: &self.region,
+            product: &self.product,
+            category: &self.category,
+        }
+    }
+
     /// The text of a group's key, in the order of `keys`.
     fn key_text(&self, keys: &[Key], g: GroupKey) -> Vec<String> {
         keys.iter()
@@ -474,6 +501,7 @@ impl Facts {
     /// of its own when all the groups' sets fit in `budget` words, else by
     /// sorting the (group, customer) pairs of the period.
     fn grouped_in(&self, keys: &[Key], p: &Period, dense: bool, budget: usize) -> Grouped {
+        let f = self.rows();
         let by = Grouping::new(keys, p);
         let mut index = Index::new(self, &by, p, dense);
         let words = (self.customers as usize).div_ceil(64);
@@ -497,7 +525,7 @@ impl Facts {
         let mut prev_total = 0i64;
         let mut everyone = Seen::new(self.customers);
         for r in 0..self.day.len() {
-            let Some((g, in_period)) = by.of(self, r) else {
+            let Some((g, in_period)) = by.of(&f, r) else {
                 continue;
             };
             let i = index.of(g);
@@ -505,14 +533,14 @@ impl Facts {
                 cur.resize_with(i + 1, || ([0; 4], None));
                 prev.resize(i + 1, None);
             }
-            let amount = self.amount[r];
+            let amount = f.amount[r];
             if !in_period {
                 let a = prev[i].get_or_insert(0);
                 *a = a.wrapping_add(amount);
                 prev_total = prev_total.wrapping_add(amount);
                 continue;
             }
-            let c = self.customer[r];
+            let c = f.customer[r];
             let (sums, seen) = &mut cur[i];
             if sets {
                 let seen = seen.get_or_insert_with(|| Seen::new(self.customers));
@@ -521,11 +549,11 @@ impl Facts {
                 pairs.push(((i as u64) << 32) | u64::from(c));
             }
             sums[1] += 1;
-            sums[2] = sums[2].wrapping_add(self.quantity[r]);
+            sums[2] = sums[2].wrapping_add(f.quantity[r]);
             sums[3] = sums[3].wrapping_add(amount);
             total[0] += i64::from(everyone.add(c));
             total[1] += 1;
-            total[2] = total[2].wrapping_add(self.quantity[r]);
+            total[2] = total[2].wrapping_add(f.quantity[r]);
             total[3] = total[3].wrapping_add(amount);
         }
         if !sets {
@@ -558,6 +586,7 @@ impl Facts {
     /// customers are the bits of its joined set. The same table as one pass
     /// (`tests::sums_by_region_and_month_count_each_customer_once`).
     fn grouped_dense(&self, keys: &[Key], by: &Grouping, index: &Index, threads: usize) -> Grouped {
+        let f = self.rows();
         struct Part {
             /// per group: orders, quantity, amount of the period
             sums: Vec<[i64; 3]>,
@@ -578,23 +607,23 @@ impl Facts {
                 everyone: Seen::new(self.customers),
             };
             for r in rows {
-                let Some((g, in_period)) = by.of(self, r) else {
+                let Some((g, in_period)) = by.of(&f, r) else {
                     continue;
                 };
                 let i = index.dense(g);
-                let amount = self.amount[r];
+                let amount = f.amount[r];
                 if !in_period {
                     let a = p.prev[i].get_or_insert(0);
                     *a = a.wrapping_add(amount);
                     p.prev_total = p.prev_total.wrapping_add(amount);
                     continue;
                 }
-                let c = self.customer[r];
+                let c = f.customer[r];
                 p.seen[i]
                     .get_or_insert_with(|| Seen::new(self.customers))
                     .add(c);
                 p.everyone.add(c);
-                let q = self.quantity[r];
+                let q = f.quantity[r];
                 let sums = &mut p.sums[i];
                 sums[0] += 1;
                 sums[1] = sums[1].wrapping_add(q);
@@ -677,6 +706,7 @@ impl Facts {
     /// The distinct customers of the period outside the groups `kept` (the
     /// rows `--top` keeps).
     pub fn other_customers(&self, keys: &[Key], p: &Period, kept: &[Row]) -> i64 {
+        let f = self.rows();
         let by = Grouping::new(keys, p);
         let kept: rustc_hash::FxHashSet<&[String]> =
             kept.iter().map(|r| r.keys.as_slice()).collect();
@@ -684,14 +714,14 @@ impl Facts {
         let mut seen = Seen::new(self.customers);
         let mut n = 0;
         for r in 0..self.day.len() {
-            let Some((g, true)) = by.of(self, r) else {
+            let Some((g, true)) = by.of(&f, r) else {
                 continue;
             };
             let k = *is_kept
                 .entry(g)
                 .or_insert_with(|| kept.contains(self.key_text(keys, g).as_slice()));
             if !k {
-                n += i64::from(seen.add(self.customer[r]));
+                n += i64::from(seen.add(f.customer[r]));
             }
         }
         n
@@ -721,6 +751,9 @@ fn write(path: &Path, f: &Facts, perms: Option<std::fs::Permissions>) -> Result<
         let wide = |v: u64| v.to_le_bytes();
         put(w, &mut f.day.iter().map(|&v| wide(v as u32 as u64)), 4)?;
         put(w, &mut f.customer.iter().map(|&v| wide(v as u64)), 4)?;
+        // the money starts at a multiple of 8, to be read in place
+        let n = f.day.len();
+        w.write_all(&vec![0u8; money_at(n) - (12 + 8 * n)])?;
         put(w, &mut f.amount.iter().map(|&v| v.to_le_bytes()), 8)?;
         put(w, &mut f.quantity.iter().map(|&v| v.to_le_bytes()), 8)?;
         for col in [&f.region, &f.product, &f.category] {
@@ -737,47 +770,53 @@ fn write(path: &Path, f: &Facts, perms: Option<std::fs::Permissions>) -> Result<
     })
 }
 
-/// Kept facts, read whole and checked before any value is taken; every
-/// length and code is checked against the file. Of the region, product and
-/// category codes only those `need`ed are decoded (the others stay empty).
+/// Where the money columns of `n` rows start: after the counts (12 bytes)
+/// and the day and customer columns, at the next multiple of 8.
+fn money_at(n: usize) -> usize {
+    (12 + 8 * n).next_multiple_of(8)
+}
+
+/// Kept facts, checked whole before any value is taken, then read in place
+/// from the mapped file (`column::Column`); every length and code is
+/// checked against the file. Of the region, product and category codes only
+/// those `need`ed are taken (the others stay empty).
 fn read(path: &Path, need: [bool; 3]) -> Result<Facts> {
-    let bytes = crate::analytics::cache::checked(path, MAGIC)?;
+    let file = std::sync::Arc::new(crate::analytics::cache::checked(path, MAGIC)?);
     let bad = || anyhow!("{}: damaged facts", path.display());
-    let mut at = 0usize;
+    let word = |s: &[u8]| u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
+    let long = |s: &[u8]| i64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
+    let head = file.get(..12).ok_or_else(bad)?;
+    let n = usize::try_from(long(&head[..8])).map_err(|_| bad())?;
+    let customers = word(&head[8..]);
+    // (a row count read from the file: checked arithmetic, no overflow)
+    let n4 = n.checked_mul(4).ok_or_else(bad)?;
+    let n8 = n.checked_mul(8).ok_or_else(bad)?;
+    let money = n8.checked_add(12).ok_or_else(bad)?.next_multiple_of(8);
+    let codes_at = n8
+        .checked_mul(2)
+        .and_then(|m| m.checked_add(money))
+        .ok_or_else(bad)?;
+    let words = |s: &[u8]| -> Vec<u32> { s.chunks_exact(4).map(word).collect() };
+    let days = |s: &[u8]| -> Vec<i32> { s.chunks_exact(4).map(|c| word(c) as i32).collect() };
+    let longs = |s: &[u8]| -> Vec<i64> { s.chunks_exact(8).map(long).collect() };
+    let day = Column::of_file(&file, 12, n, days).ok_or_else(bad)?;
+    let customer = Column::of_file(&file, 12 + n4, n, words).ok_or_else(bad)?;
+    let amount = Column::of_file(&file, money, n, longs).ok_or_else(bad)?;
+    let quantity = Column::of_file(&file, money + n8, n, longs).ok_or_else(bad)?;
+    let code = |k: usize| -> Result<Column<u32>> {
+        let at = codes_at.checked_add(k * n4).ok_or_else(bad)?;
+        let c = Column::of_file(&file, at, n, words).ok_or_else(bad)?;
+        Ok(if need[k] { c } else { Column::default() })
+    };
+    let (region, product, category) = (code(0)?, code(1)?, code(2)?);
+    let mut at = codes_at.checked_add(3 * n4).ok_or_else(bad)?;
     let mut take = |len: usize| -> Result<&[u8]> {
-        let s = bytes
+        let s = file
             .get(at..at.checked_add(len).ok_or_else(bad)?)
             .ok_or_else(bad)?;
         at += len;
         Ok(s)
     };
-    let word = |s: &[u8]| u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
-    let long = |s: &[u8]| i64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
-    let n = usize::try_from(long(take(8)?)).map_err(|_| bad())?;
-    let customers = word(take(4)?);
-    let n4 = n.checked_mul(4).ok_or_else(bad)?;
-    let n8 = n.checked_mul(8).ok_or_else(bad)?;
-    let (day, customer) = (take(n4)?, take(n4)?);
-    let (amount, quantity) = (take(n8)?, take(n8)?);
-    let codes = [take(n4)?, take(n4)?, take(n4)?];
-    let words = |s: &[u8]| -> Vec<u32> { s.chunks_exact(4).map(word).collect() };
-    let longs = |s: &[u8]| -> Vec<i64> { s.chunks_exact(8).map(long).collect() };
-    // the columns decoded on two threads: the money on one, the rest on
-    // the other (a column is a copy at memory speed; two halve the wait)
-    let ((amount, quantity), (day, customer, [region, product, category])) =
-        std::thread::scope(|s| {
-            let money = s.spawn(|| (longs(amount), longs(quantity)));
-            let day: Vec<i32> = day.chunks_exact(4).map(|c| word(c) as i32).collect();
-            let rest = (
-                day,
-                words(customer),
-                std::array::from_fn(|k| if need[k] { words(codes[k]) } else { Vec::new() }),
-            );
-            let money = money
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (money, rest)
-        });
     let mut dict = || -> Result<Vec<String>> {
         let count = word(take(4)?) as usize;
         let mut out = Vec::with_capacity(count.min(1 << 20));
@@ -789,6 +828,9 @@ fn read(path: &Path, need: [bool; 3]) -> Result<Facts> {
         Ok(out)
     };
     let (regions, products, categories) = (dict()?, dict()?, dict()?);
+    if at != file.len() {
+        return Err(bad());
+    }
     let within = |codes: &[u32], size: usize| codes.iter().all(|&c| (c as usize) < size);
     if !(within(&customer, customers as usize)
         && within(&region, regions.len())
@@ -819,14 +861,14 @@ mod tests {
     fn sample() -> Facts {
         let d = |y, m, dd| day(chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap());
         Facts {
-            day: vec![d(2026, 8, 15), NO_DAY, d(2025, 8, 15), d(2026, 9, 1)],
-            customer: vec![0, 1, 1, 2],
+            day: vec![d(2026, 8, 15), NO_DAY, d(2025, 8, 15), d(2026, 9, 1)].into(),
+            customer: vec![0, 1, 1, 2].into(),
             customers: 3,
-            amount: vec![587_147, -1, 1000, i64::MIN],
-            quantity: vec![20_000, 0, -10_000, i64::MAX],
-            region: vec![1, 0, 2, 1],
-            product: vec![1, 1, 0, 2],
-            category: vec![1, 1, 1, 0],
+            amount: vec![587_147, -1, 1000, i64::MIN].into(),
+            quantity: vec![20_000, 0, -10_000, i64::MAX].into(),
+            region: vec![1, 0, 2, 1].into(),
+            product: vec![1, 1, 0, 2].into(),
+            category: vec![1, 1, 1, 0].into(),
             regions: vec!["".into(), "广东省".into(), "浙江省".into()],
             products: vec!["".into(), "水泥".into(), "钢材".into()],
             categories: vec!["".into(), "建材".into()],
@@ -836,9 +878,13 @@ mod tests {
     #[test]
     fn kept_facts_read_back_as_written_and_damage_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("facts.f1.a.b.codes");
+        let path = dir.path().join("facts.f2.a.b.codes");
         write(&path, &sample(), None).unwrap();
-        assert_eq!(read(&path, [true; 3]).unwrap(), sample());
+        let back = read(&path, [true; 3]).unwrap();
+        assert_eq!(back, sample());
+        // 4 rows: 12 + 4 × 8 = 44, padded to 48 for the money, read in place
+        assert_eq!(money_at(4), 48);
+        assert!(back.day.is_mapped() && back.amount.is_mapped() && back.region.is_mapped());
         let some = read(&path, [false, true, false]).unwrap();
         assert_eq!(some.product, sample().product);
         assert!(some.region.is_empty() && some.category.is_empty());

@@ -268,9 +268,9 @@ pub fn read(archive: &Archive, tx: &Path, need: [bool; 3]) -> Result<Option<Fact
                 categories.renumber(&p.categories),
                 strangers.renumber(&p.strangers),
             );
-            f.day.append(&mut p.day);
-            f.amount.append(&mut p.amount);
-            f.quantity.append(&mut p.quantity);
+            f.day.append_vec(&mut p.day);
+            f.amount.append_vec(&mut p.amount);
+            f.quantity.append_vec(&mut p.quantity);
             f.customer.extend(p.customer.iter().map(|&c| {
                 if c & HOME != 0 {
                     // after the customers file's rows and the code for none

@@ -310,14 +310,17 @@ fn sum_in(
         overdue: 0,
         last: NO_DAY,
     };
+    // the columns as slices once (a kept column is a view of its file)
+    let (customer, days, dues) = (&codes.customer[..], &codes.day[..], &codes.due[..]);
+    let (amounts, paids, backs) = (&codes.amount[..], &codes.paid[..], &codes.back[..]);
     let add = |sums: &mut [Sums], rows: std::ops::Range<usize>| {
         for r in rows {
-            let (c, d) = (codes.customer[r], codes.day[r]);
+            let (c, d) = (customer[r], days[r]);
             if c == NO_CUSTOMER || d == NO_DAY {
                 continue;
             }
             let s = &mut sums[c as usize];
-            let (back, amount) = (codes.back[r], codes.amount[r]);
+            let (back, amount) = (backs[r], amounts[r]);
             let signed = if back && amount > 0 {
                 amount.wrapping_neg()
             } else {
@@ -332,12 +335,12 @@ fn sum_in(
                 s.prev_net = s.prev_net.wrapping_add(signed);
             }
             if d <= upto {
-                let unpaid = amount.wrapping_sub(codes.paid[r]);
+                let unpaid = amount.wrapping_sub(paids[r]);
                 let signed_unpaid = if back { unpaid.wrapping_neg() } else { unpaid };
                 s.outstanding = s.outstanding.wrapping_add(signed_unpaid);
                 if !back {
                     s.last = s.last.max(d);
-                    let due = codes.due[r];
+                    let due = dues[r];
                     if due != NO_DAY && due < late_before && unpaid > 0 {
                         s.overdue = s.overdue.wrapping_add(unpaid);
                     }

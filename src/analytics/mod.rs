@@ -1,6 +1,7 @@
 //! The numbers of the archive (polars), for `classify`, `analyze`, `report`:
 //! - `ledger`: archive tables as lazy frames, and the expressions they share
 //! - `cache`: binary copies of big archive CSVs in `.cache/`
+//! - `column`: a column of numbers, owned or read in place from a mapped kept file
 //! - `codes`: the transactions as day numbers, fen and customer rows (what grading sums)
 //! - `facts`: the transactions as day numbers, signed fen and codes of their groups (what composition sums)
 //! - `facts_read`: the facts read straight from a file whose facts are not kept (the CSV path)
@@ -33,6 +34,8 @@ pub mod by_customer;
 pub mod cache;
 #[cfg(feature = "analytics")]
 pub mod codes;
+#[cfg(feature = "analytics")]
+pub mod column;
 #[cfg(feature = "analytics")]
 pub mod complaint_views;
 pub mod complaints;

@@ -25,7 +25,9 @@
 //! says why), and the next reader makes the file. An archive changed by
 //! another program (an editor, a script) gets its files at the next `show`.
 //! `archive.prepare: false` leaves them to the next reader (an archive
-//! changed by many small imports and rarely looked at).
+//! changed by many small imports and rarely looked at). Ctrl-C during it
+//! ends the run at once (`commit::write_done`): the write is done, and a
+//! kept file is only ever replaced by a rename.
 
 use crate::archive::{Archive, CACHE_DIR};
 
@@ -35,6 +37,11 @@ use crate::archive::{Archive, CACHE_DIR};
 pub fn after_write(archive: &Archive) {
     let s = &archive.settings.archive;
     if !s.cache || !s.prepare {
+        return;
+    }
+    // Ctrl-C now ends the run at once (a kept file is written by a rename);
+    // one pressed during the write: nothing more is done
+    if crate::archive::commit::write_done() {
         return;
     }
     let Ok(entries) = std::fs::read_dir(archive.dir.join(CACHE_DIR)) else {

@@ -322,26 +322,25 @@ fn owed(
 ) {
     use crate::analytics::codes::{NO_CUSTOMER, NO_DAY, day};
     let today = day(as_of);
-    for r in 0..codes.customer.len() {
-        let (c, d) = (codes.customer[r], codes.day[r]);
+    // the columns as slices once (a kept column is a view of its file)
+    let (customer, days, dues) = (&codes.customer[..], &codes.day[..], &codes.due[..]);
+    let (amounts, paids, backs) = (&codes.amount[..], &codes.paid[..], &codes.back[..]);
+    for r in 0..customer.len() {
+        let (c, d) = (customer[r], days[r]);
         if c == NO_CUSTOMER || d == NO_DAY || d > today {
             continue;
         }
         let Some(c) = slot(c) else {
             continue;
         };
-        let unpaid = codes.amount[r].wrapping_sub(codes.paid[r]);
-        let back = codes.back[r];
+        let unpaid = amounts[r].wrapping_sub(paids[r]);
+        let back = backs[r];
         outstanding[c] =
             outstanding[c].wrapping_add(if back { unpaid.wrapping_neg() } else { unpaid });
         if back || unpaid <= 0 {
             continue;
         }
-        let due = if codes.due[r] == NO_DAY {
-            d
-        } else {
-            codes.due[r]
-        };
+        let due = if dues[r] == NO_DAY { d } else { dues[r] };
         let age = today - due;
         let b = match age {
             ..=0 => 0,

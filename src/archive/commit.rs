@@ -38,6 +38,14 @@ pub fn checkpoint() -> Result<()> {
     Ok(())
 }
 
+/// The write's commit is done and what follows writes only derived files
+/// (`analytics::prepared`), each by a rename: from here Ctrl-C ends the
+/// process at once, as outside a write. Was Ctrl-C pressed during the write?
+pub fn write_done() -> bool {
+    CHECKPOINTS.store(false, Ordering::SeqCst);
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 /// Held for the duration of a write to the archive.
 pub struct ArchiveLock {
     _file: File,

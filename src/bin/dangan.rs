@@ -215,7 +215,19 @@ fn usage_error(e: &clap::Error, lang: Lang) -> Option<String> {
     })
 }
 
+/// mimalloc's `mi_option_purge_delay` (15 in the `mi_option_e` of its v2 and
+/// v3 headers, which `libmimalloc-sys` does not name).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // Freed memory stays with the allocator for the run (-1: never purged).
+    // A command builds and drops columns of millions of values; given back
+    // to the system, each page came back zeroed by the kernel on its next
+    // use (`perf`: 37 % of `classify`'s CPU; its system time fell from
+    // 1.8–2.6 s to 0.6–1.1 s). The peak is the same; the memory is the
+    // system's again when the run ends.
+    // SAFETY: an option of the allocator, set by value; no pointer.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
     dangan::archive::commit::install_interrupt_handler();
     let lang = lang_of_args();
     dangan::render::messages::set_lang(lang);

@@ -358,6 +358,6 @@ fn facts_and_polars_give_the_same_tables_on_the_demo() {
     let kept = std::fs::read_dir(demo.join(".cache")).unwrap();
     assert!(
         kept.flatten()
-            .any(|e| e.file_name().to_string_lossy().starts_with("facts.f1."))
+            .any(|e| e.file_name().to_string_lossy().starts_with("facts.f2."))
     );
 }

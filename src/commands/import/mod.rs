@@ -404,6 +404,7 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
 
     let mut backup = None;
     let mut rejects_file = None;
+    let mut wrote = false;
     if !opts.dry_run {
         if output_mode {
             for mut s in staged {
@@ -413,11 +414,8 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
             }
         } else {
             let log = ctx.log.take().context("the revision log")?;
-            let wrote = !staged.is_empty();
+            wrote = !staged.is_empty();
             backup = commit::commit(&archive.dir, staged, log)?;
-            if wrote {
-                crate::analytics::prepared::after_write(&archive);
-            }
         }
         if !ctx.rejects.rows.is_empty() {
             let path = opts
@@ -426,6 +424,9 @@ pub fn run(archive_dir: &Path, opts: &ImportOptions) -> Result<ImportResult> {
                 .unwrap_or_else(|| archive.dir.join("import-rejects.csv"));
             ctx.rejects.write(&path)?;
             rejects_file = Some(path);
+        }
+        if wrote {
+            crate::analytics::prepared::after_write(&archive);
         }
     }
     Ok(ImportResult {
