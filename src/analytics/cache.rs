@@ -88,12 +88,26 @@ fn trace(msg: std::fmt::Arguments) {
 /// version is never read (and is removed as an earlier one).
 const READING: &str = "r3";
 
-/// `DIR/.cache/<stem>.<reading>.<stamp>.arrow`
+/// Remove the copies of earlier versions of `csv`: they would never be
+/// read again. Whoever makes what it needs from the CSV in one pass
+/// (`codes`, `facts`, the files by customer) calls it, as a reading of the
+/// copy would have.
+pub fn remove_stale_copies(archive: &Archive, csv: &Path) {
+    if !archive.settings.archive.cache {
+        return;
+    }
+    if let Some(copy) = std::fs::metadata(csv)
+        .ok()
+        .and_then(|m| copy_path(&archive.dir, csv, &m))
+    {
+        remove_others(&copy);
+    }
+}
+
 /// Is there a copy of `csv` as it is now? (Not checked: [`table`] checks
-/// it when it reads it.) Whoever can make what it needs from the CSV in one
-/// pass (`codes`, `facts`) reads the copy only where one is made already.
-/// When there is none, the copies of earlier versions of the CSV go: they
-/// would never be read again.
+/// it when it reads it.) A reader that needs a few columns of the
+/// customers (`facts_read`) reads the copy where one is made already.
+/// When there is none, the copies of earlier versions of the CSV go.
 pub fn has_copy(archive: &Archive, csv: &Path) -> bool {
     if !archive.settings.archive.cache {
         return false;
@@ -111,6 +125,7 @@ pub fn has_copy(archive: &Archive, csv: &Path) -> bool {
     false
 }
 
+/// `DIR/.cache/<stem>.<reading>.<stamp>.arrow`
 fn copy_path(dir: &Path, csv: &Path, meta: &std::fs::Metadata) -> Option<PathBuf> {
     let stem = csv.file_stem()?.to_str()?;
     Some(
