@@ -899,3 +899,52 @@ fn a_write_makes_again_what_show_kept_so_the_next_show_makes_nothing() {
     let v: serde_json::Value = serde_json::from_str(&plain_show).unwrap();
     assert_eq!(v["transactions"][0]["id"], "T900", "{v}");
 }
+
+/// `archive.prepare: false`: a write leaves `show`'s files to the next
+/// `show`, which makes them and gives the same file.
+#[test]
+fn with_prepare_off_the_next_show_makes_the_files_itself() {
+    let (tmp, plain, kept) = plain_and_kept("complaints");
+    let settings = read(kept.join("dangan.yaml")) + "  prepare: false\n";
+    std::fs::write(kept.join("dangan.yaml"), settings).unwrap();
+    let show = |dir: &Path| {
+        dangan()
+            .args(["show", "C002", "--as-of", "2026-11-01", "--format", "json"])
+            .arg("--archive")
+            .arg(dir)
+            .env("DANGAN_TIMING", "1")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(show(&kept).status.code(), Some(0));
+    let moved = tmp.path().join("moved.csv");
+    std::fs::write(
+        &moved,
+        "id,name,kind,region,owner,mobile\nC002,广州新创科技有限公司,enterprise,广东省,王芳,13900139002\n",
+    )
+    .unwrap();
+    for dir in [&plain, &kept] {
+        let out = dangan()
+            .args(["import", moved.to_str().unwrap(), "--table", "customers"])
+            .arg("--archive")
+            .arg(dir)
+            .env("DANGAN_TIMING", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        assert!(!stderr_of(&out).contains("prepare:"), "{}", stderr_of(&out));
+    }
+    let again = show(&kept);
+    let timing = stderr_of(&again);
+    assert!(timing.contains("find: index built"), "{timing}");
+    let plain_show = ok(
+        &["show", "C002", "--as-of", "2026-11-01", "--format", "json"],
+        &plain,
+    );
+    assert_eq!(stdout_of(&again), plain_show);
+    // the new mobile, masked
+    assert!(
+        plain_show.contains(r#""mobile": "139****9002""#),
+        "{plain_show}"
+    );
+}
