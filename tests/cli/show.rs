@@ -822,15 +822,7 @@ fn a_write_makes_again_what_show_kept_so_the_next_show_makes_nothing() {
         names.sort();
         names
     };
-    let show = |dir: &Path| {
-        dangan()
-            .args(["show", "C001", "--as-of", "2026-11-01", "--format", "json"])
-            .arg("--archive")
-            .arg(dir)
-            .env("DANGAN_TIMING", "1")
-            .output()
-            .unwrap()
-    };
+    let show = |dir: &Path| timed_show("C001", dir);
     let first = show(&kept);
     assert_eq!(first.status.code(), Some(0), "{}", stderr_of(&first));
     let made = stderr_of(&first);
@@ -907,15 +899,7 @@ fn with_prepare_off_the_next_show_makes_the_files_itself() {
     let (tmp, plain, kept) = plain_and_kept("complaints");
     let settings = read(kept.join("dangan.yaml")) + "  prepare: false\n";
     std::fs::write(kept.join("dangan.yaml"), settings).unwrap();
-    let show = |dir: &Path| {
-        dangan()
-            .args(["show", "C002", "--as-of", "2026-11-01", "--format", "json"])
-            .arg("--archive")
-            .arg(dir)
-            .env("DANGAN_TIMING", "1")
-            .output()
-            .unwrap()
-    };
+    let show = |dir: &Path| timed_show("C002", dir);
     assert_eq!(show(&kept).status.code(), Some(0));
     let moved = tmp.path().join("moved.csv");
     std::fs::write(
@@ -947,4 +931,16 @@ fn with_prepare_off_the_next_show_makes_the_files_itself() {
         plain_show.contains(r#""mobile": "139****9002""#),
         "{plain_show}"
     );
+}
+
+/// `show ID --as-of 2026-11-01 --format json` with `DANGAN_TIMING` set: its
+/// stderr says which kept files it made.
+fn timed_show(id: &str, dir: &Path) -> std::process::Output {
+    dangan()
+        .args(["show", id, "--as-of", "2026-11-01", "--format", "json"])
+        .arg("--archive")
+        .arg(dir)
+        .env("DANGAN_TIMING", "1")
+        .output()
+        .unwrap()
 }
