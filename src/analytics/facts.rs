@@ -9,8 +9,9 @@
 //! - Facts are read straight from the transactions file with the one
 //!   reading of every cell (`facts_read`, `read::frame::fold_rows`), even
 //!   where a binary copy exists: `analyze region` making them from a copy
-//!   took 13.8–15.6 s for 10M rows, from the file 6.0–7.2 s. [`make`],
-//!   from the tables' frames, is the second way the tests make them.
+//!   took 13.8–15.6 s for 10M rows, from the file 6.0–7.2 s. The tests
+//!   make them a second way, from the tables' frames (`from_frames` in
+//!   `facts_read`'s tests), and compare.
 //! - They are used, and kept in `.cache/facts.f2.<customers' stamp>.
 //!   <transactions' stamp>.codes` with the copies' footer (CRC32, length,
 //!   magic `DGNFACT2`), only where the transactions get a binary copy
@@ -31,13 +32,9 @@
 use crate::analytics::codes::{NO_DAY, day};
 use crate::analytics::column::Column;
 use crate::analytics::composition::{Grouped, Key, Row};
-#[cfg(test)]
-use crate::analytics::ledger;
 use crate::analytics::period::Period;
 use crate::archive::Archive;
 use crate::archive::schema::TableKind;
-#[cfg(test)]
-use crate::archive::schema::TxKind;
 use anyhow::{Result, anyhow};
 use chrono::Datelike;
 use rustc_hash::FxHashMap;
@@ -173,120 +170,6 @@ fn trace(msg: std::fmt::Arguments) {
 /// CSV that gets one.
 fn kept_path(archive: &Archive, customers: &Path, tx: &Path) -> Option<PathBuf> {
     crate::analytics::cache::kept_of_both(archive, customers, tx, "facts", VERSION)
-}
-
-/// Text values as codes: 0 is none (the empty text), then each distinct
-/// value in order of first appearance.
-#[derive(Default)]
-#[cfg(test)]
-struct Dictionary<'a> {
-    codes: FxHashMap<&'a str, u32>,
-    values: Vec<String>,
-}
-
-#[cfg(test)]
-impl<'a> Dictionary<'a> {
-    fn new() -> Self {
-        Dictionary {
-            codes: FxHashMap::default(),
-            values: vec![String::new()],
-        }
-    }
-
-    fn code(&mut self, v: Option<&'a str>) -> u32 {
-        let Some(v) = v else { return 0 };
-        if let Some(&c) = self.codes.get(v) {
-            return c;
-        }
-        let c = self.values.len() as u32;
-        self.values.push(v.to_string());
-        self.codes.insert(v, c);
-        c
-    }
-}
-
-/// The facts from the frames; `None` when the customers file writes an
-/// archive number twice.
-#[cfg(test)]
-pub(crate) fn make(archive: &Archive) -> Result<Option<Facts>> {
-    let Some(t) = ledger::scan(archive, TableKind::Transactions, &COLUMNS)? else {
-        return Ok(None);
-    };
-    let df = ledger::collect(t.lf, &[t.path.as_path()])?;
-    let Some(c) = ledger::scan(archive, TableKind::Customers, &["id", "region"])? else {
-        return Ok(None);
-    };
-    let cdf = ledger::collect(c.lf, &[c.path.as_path()])?;
-    let mut home: FxHashMap<&str, Option<&str>> = FxHashMap::default();
-    let (ids, homes) = (cdf.column("id")?.str()?, cdf.column("region")?.str()?);
-    for (id, region) in ids.iter().zip(homes.iter()) {
-        if let Some(id) = id
-            && home.insert(id, region).is_some()
-        {
-            trace(format_args!("archive number {id} written twice: no facts"));
-            return Ok(None);
-        }
-    }
-    let text = |n: &str| df.column(n).and_then(|c| c.str());
-    let (ids, dates, kinds) = (text("customer_id")?, text("date")?, text("kind")?);
-    let (own, products, categories) = (text("region")?, text("product")?, text("category")?);
-    let (amounts, quantities) = (df.column("amount")?.i64()?, df.column("quantity")?.i64()?);
-    let n = df.height();
-    let mut f = Facts {
-        day: Vec::with_capacity(n).into(),
-        customer: Vec::with_capacity(n).into(),
-        amount: Vec::with_capacity(n).into(),
-        quantity: Vec::with_capacity(n).into(),
-        region: Vec::with_capacity(n).into(),
-        product: Vec::with_capacity(n).into(),
-        category: Vec::with_capacity(n).into(),
-        ..Default::default()
-    };
-    let (mut who, mut regions, mut prods, mut cats) = (
-        Dictionary::new(),
-        Dictionary::new(),
-        Dictionary::new(),
-        Dictionary::new(),
-    );
-    let (ret, disc) = (TxKind::Return.name(), TxKind::Discount.name());
-    let rows = ids
-        .iter()
-        .zip(dates.iter())
-        .zip(kinds.iter())
-        .zip(amounts.iter().zip(quantities.iter()))
-        .zip(own.iter().zip(products.iter()).zip(categories.iter()));
-    for ((((id, date), kind), (amount, quantity)), ((region, product), category)) in rows {
-        f.day.push(match date {
-            None => NO_DAY,
-            Some(d) => crate::values::dates::parse_iso(d)
-                .map(day)
-                .ok_or_else(|| anyhow!("{}: {d:?} is not an ISO date", t.path.display()))?,
-        });
-        f.customer.push(who.code(id));
-        let (back, discount) = (kind == Some(ret) || kind == Some(disc), kind == Some(disc));
-        let amount = amount.unwrap_or(0);
-        f.amount.push(if back && amount > 0 {
-            amount.wrapping_neg()
-        } else {
-            amount
-        });
-        let q = quantity.unwrap_or(0);
-        f.quantity.push(match (discount, back) {
-            (true, _) => 0,
-            (false, true) => q.wrapping_neg(),
-            (false, false) => q,
-        });
-        // the transaction's own region, else its customer's
-        let region = region.or_else(|| id.and_then(|id| home.get(id).copied().flatten()));
-        f.region.push(regions.code(region));
-        f.product.push(prods.code(product));
-        f.category.push(cats.code(category));
-    }
-    f.customers = who.values.len() as u32;
-    f.regions = regions.values;
-    f.products = prods.values;
-    f.categories = cats.values;
-    Ok(Some(f))
 }
 
 /// A group: its region, product, category codes and month number (0 for a
